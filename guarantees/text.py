@@ -14,7 +14,7 @@ def normalise_number(value: object) -> str:
     text = str(value)
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))
-    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).upper()
+    return _SPACES.sub("", text).upper()
 
 
 def clean_text(value: object) -> str | None:
