@@ -1,0 +1,30 @@
+"""Today and now in the register's time zone (APP_TIMEZONE, default the server's own)."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app, has_app_context
+
+
+def _zone() -> ZoneInfo | None:
+    name = current_app.config.get("APP_TIMEZONE") if has_app_context() else None
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise RuntimeError(f"APP_TIMEZONE {name!r} is not a known time zone") from error
+
+
+def today() -> date:
+    """The calendar day a manual batch belongs to."""
+    zone = _zone()
+    return datetime.now(zone).date() if zone else date.today()
+
+
+def add_years(day: date, years: int = 1) -> date:
+    """The same day `years` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

@@ -1,0 +1,13 @@
+"""All models, imported here so that metadata and Alembic see every table."""
+
+from guarantees.models.action import ActionSession, GuaranteeAction, LegacyDaySession, LetterPrint
+from guarantees.models.base import Base
+from guarantees.models.batch import ImportBatch, ImportBatchItem
+from guarantees.models.guarantee import Guarantee, GuaranteeEdit
+from guarantees.models.legacy import Bank, ImportedRecord, ImportSession, Supplier
+from guarantees.models.user import User
+
+__all__ = [
+    "ActionSession", "Bank", "Base", "Guarantee", "GuaranteeAction", "GuaranteeEdit", "ImportBatch",
+    "ImportBatchItem", "ImportSession", "ImportedRecord", "LegacyDaySession", "LetterPrint", "Supplier", "User",
+]  # fmt: skip

@@ -1,0 +1,93 @@
+"""A guarantee's current, editable state and the append-only audit of its inline edits."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from guarantees.models.base import Base, Money, utcnow
+
+STATUSES = ("active", "released")
+MATCH_STATUSES = ("ready", "needs_review")
+# Fields that identify a guarantee: frozen once it is locked (the database refuses the change).
+IDENTIFYING_FIELDS = (
+    "guarantee_number", "raw_supplier_name", "supplier_id", "raw_bank_name", "bank_id",
+    "contract_number", "po_number", "issue_date", "type",
+)  # fmt: skip
+# Fields that change on a locked guarantee only together with the action that records it.
+ACTION_FIELDS = ("expiry_date", "amount", "status")
+# Fields staff may edit inline (what a locked guarantee still lets them edit is decided by the service).
+EDITABLE_FIELDS = (
+    "raw_supplier_name", "raw_bank_name", "contract_number", "po_number", "amount", "currency",
+    "issue_date", "expiry_date", "type", "comment", "related_to",
+)  # fmt: skip
+
+
+class Guarantee(Base):
+    __tablename__ = "guarantees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guarantee_number: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    raw_supplier_name: Mapped[str | None] = mapped_column(sa.Text)
+    raw_bank_name: Mapped[str | None] = mapped_column(sa.Text)
+    contract_number: Mapped[str | None] = mapped_column(sa.String(100))
+    po_number: Mapped[str | None] = mapped_column(sa.String(100))
+    related_to: Mapped[str | None] = mapped_column(sa.String(20))
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(sa.String(3), default="SAR")
+    issue_date: Mapped[date | None] = mapped_column(sa.Date)
+    expiry_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    type: Mapped[str | None] = mapped_column(sa.String(50))
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("suppliers.id"), index=True)
+    bank_id: Mapped[int | None] = mapped_column(sa.ForeignKey("banks.id"), index=True)
+    supplier_display_name: Mapped[str | None] = mapped_column(sa.Text)
+    bank_display: Mapped[str | None] = mapped_column(sa.Text)
+    match_status: Mapped[str] = mapped_column(sa.String(20), default="needs_review", index=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="active", index=True)
+    is_locked: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    lock_reason: Mapped[str | None] = mapped_column(sa.Text)
+    import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batches.id"), index=True)
+    import_type: Mapped[str | None] = mapped_column(sa.String(20))
+    import_date: Mapped[date | None] = mapped_column(sa.Date)
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    created_by: Mapped[str | None] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
+
+    supplier = relationship("Supplier", lazy="joined")
+    bank = relationship("Bank", lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('active', 'released')", name="status"),
+        sa.CheckConstraint("match_status IN ('ready', 'needs_review')", name="match_status"),
+        sa.CheckConstraint("related_to IS NULL OR related_to IN ('contract', 'purchase_order')", name="related_to"),
+        sa.CheckConstraint("guarantee_number <> '' AND guarantee_number NOT LIKE '% %'", name="number_normalised"),
+        sa.CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
+        sa.CheckConstraint("version >= 1", name="version"),
+    )
+
+    @property
+    def supplier_label(self) -> str:
+        return self.supplier_display_name or self.raw_supplier_name or ""
+
+    @property
+    def bank_label(self) -> str:
+        return self.bank_display or self.raw_bank_name or ""
+
+
+class GuaranteeEdit(Base):
+    """One field changed inline: who, when, old and new value. Append-only (database trigger)."""
+
+    __tablename__ = "guarantee_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guarantee_id: Mapped[int] = mapped_column(sa.ForeignKey("guarantees.id"), index=True)
+    field: Mapped[str] = mapped_column(sa.String(40))
+    old_value: Mapped[str | None] = mapped_column(sa.Text)
+    new_value: Mapped[str | None] = mapped_column(sa.Text)
+    edited_by: Mapped[str | None] = mapped_column(sa.String(80))
+    edited_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    legacy_record_id: Mapped[int | None] = mapped_column(sa.Integer)

@@ -1,0 +1,1 @@
+"""Services: every write of the register, each one transaction."""

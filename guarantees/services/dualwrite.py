@@ -1,0 +1,157 @@
+"""The dual-write adapter: the only code that writes the legacy tables.
+
+Every new-table write that the legacy system would have recorded is mirrored here, in the same
+transaction, and linked both ways (legacy row → migrated_* / import_batch_id; new row →
+legacy_record_id / legacy_session_id). With DUAL_WRITE off nothing is written here.
+"""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from guarantees.clock import today
+from guarantees.models import (
+    Guarantee,
+    GuaranteeAction,
+    ImportBatch,
+    ImportedRecord,
+    ImportSession,
+    LegacyDaySession,
+)
+from guarantees.models.base import utcnow
+from guarantees.services.transaction import insert_or_get
+
+SESSION_TYPES = {"excel_import": "excel", "manual_batch": "manual", "text_paste": "smart_paste"}
+ACTION_RECORD_TYPES = {"extension": "extension_action", "release": "release_action"}
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def legacy_values(guarantee: Guarantee | dict, record_type: str) -> dict:
+    """A legacy imported_records row carrying a guarantee's values as the legacy system stored them."""
+    get = guarantee.get if isinstance(guarantee, dict) else lambda name: getattr(guarantee, name, None)
+    amount = get("amount")
+    return {
+        "raw_supplier_name": get("raw_supplier_name"),
+        "raw_bank_name": get("raw_bank_name"),
+        "amount": None if amount is None else f"{amount:.2f}",
+        "guarantee_number": get("guarantee_number"),
+        "issue_date": _text(get("issue_date")),
+        "expiry_date": _text(get("expiry_date")),
+        "match_status": get("match_status"),
+        "supplier_id": get("supplier_id"),
+        "bank_id": get("bank_id"),
+        "created_at": _text(utcnow()),
+        "contract_number": get("contract_number") or get("po_number"),
+        "type": get("type"),
+        "comment": get("comment"),
+        "bank_display": get("bank_display"),
+        "supplier_display_name": get("supplier_display_name"),
+        "related_to": get("related_to"),
+        "record_type": record_type,
+    }
+
+
+class DualWriteAdapter:
+    """Writes the legacy half of a change; a no-op when DUAL_WRITE is off."""
+
+    def __init__(self, session: Session, *, enabled: bool | None = None) -> None:
+        self.session = session
+        self.enabled = current_app.config["DUAL_WRITE"] if enabled is None else enabled
+
+    def open_batch(self, batch: ImportBatch) -> None:
+        """Give a batch its legacy import_sessions row (once)."""
+        if not self.enabled or batch.legacy_session_id is not None:
+            return
+        legacy = ImportSession(
+            session_type=SESSION_TYPES[batch.batch_type], record_count=0, created_at=_text(batch.created_at)
+        )
+        self.session.add(legacy)
+        self.session.flush()
+        batch.legacy_session_id = legacy.id
+
+    def record_items(self, batch: ImportBatch, rows: list[tuple[dict, int, str]]) -> list[int | None]:
+        """Legacy rows for imported rows: (guarantee values, guarantee id, record type) each; their ids, in order."""
+        if not self.enabled or not rows:
+            return [None] * len(rows)
+        self.open_batch(batch)
+        values = [
+            {
+                **legacy_values(fields, record_type),
+                "session_id": batch.legacy_session_id,
+                "migrated_guarantee_id": guarantee_id,
+                "import_batch_id": batch.id,
+            }
+            for fields, guarantee_id, record_type in rows
+        ]
+        ids = self.session.scalars(
+            sa.insert(ImportedRecord).returning(ImportedRecord.id, sort_by_parameter_order=True), values
+        ).all()
+        self.session.execute(
+            sa.update(ImportSession)
+            .where(ImportSession.id == batch.legacy_session_id)
+            .values(record_count=sa.func.coalesce(ImportSession.record_count, 0) + len(values))
+        )
+        return list(ids)
+
+    def record_action(self, action: GuaranteeAction, guarantee: Guarantee) -> int | None:
+        """The legacy row of an issued action, in the day's legacy session."""
+        if not self.enabled:
+            return None
+        record_type = ACTION_RECORD_TYPES.get(action.action_type, "modification")
+        values = legacy_values(guarantee, record_type)
+        if action.action_type == "extension":
+            values["expiry_date"] = _text(action.new_expiry_date)
+        if action.action_type == "reduction":
+            values["amount"] = f"{action.new_amount:.2f}"
+        return self._day_row(values, migrated_action_id=action.id, migrated_guarantee_id=guarantee.id)
+
+    def record_edit(self, guarantee: Guarantee) -> int | None:
+        """The legacy `modification` row of an inline edit, carrying the guarantee's new values."""
+        if not self.enabled:
+            return None
+        return self._day_row(legacy_values(guarantee, "modification"), migrated_guarantee_id=guarantee.id)
+
+    def _day_row(self, values: dict, **links) -> int:
+        session_id = self._day_session()
+        record = ImportedRecord(**values, session_id=session_id, **links)
+        self.session.add(record)
+        self.session.flush()
+        self.session.execute(
+            sa.update(ImportSession)
+            .where(ImportSession.id == session_id)
+            .values(record_count=sa.func.coalesce(ImportSession.record_count, 0) + 1)
+        )
+        return record.id
+
+    def _day_session(self) -> int:
+        """The legacy session collecting today's actions and edits; created by whoever asks first."""
+        day = today()
+        found = self.session.get(LegacyDaySession, (day, "daily_actions"))
+        if found:
+            return found.import_session_id
+
+        def make():
+            legacy = ImportSession(session_type="daily_actions", record_count=0, created_at=_text(utcnow()))
+            self.session.add(legacy)
+            self.session.flush()
+            return LegacyDaySession(day=day, purpose="daily_actions", import_session_id=legacy.id)
+
+        def find():
+            return self.session.scalar(
+                sa.select(LegacyDaySession).where(
+                    LegacyDaySession.day == day, LegacyDaySession.purpose == "daily_actions"
+                )
+            )
+
+        return insert_or_get(self.session, make, find).import_session_id

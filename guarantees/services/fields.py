@@ -1,0 +1,71 @@
+"""Parsing of guarantee fields as users type them (forms, CLI) into stored values."""
+
+from guarantees.importer.values import parse_amount, parse_code, parse_date, parse_text
+from guarantees.services.errors import ValidationFailed
+from guarantees.text import normalise_number
+
+PARSERS = {
+    "raw_supplier_name": parse_text,
+    "raw_bank_name": parse_text,
+    "contract_number": parse_code,
+    "po_number": parse_code,
+    "amount": parse_amount,
+    "issue_date": parse_date,
+    "expiry_date": parse_date,
+    "type": parse_text,
+    "comment": parse_text,
+}
+LABELS = {
+    "guarantee_number": "Guarantee number",
+    "raw_supplier_name": "Supplier",
+    "raw_bank_name": "Bank",
+    "contract_number": "Contract number",
+    "po_number": "PO number",
+    "amount": "Amount",
+    "currency": "Currency",
+    "issue_date": "Issue date",
+    "expiry_date": "Expiry date",
+    "type": "Type",
+    "comment": "Comment",
+    "related_to": "Related to",
+}
+
+
+def parse_field(field: str, raw: object) -> object:
+    """One field's stored value from what the user typed; ValidationFailed with the reason otherwise."""
+    if field == "currency":
+        text = (parse_text(raw) or "SAR").upper()
+        if len(text) != 3 or not text.isalpha():
+            raise ValidationFailed("Currency: use a three-letter code such as SAR or USD.", field=field)
+        return text
+    if field == "related_to":
+        text = parse_text(raw)
+        if text not in (None, "contract", "purchase_order"):
+            raise ValidationFailed("Related to: choose contract or purchase order.", field=field)
+        return text
+    if field == "guarantee_number":
+        number = normalise_number(raw)
+        if not number:
+            raise ValidationFailed("Guarantee number is required.", field=field)
+        if len(number) > 100:
+            raise ValidationFailed("Guarantee number: at most 100 characters.", field=field)
+        return number
+    parser = PARSERS.get(field)
+    if parser is None:
+        raise ValidationFailed(f"{field} cannot be edited.", field=field)
+    try:
+        value = parser(raw)
+    except ValueError as error:
+        raise ValidationFailed(f"{LABELS.get(field, field)}: {error}", field=field) from error
+    if field in ("contract_number", "po_number", "type") and value and len(value) > (50 if field == "type" else 100):
+        raise ValidationFailed(f"{LABELS[field]}: too long.", field=field)
+    return value
+
+
+def display(value: object) -> str | None:
+    """A stored value as text for the audit trail."""
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

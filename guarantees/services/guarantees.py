@@ -1,0 +1,153 @@
+"""Guarantees: manual entry into today's batch, and field-level edits with optimistic concurrency."""
+
+import sqlalchemy as sa
+
+from guarantees.clock import today
+from guarantees.models import Guarantee, GuaranteeEdit, ImportBatchItem
+from guarantees.models.guarantee import ACTION_FIELDS, EDITABLE_FIELDS, IDENTIFYING_FIELDS
+from guarantees.services.batches import count_rows, todays_batch
+from guarantees.services.dualwrite import DualWriteAdapter
+from guarantees.services.errors import Conflict, DuplicateNumber, LockedField, NotFound, ValidationFailed
+from guarantees.services.fields import display, parse_field
+from guarantees.services.matching import matcher_for
+from guarantees.services.transaction import unit_of_work
+
+ENTRY_FIELDS = ("guarantee_number", *EDITABLE_FIELDS)
+MATCHED_BY = ("raw_supplier_name", "raw_bank_name")
+
+
+def _existing_id(session, number: str) -> int | None:
+    return session.scalar(sa.select(Guarantee.id).where(Guarantee.guarantee_number == number))
+
+
+def _duplicate(number: str, guarantee_id: int) -> DuplicateNumber:
+    return DuplicateNumber(f"Guarantee {number} is already in the register.", guarantee_id=guarantee_id)
+
+
+def parse_entry(data: dict) -> dict:
+    """The stored values of a manual entry; ValidationFailed on the first bad field."""
+    values = {field: parse_field(field, data.get(field)) for field in ENTRY_FIELDS if field in data}
+    values["guarantee_number"] = parse_field("guarantee_number", data.get("guarantee_number"))
+    for field, label in (("raw_supplier_name", "Supplier"), ("raw_bank_name", "Bank")):
+        if not values.get(field):
+            raise ValidationFailed(f"{label} is required for a new guarantee.", field=field)
+    if values.get("related_to") is None:
+        if values.get("po_number"):
+            values["related_to"] = "purchase_order"
+        elif values.get("contract_number"):
+            values["related_to"] = "contract"
+    return values
+
+
+def create(data: dict, *, user: str | None) -> Guarantee:
+    """Enter one guarantee by hand: it joins today's manual batch (created on first use)."""
+    values = parse_entry(data)
+    with unit_of_work() as session:
+        number = values["guarantee_number"]
+        existing = _existing_id(session, number)
+        if existing:
+            raise _duplicate(number, existing)
+        batch = todays_batch(session, user=user)
+        match = matcher_for(session).match(values.get("raw_supplier_name"), values.get("raw_bank_name"))
+        guarantee = Guarantee(
+            **values,
+            **match.as_fields(),
+            currency=values.get("currency") or "SAR",
+            status="active",
+            is_locked=False,
+            import_batch_id=batch.id,
+            import_type="manual",
+            import_date=today(),
+            created_by=user,
+        )
+        try:
+            with session.begin_nested():
+                session.add(guarantee)
+                session.flush()
+        except sa.exc.IntegrityError as error:
+            existing = _existing_id(session, number)
+            if existing:
+                raise _duplicate(number, existing) from error
+            raise
+        fields = {**values, **match.as_fields()}
+        (legacy_id,) = DualWriteAdapter(session).record_items(batch, [(fields, guarantee.id, "import")])
+        row_number = session.scalar(
+            sa.select(sa.func.count()).select_from(ImportBatchItem).where(ImportBatchItem.batch_id == batch.id)
+        )
+        session.add(
+            ImportBatchItem(
+                batch_id=batch.id,
+                row_number=row_number + 1,
+                guarantee_id=guarantee.id,
+                outcome="created",
+                changes={k: [None, display(v)] for k, v in fields.items() if v is not None},
+                raw={k: display(v) for k, v in data.items() if k in ENTRY_FIELDS},
+                legacy_record_id=legacy_id,
+                created_by=user,
+            )
+        )
+        count_rows(session, batch, total=1, ready=1 if match.match_status == "ready" else 0)
+    return guarantee
+
+
+def protected_fields(guarantee: Guarantee) -> set[str]:
+    """Fields that inline editing may not change on this guarantee."""
+    if guarantee.status == "released":
+        return set(EDITABLE_FIELDS)
+    if guarantee.is_locked:
+        return set(IDENTIFYING_FIELDS) | set(ACTION_FIELDS) | {"currency", "related_to"}
+    return set()
+
+
+def update(guarantee_id: int, changes: dict, *, expected_version: int, user: str | None) -> Guarantee:
+    """Edit fields of a guarantee: each change audited, the version checked, locked fields refused."""
+    with unit_of_work() as session:
+        guarantee = session.get(Guarantee, guarantee_id)
+        if guarantee is None:
+            raise NotFound("No such guarantee.")
+        if guarantee.version != expected_version:
+            raise Conflict(
+                f"Guarantee {guarantee.guarantee_number} was changed by someone else since you opened it "
+                f"(version {expected_version}, now {guarantee.version}). Your change was not saved; "
+                "the current values are shown.",
+                current={f: display(getattr(guarantee, f)) for f in EDITABLE_FIELDS},
+            )
+        protected = protected_fields(guarantee)
+        parsed = {}
+        for field, raw in changes.items():
+            if field not in EDITABLE_FIELDS:
+                raise ValidationFailed(f"{field} cannot be edited.", field=field)
+            value = parse_field(field, raw)
+            if value == getattr(guarantee, field):
+                continue
+            if field in protected:
+                reason = guarantee.lock_reason or "it is locked"
+                if guarantee.status == "released":
+                    reason = "it has been released"
+                raise LockedField(f"This field cannot change because {reason}.", field=field)
+            if value is None and field in MATCHED_BY:
+                raise ValidationFailed("Supplier and bank cannot be emptied.", field=field)
+            parsed[field] = value
+        if not parsed:
+            return guarantee
+        old_values = {field: display(getattr(guarantee, field)) for field in parsed}
+        for field, value in parsed.items():
+            setattr(guarantee, field, value)
+        if set(parsed) & set(MATCHED_BY):
+            match = matcher_for(session).match(guarantee.raw_supplier_name, guarantee.raw_bank_name)
+            for field, value in match.as_fields().items():
+                setattr(guarantee, field, value)
+        session.flush()
+        legacy_id = DualWriteAdapter(session).record_edit(guarantee)
+        session.add_all(
+            GuaranteeEdit(
+                guarantee_id=guarantee.id,
+                field=field,
+                old_value=old_values[field],
+                new_value=display(value),
+                edited_by=user,
+                legacy_record_id=legacy_id,
+            )
+            for field, value in parsed.items()
+        )
+    return guarantee

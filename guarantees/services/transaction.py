@@ -1,0 +1,46 @@
+"""One transaction per service call: commit once at the end, roll back everything on any error."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from guarantees.extensions import db
+from guarantees.services.errors import Conflict
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """Yield the session; commit when the block ends, roll back when it raises."""
+    session = db.session
+    try:
+        yield session
+        session.commit()
+    except StaleDataError as error:
+        session.rollback()
+        raise Conflict("Somebody else changed this guarantee in the meantime. Reload it and try again.") from error
+    except sa.exc.OperationalError as error:
+        session.rollback()
+        if "locked" in str(error.orig).lower():
+            raise Conflict("The register is busy with another change. Try again in a moment.") from error
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def insert_or_get(session: Session, make, find):
+    """Insert `make()` in a savepoint; if a unique index says it exists already, return `find()` instead."""
+    try:
+        with session.begin_nested():
+            obj = make()
+            session.add(obj)
+            session.flush()
+        return obj
+    except sa.exc.IntegrityError:
+        found = find()
+        if found is None:
+            raise
+        return found
