@@ -1,0 +1,98 @@
+"""Name normalisation for matching raw supplier and bank names (Arabic and English) to the dictionaries."""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Arabic letter variants that typists use interchangeably; each folds to its plainest form.
+_LETTERS = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",  # alef wasla
+        "ة": "ه",
+        "ى": "ي",
+        "ؤ": "و",
+        "ئ": "ي",
+        "ی": "ي",  # Persian yeh, common from some keyboards
+        "ک": "ك",  # Persian kaf
+        "ـ": "",  # tatweel: stretches a word, never changes it
+    }
+)
+# Arabic-Indic and extended (Persian) digits to ASCII, so '١٢٣' and '123' are the same name.
+_DIGITS = str.maketrans(
+    {**{chr(0x0660 + i): str(i) for i in range(10)}, **{chr(0x06F0 + i): str(i) for i in range(10)}}
+)
+
+# Harakat, Quranic marks and the superscript alef: pronunciation only, never spelling.
+_DIACRITICS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+# Zero-width and direction marks are invisible; they must vanish rather than split a word.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Abbreviations written with dots ('G.T.C.', 'L.L.C', 'J.P.') keep their letters together.
+_DOTTED = re.compile(r"\b(?:[^\W\d_]\.){2,}(?:[^\W\d_]\b)?")
+# Apostrophes join ("INT'L" is one word); every other non-word character separates words.
+_APOSTROPHES = re.compile(r"['\u2019\u2018`´]")
+_SEPARATORS = re.compile(r"[\W_]+")
+
+# Legal-form words only: they say what kind of company it is, not which one. Words that tell
+# companies apart (trading, contracting, medical, group, holding, …) stay.
+LEGAL_FORM_WORDS = frozenset(
+    {
+        # English (after case-folding and punctuation removal)
+        "co",
+        "company",
+        "ltd",
+        "limited",
+        "llc",
+        "wll",
+        "est",
+        "establishment",
+        "corp",
+        "corporation",
+        "inc",
+        "incorporated",
+        "plc",
+        "jsc",
+        "cjsc",
+        # Arabic (after letter folding: ة→ه, ؤ→و)
+        "شركه",
+        "الشركه",
+        "موسسه",
+        "الموسسه",
+        "المحدوده",
+        "محدوده",
+        "ذمم",  # ذ.م.م, limited liability
+    }
+)
+
+
+def _fold(text: str) -> str:
+    """Unicode compatibility forms, Arabic letter variants, diacritics, digits and Latin case folded."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _DIACRITICS.sub("", text)
+    return text.translate(_LETTERS).translate(_DIGITS).casefold()
+
+
+def _words(text: str) -> list[str]:
+    """The words of a folded text, punctuation and every kind of space acting as separators."""
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", text)
+    text = _APOSTROPHES.sub("", text).replace("&", " and ")
+    return [word for word in _SEPARATORS.split(text) if word]
+
+
+@lru_cache(maxsize=65536)
+def normalise_name(text: str | None) -> str:
+    """A name as matching compares it: folded, without punctuation or legal-form words, single-spaced."""
+    if not text:
+        return ""
+    words = _words(_fold(str(text)))
+    kept = [word for word in words if word not in LEGAL_FORM_WORDS]
+    # A name made only of legal-form words ('Company Ltd') would otherwise vanish; keep it as written.
+    return " ".join(kept or words)
+
+
+def compact_key(text: str | None) -> str:
+    """The normalised name without any spaces, so 'AL HADA' and 'ALHADA' or 'و تقنيه' and 'وتقنيه' meet."""
+    return normalise_name(text).replace(" ", "")

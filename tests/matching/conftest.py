@@ -1,0 +1,8 @@
+"""Puts the project root on sys.path: the project is not installed, and pytest adds only this folder."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
