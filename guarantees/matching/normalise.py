@@ -71,8 +71,12 @@ def _fold(text: str) -> str:
     """Unicode compatibility forms, Arabic letter variants, diacritics, digits and Latin case folded."""
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
-    text = _DIACRITICS.sub("", text)
-    return text.translate(_LETTERS).translate(_DIGITS).casefold()
+    text = _DIACRITICS.sub("", text).translate(_LETTERS).translate(_DIGITS)
+    if not text.isascii():
+        # Latin accents ('Société', 'Nestlé') are spelling variants too; decomposing and dropping
+        # the marks also leaves any Arabic hamza the table above did not name on its bare letter.
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return text.casefold()
 
 
 def _words(text: str) -> list[str]:

@@ -72,7 +72,8 @@ class GuaranteeAction(Base):
         sa.CheckConstraint("action_status = 'draft' OR is_locked", name="issued_is_locked"),
         sa.CheckConstraint(
             "action_type <> 'extension' OR origin = 'legacy' OR "
-            "(new_expiry_date IS NOT NULL AND (previous_expiry_date IS NULL OR new_expiry_date > previous_expiry_date))",
+            "(new_expiry_date IS NOT NULL AND "
+            "(previous_expiry_date IS NULL OR new_expiry_date > previous_expiry_date))",
             name="extension_moves_forward",
         ),
         sa.CheckConstraint(

@@ -21,7 +21,7 @@ LOCK_REASON = "it has an issued {kind} letter"
 def _guarantee(session: Session, guarantee_id: int, *, for_update: bool = False) -> Guarantee:
     query = sa.select(Guarantee).where(Guarantee.id == guarantee_id)
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(of=Guarantee)
     guarantee = session.scalar(query)
     if guarantee is None:
         raise NotFound("No such guarantee.")

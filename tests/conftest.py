@@ -1,0 +1,239 @@
+"""Fixtures: an app on a fresh, migrated database per test, on SQLite and (where a server answers) PostgreSQL.
+
+PostgreSQL: TEST_DATABASE_URL names a maintenance database on a server we may create databases on
+(default postgresql+psycopg://postgres@127.0.0.1:5432/postgres). With REQUIRE_POSTGRES=1 (CI) an
+unreachable server fails the run instead of skipping the PostgreSQL half.
+"""
+
+import itertools
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from guarantees import create_app
+from guarantees.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+SECRET = "test-secret-key-0123456789abcdef0123456789"
+_counter = itertools.count()
+
+
+def shared_fixture(*parts: str) -> Path:
+    """A file of ../shared/fixtures, or a skip that says why it is missing."""
+    path = SHARED_FIXTURES.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real fixture {'/'.join(parts)} not found: ../shared/fixtures is absent beside the project")
+    return path
+
+
+def _config(url: str, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": SECRET,
+        "UPLOAD_FOLDER": extra.pop("UPLOAD_FOLDER", None),
+        **extra,
+    }
+
+
+def _upgrade(url: str, revision: str = "head") -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(_config(url))
+    with app.app_context():
+        upgrade(revision=revision)
+        db.engine.dispose()
+
+
+class Postgres:
+    """A server we can create throw-away databases on, from a migrated template."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+        with self.admin.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        self.prefix = f"gr_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.templates: dict[str, str] = {}
+
+    def url(self, name: str) -> str:
+        return self.admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def _create(self, name: str, template: str | None = None) -> str:
+        with self.admin.connect() as connection:
+            suffix = f" TEMPLATE {template}" if template else ""
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"{suffix}'))
+        return self.url(name)
+
+    def fresh(self, revision: str | None = "head") -> str:
+        """A new database at `revision` (None: empty)."""
+        name = f"{self.prefix}_{next(_counter)}"
+        if revision is None:
+            return self._create(name)
+        if revision not in self.templates:
+            template = f"{self.prefix}_tmpl_{len(self.templates)}"
+            _upgrade(self._create(template), revision)
+            self.templates[revision] = template
+        return self._create(name, self.templates[revision])
+
+    def drop(self, url: str) -> None:
+        name = sa.engine.make_url(url).database
+        with self.admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        for template in self.templates.values():
+            self.drop(self.url(template))
+        self.admin.dispose()
+
+
+class Sqlite:
+    """Throw-away SQLite files, copied from a migrated template."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.templates: dict[str, Path] = {}
+
+    def fresh(self, revision: str | None = "head") -> str:
+        path = self.folder / f"db-{next(_counter)}.sqlite"
+        if revision is not None:
+            if revision not in self.templates:
+                template = self.folder / f"template-{len(self.templates)}.sqlite"
+                _upgrade(f"sqlite:///{template}", revision)
+                self.templates[revision] = template
+            shutil.copy(self.templates[revision], path)
+        return f"sqlite:///{path}"
+
+    def drop(self, url: str) -> None:
+        path = Path(url[len("sqlite:///") :])
+        for extra in ("", "-wal", "-shm"):
+            Path(str(path) + extra).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def _sqlite_server(tmp_path_factory):
+    server = Sqlite(tmp_path_factory.mktemp("sqlite"))
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def _pg_server():
+    try:
+        server = Postgres(PG_ADMIN_URL)
+    except sa.exc.OperationalError as error:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but does not answer: {error}")
+        yield None
+        return
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    """Each database test runs on SQLite and on PostgreSQL."""
+    if request.param == "postgresql":
+        server = request.getfixturevalue("_pg_server")
+        if server is None:
+            pytest.skip(f"no PostgreSQL server at {PG_ADMIN_URL}")
+        return server
+    return request.getfixturevalue("_sqlite_server")
+
+
+@pytest.fixture
+def database(backend):
+    """A fresh database migrated to head; its URL."""
+    url = backend.fresh()
+    yield url
+    backend.drop(url)
+
+
+@pytest.fixture
+def empty_database(backend):
+    """A fresh, empty database (no tables); its URL."""
+    url = backend.fresh(None)
+    yield url
+    backend.drop(url)
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """A factory of apps on a given database URL, cleaned up after the test."""
+    apps = []
+
+    def make(url: str, **config):
+        app = create_app(_config(url, UPLOAD_FOLDER=str(tmp_path / "uploads"), **config))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app, database):
+    """The app on a fresh database, with an application context pushed."""
+    app = make_app(database)
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user: make_user("clerk", "editor") → User (password "pw-<username>")."""
+    from guarantees.models import User
+
+    def make(username: str = "clerk", role: str = "editor", password: str | None = None):
+        user = User(username=username, role=role, active=True)
+        user.set_password(password or f"pw-{username}")
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_guarantee(app):
+    """Enter a guarantee through the service: make_guarantee(number="G1", **fields) → Guarantee."""
+    from guarantees.services import guarantees
+
+    numbers = itertools.count(1)
+
+    def make(number: str | None = None, *, user: str = "tester", **fields):
+        data = {
+            "guarantee_number": number or f"TEST{next(numbers):05d}",
+            "raw_supplier_name": "Lana Medical Company",
+            "raw_bank_name": "Riyad Bank",
+            "amount": "25200.00",
+            "expiry_date": "2026-06-01",
+            "contract_number": "C/0016/40",
+            **fields,
+        }
+        return guarantees.create(data, user=user)
+
+    return make
