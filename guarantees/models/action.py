@@ -64,9 +64,7 @@ class GuaranteeAction(Base):
     guarantee = relationship("Guarantee", lazy="joined")
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "action_type IN ('extension', 'release', 'reduction', 'modification')", name="action_type"
-        ),
+        sa.CheckConstraint("action_type IN ('extension', 'release', 'reduction', 'modification')", name="action_type"),
         sa.CheckConstraint("action_status IN ('draft', 'issued')", name="action_status"),
         sa.CheckConstraint("origin IN ('app', 'legacy')", name="origin"),
         sa.CheckConstraint("action_status = 'draft' OR is_locked", name="issued_is_locked"),

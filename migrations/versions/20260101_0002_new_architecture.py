@@ -220,7 +220,8 @@ def upgrade():
             ["guarantee_id"], ["guarantees.id"], name="fk_guarantee_actions_guarantee_id_guarantees"
         ),
         sa.ForeignKeyConstraint(
-            ["action_session_id"], ["action_sessions.id"],
+            ["action_session_id"],
+            ["action_sessions.id"],
             name="fk_guarantee_actions_action_session_id_action_sessions",
         ),  # fmt: skip
         sa.PrimaryKeyConstraint("id", name="pk_guarantee_actions"),
