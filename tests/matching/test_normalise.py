@@ -36,6 +36,8 @@ from guarantees.matching import compact_key, normalise_name
         # Arabic-Indic and Persian digits
         ("مؤسسة ١٢٣ للتجارة", "123 للتجاره"),
         ("TEAM۱", "team1"),
+        # Latin accents
+        ("Société Générale", "SOCIETE GENERALE"),
         # Arabic presentation forms (from PDFs) fold to ordinary letters
         ("\ufeeb\ufeb8\ufe8e\ufee3", "هشام"),
     ],
