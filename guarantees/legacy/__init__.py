@@ -1,0 +1,1 @@
+"""The legacy migration path: load, migrate, verify, rollback."""
