@@ -1,10 +1,88 @@
-"""Blueprints, one per area of the staff web app."""
+"""Blueprints, one per area of the staff web app, and what every page shares."""
 
-from flask import Flask
+from flask import Flask, current_app, g, request, session
+from flask_babel import gettext as _
+
+from guarantees.extensions import babel
+from guarantees.web import errors, formatting, rendering
+from guarantees.web.security import require_login
+
+LANGUAGES = ("en", "ar")
+BLUEPRINTS = ("health", "auth", "dashboard", "guarantees", "entry", "batches", "imports", "actions", "letters")
+NAV = (
+    ("dashboard.index", "Dashboard"),
+    ("guarantees.index", "Guarantees"),
+    ("entry.today", "Today's batch"),
+    ("imports.upload", "Import"),
+    ("batches.index", "Batches"),
+    ("actions.index", "Action sessions"),
+    ("review.index", "Review"),
+    ("admin.users", "Admin"),
+)
+CSP = (
+    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "object-src 'none'"
+)
+
+
+def select_locale() -> str:
+    """The interface language: ?lang= (remembered), then the browser's preference."""
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+    return session.get("lang") or request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def _page_context():
+    g.lang = select_locale()
+    g.dir = "rtl" if g.lang == "ar" else "ltr"
+
+
+def nav_links():
+    """Main navigation: the areas this app has, for this user's role."""
+    from flask_login import current_user
+
+    links = []
+    for endpoint, label in NAV:
+        if endpoint not in current_app.view_functions:
+            continue
+        if endpoint.startswith("admin.") and not current_user.can("admin"):
+            continue
+        links.append((endpoint, _(label)))
+    return links
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
 
 
 def register_blueprints(app: Flask) -> None:
-    """Attach every blueprint to the app."""
-    from guarantees.web.health import bp as health_bp
+    """Attach every blueprint and the shared page behaviour to the app."""
+    import importlib
 
-    app.register_blueprint(health_bp)
+    app.config.setdefault("HTMX_CDN_URL", "https://cdn.jsdelivr.net/npm/htmx.org@2.0.4/dist/htmx.min.js")
+    app.config.setdefault("HTMX_SRI", "sha384-HGfztofotfshcF7+8n44JQL2oJmowVChPTg48S+jvZoztPfvwD79OC/LTtG6dMp+")
+    babel.locale_selector = select_locale
+    app.extensions["babel"].locale_selector = select_locale
+    for name in BLUEPRINTS + ("review", "admin"):
+        try:
+            module = importlib.import_module(f"guarantees.web.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"guarantees.web.{name}":
+                raise
+            continue  # an area not built yet
+        app.register_blueprint(module.bp)
+    app.before_request(_page_context)
+    app.before_request(require_login)
+    app.after_request(_security_headers)
+    app.context_processor(lambda: {"nav_links": nav_links})
+    rendering.init_app(app)
+    formatting.init_app(app)
+    errors.init_app(app)

@@ -1,0 +1,48 @@
+"""Error pages: full pages for browsers, short fragments for htmx; never a traceback."""
+
+import sqlalchemy as sa
+from flask import request
+from flask_wtf.csrf import CSRFError
+
+from guarantees.extensions import db
+from guarantees.web.rendering import is_htmx, render, toast
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    403: "Your role does not allow this.",
+    404: "There is nothing here.",
+    405: "This address does not take that kind of request.",
+    413: "The file is larger than the upload limit.",
+    429: "Too many attempts. Wait a minute and try again.",
+    500: "Something went wrong on our side. Nothing was saved.",
+    503: "The database is not answering right now. Nothing was saved; try again in a moment.",
+}
+
+
+def _page(status: int, message: str | None = None):
+    message = message or MESSAGES.get(status, "Error")
+    response = render("errors/error.html", "content", status=status, status_code=status, message=message)
+    if is_htmx():
+        toast(response, message, "error")
+    return response
+
+
+def init_app(app) -> None:
+    for status in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(status, lambda error, status=status: _page(status))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _page(400, "The form expired or was not sent from this site. Reload the page and try again.")
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def database_down(error):
+        db.session.rollback()
+        app.logger.error("database unavailable during %s %s: %s", request.method, request.path, error.orig)
+        return _page(503)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return _page(500)
