@@ -48,7 +48,9 @@ class Throttle:
             self.failures.pop(key, None)
 
 
-throttle = Throttle()
+def _throttle() -> Throttle:
+    """The app's own throttle (one per app, so that tests and workers do not share counts)."""
+    return current_app.extensions.setdefault("login_throttle", Throttle())
 
 
 def _safe_next(target: str | None) -> str:
@@ -67,6 +69,7 @@ def login():
     if form.validate_on_submit():
         keys = (f"user:{form.username.data.strip().lower()}", f"addr:{request.remote_addr}")
         limit = current_app.config.get("LOGIN_ATTEMPTS", 10)
+        throttle = _throttle()
         if any(throttle.blocked(key, limit, 300) for key in keys):
             abort(429)
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))

@@ -1,0 +1,61 @@
+"""Sign-in, sign-out, roles and the shared page behaviour."""
+
+from tests.web.conftest import csrf_from
+
+
+def test_pages_need_a_session(client):
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/health").status_code == 200
+
+
+def test_sign_in_without_csrf_is_refused(client, make_user):
+    make_user("clerk", "editor")
+    response = client.post("/login", data={"username": "clerk", "password": "pw-clerk"})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_shows_the_form_again(client, make_user):
+    make_user("clerk", "editor")
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"csrf_token": token, "username": "clerk", "password": "nope"})
+    assert response.status_code == 401 and "Wrong username or password" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_sign_in_goes_only_to_local_pages(client, make_user):
+    make_user("clerk", "editor")
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login?next=https://evil.example/x", data={"csrf_token": token, "username": "clerk", "password": "pw-clerk"}
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+def test_repeated_failures_are_throttled(app, client, make_user):
+    app.config["LOGIN_ATTEMPTS"] = 3
+    make_user("slow", "viewer")
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    codes = [
+        client.post("/login", data={"csrf_token": token, "username": "slow", "password": "bad"}).status_code
+        for _ in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]
+    good = client.post("/login", data={"csrf_token": token, "username": "slow", "password": "pw-slow"})
+    assert good.status_code == 429
+
+
+def test_pages_carry_security_headers_and_vary(editor):
+    response = editor.get("/")
+    assert "HX-Request" in response.headers["Vary"]
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    html = response.get_data(as_text=True)
+    assert 'integrity="sha384-' in html and "/static/vendor/htmx-2.0.4.min.js" in html
+
+
+def test_sign_out_needs_post_with_token(editor):
+    assert editor.post("/logout", csrf=False).status_code == 400
+    assert editor.post("/logout").status_code == 303
+    assert editor.get("/").status_code == 302
