@@ -22,8 +22,18 @@ babel = Babel()
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """SQLite: enforce foreign keys, wait for a busy writer instead of failing, and allow readers beside it."""
     if isinstance(dbapi_connection, sqlite3.Connection):
+        # Let SQLAlchemy, not the driver, begin transactions: otherwise a SAVEPOINT opened outside an
+        # explicit BEGIN is released as a commit, and a rollback of the whole unit of work loses its grip.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
+
+
+@sa.event.listens_for(sa.engine.Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    """SQLite: an explicit BEGIN, so that savepoints nest inside the transaction."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
