@@ -22,6 +22,8 @@ Rules chosen:
   Only years 1950-2150 are accepted, so a Hijri date or a stray number is caught.
 * parse_code (PO and contract numbers): an integral number gives its digits (421378.0 ->
   '421378', also the text '421378.0'); text is cleaned (parse_text) and otherwise kept.
+* parse_currency: an ISO 4217 style code, upper case ('sar' -> 'SAR'); the usual Saudi
+  spellings (ر.س, ريال, SR, riyal) give 'SAR', '$'/'دولار' 'USD', '€'/'يورو' 'EUR'.
 * parse_text: control characters and bidirectional marks removed, then clean_text (NFKC,
   any run of spaces one space, trimmed). Longer than max_length characters (default 500)
   is a ValueError, never a silent cut.
@@ -43,8 +45,10 @@ __all__ = [
     "MAX_YEAR",
     "MIN_YEAR",
     "excel_serial",
+    "cell_text",
     "parse_amount",
     "parse_code",
+    "parse_currency",
     "parse_date",
     "parse_text",
     "strip_invisible",
@@ -93,7 +97,10 @@ def _float_text(value: float) -> str:
     return repr(value)
 
 
-def _as_text(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A cell value as the text a user would read ('' for None; 421378.0 -> '421378'; dates ISO)."""
+    if value is None:
+        return ""
     if type(value) is str:
         return value
     if isinstance(value, bool):
@@ -116,7 +123,7 @@ def parse_text(value: object, *, max_length: int = MAX_TEXT_LENGTH) -> str | Non
     """
     if value is None:
         return None
-    text = _as_text(value)
+    text = cell_text(value)
     if not (text.isascii() and text.isprintable() and text[:1] != " " and text[-1:] != " " and "  " not in text):
         text = clean_text(strip_invisible(text))
         if text is None:
@@ -142,7 +149,7 @@ def parse_code(value: object) -> str | None:
             raise ValueError(f"{_describe(value)} is not a reference number")
         return _float_text(value)
     if isinstance(value, bool | date | time | timedelta):
-        raise ValueError(f"{_describe(_as_text(value))} is not a reference number")
+        raise ValueError(f"{_describe(cell_text(value))} is not a reference number")
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
@@ -153,6 +160,46 @@ def parse_code(value: object) -> str | None:
     if text is not None and _INTEGRAL_TEXT.fullmatch(text):
         text = text[: text.index(".")]
     return text
+
+
+# ----------------------------------------------------------------------------- currencies
+
+_CURRENCY_ALIASES = {
+    "sr": "SAR",
+    "s.r": "SAR",
+    "s.r.": "SAR",
+    "riyal": "SAR",
+    "riyals": "SAR",
+    "saudi riyal": "SAR",
+    "saudi riyals": "SAR",
+    "ر.س": "SAR",
+    "ر.س.": "SAR",
+    "ر س": "SAR",
+    "رس": "SAR",
+    "ريال": "SAR",
+    "ريال سعودي": "SAR",
+    "﷼": "SAR",
+    "$": "USD",
+    "us$": "USD",
+    "دولار": "USD",
+    "€": "EUR",
+    "يورو": "EUR",
+    "£": "GBP",
+}
+_CODE3 = re.compile(r"[A-Za-z]{3}")
+
+
+def parse_currency(value: object) -> str | None:
+    """A 3-letter currency code in upper case, None for a blank; ValueError for anything else."""
+    text = parse_text(value, max_length=40)
+    if text is None:
+        return None
+    if _CODE3.fullmatch(text):
+        return text.upper()
+    alias = _CURRENCY_ALIASES.get(text.casefold())
+    if alias is None:
+        raise ValueError(f"{_describe(text)} is not a currency code (3 letters, e.g. SAR)")
+    return alias
 
 
 # ----------------------------------------------------------------------------- amounts
@@ -223,7 +270,7 @@ def parse_amount(value: object) -> Decimal | None:
         except InvalidOperation:
             raise ValueError(f"{_describe(value)} is not a number") from None
     if isinstance(value, bool | date | time | timedelta):
-        raise ValueError(f"{_describe(_as_text(value))} is not a number")
+        raise ValueError(f"{_describe(cell_text(value))} is not a number")
     if isinstance(value, int):
         if value < 0:
             raise ValueError(f"{_describe(value)} is negative: an amount must be zero or more")
@@ -364,11 +411,11 @@ def parse_date(value: object) -> date | None:
             number = float(value)
         except (OverflowError, ValueError):
             raise ValueError(f"{_describe(value)} is not a date") from None
-        return _from_serial(number, _as_text(value) if kind is float else value)
+        return _from_serial(number, cell_text(value) if kind is float else value)
     if isinstance(value, datetime):
         return _in_range(value.date(), value.date().isoformat())
     if isinstance(value, date):
         return _in_range(value, value.isoformat())
     if isinstance(value, str):
         return _date_from_text(str(value))
-    raise ValueError(f"{_describe(_as_text(value))} is not a date")
+    raise ValueError(f"{_describe(cell_text(value))} is not a date")
