@@ -1,4 +1,4 @@
-"""Excel import, the pure part: read a workbook, find and map its header, parse its rows.
+"""Excel import, the pure part: read a workbook, find and map its header, parse its rows, write error files.
 
     workbook = read_workbook(path_or_bytes)          # WorkbookError(message) when refused
     detection = detect(workbook, overrides={...})    # header row and field -> column
@@ -7,9 +7,11 @@
 Nothing here touches the database; the import service builds on these modules.
 """
 
+from guarantees.importer.error_workbook import REASON_HEADER, safe_cell, write_error_workbook
 from guarantees.importer.mapping import FIELDS, Column, Detection, detect
 from guarantees.importer.reader import Sheet, Workbook, WorkbookError, read_workbook
 from guarantees.importer.rows import ParsedRow, SkippedRow, parse_rows
+from guarantees.importer.template import write_template
 from guarantees.importer.values import (
     parse_amount,
     parse_code,
@@ -20,6 +22,7 @@ from guarantees.importer.values import (
 
 __all__ = [
     "FIELDS",
+    "REASON_HEADER",
     "Column",
     "Detection",
     "ParsedRow",
@@ -35,4 +38,7 @@ __all__ = [
     "parse_rows",
     "parse_text",
     "read_workbook",
+    "safe_cell",
+    "write_error_workbook",
+    "write_template",
 ]

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
+import tempfile
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+
+# Hypothesis keeps its example database and caches outside the work tree (.hypothesis/ is not ignored by git).
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "guarantees-hypothesis"))
 
 # ../shared/fixtures beside the project root (tests/importer/conftest.py -> project root -> its parent).
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
