@@ -14,7 +14,14 @@ from guarantees.services.errors import Conflict
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """Yield the session; commit when the block ends, roll back when it raises."""
-    session = db.session
+    session = db.session()
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite: take the write lock up front (BEGIN IMMEDIATE) so concurrent writers queue on the busy
+        # timeout instead of failing when a read transaction would have to upgrade. Reads done before this
+        # unit of work (the signed-in user, say) belong to no write and are simply ended.
+        if session.in_transaction():
+            session.rollback()
+        session.connection(execution_options={"sqlite_immediate": True})
     try:
         yield session
         session.commit()

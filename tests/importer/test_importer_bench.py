@@ -1,9 +1,8 @@
-"""bench/excel_floor.py helpers, and the parse time of a 50,000-row workbook."""
+"""bench/excel_floor.py helpers, and a 50,000-row workbook parsed whole (timings belong to `make bench`)."""
 
 from __future__ import annotations
 
 import importlib.util
-import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ def excel_floor():
 def test_generated_workbook_imports_cleanly(excel_floor, tmp_path):
     path = excel_floor.make_workbook(tmp_path / "bench.xlsx", rows=300)
     seconds = excel_floor.floor_seconds(path)
-    assert 0 < seconds < 30
+    assert isinstance(seconds, float)
     workbook = read_workbook(path)
     detection = detect(workbook)
     assert detection.header_row == 2  # a title row above the header
@@ -36,13 +35,11 @@ def test_generated_workbook_imports_cleanly(excel_floor, tmp_path):
 
 
 @pytest.mark.slow
-def test_fifty_thousand_rows_parse_in_seconds(excel_floor, tmp_path):
+def test_fifty_thousand_rows_parse_whole(excel_floor, tmp_path):
     path = excel_floor.make_workbook(tmp_path / "bench50k.xlsx", rows=50_000)
-    began = time.perf_counter()
     workbook = read_workbook(path)
     detection = detect(workbook)
-    count = sum(1 for _ in parse_rows(workbook, detection))
-    elapsed = time.perf_counter() - began
-    assert count == 50_000
-    # About 1 s on a developer machine (calamine ~0.4 s); the bound leaves room for a busy CI machine.
-    assert elapsed < 8, f"read + detect + parse of 50,000 rows took {elapsed:.2f} s"
+    rows = list(parse_rows(workbook, detection))
+    assert len(rows) == 50_000
+    assert not [row.row_number for row in rows if row.errors]
+    assert rows[-1].row_number == 50_002  # title row and header above the data
