@@ -1,0 +1,337 @@
+"""Review decisions and dictionary upkeep: choose an entry for a raw name, merge duplicates, edit entries, accounts.
+
+Each function is one transaction. Anything that changes what the matcher knows tells the matcher cache
+after the commit, so the next unit of work in this process matches with it (other processes see the
+dictionary version change).
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from guarantees.matching import normalise_name
+from guarantees.models import Bank, DictionaryMerge, Guarantee, MatchDecision, NameAlias, Supplier, User
+from guarantees.models.base import utcnow
+from guarantees.models.user import ROLES
+from guarantees.services.dualwrite import DualWriteAdapter
+from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed
+from guarantees.services.matching import ENTITIES, MODELS, dictionaries_changed, entry_names
+from guarantees.services.transaction import insert_or_get, unit_of_work
+from guarantees.text import clean_text
+
+MIN_PASSWORD = 8
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SUPPLIER_FIELDS = ("official_name", "display_name")
+BANK_FIELDS = (
+    "official_name", "official_name_en", "official_name_ar", "short_code", "department",
+    "address_line_1", "address_line_2", "contact_email",
+)  # fmt: skip
+_LIMITS = {"short_code": 20, "contact_email": 200}
+_MAX_TEXT = 300
+
+
+def _entity(entity: str) -> str:
+    if entity not in ENTITIES:
+        raise ValidationFailed(f"Unknown dictionary {entity!r}.", field="entity")
+    return entity
+
+
+def _stamp() -> str:
+    """Dictionary rows keep the legacy text timestamps; the microseconds make every edit change the version."""
+    return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _live_entry(session: Session, entity: str, entity_id: int, what: str = "entry"):
+    row = session.get(MODELS[entity], entity_id)
+    if row is None:
+        raise NotFound(f"No such {entity} ({what} #{entity_id}).")
+    merged = session.scalar(
+        sa.select(DictionaryMerge.into_id).where(DictionaryMerge.entity == entity, DictionaryMerge.from_id == row.id)
+    )
+    if merged is not None:
+        raise RuleViolation(f"{row.label} was merged into #{merged}: choose that entry instead.")
+    return row
+
+
+def _learn(session: Session, entity: str, raw_name: str, entity_id: int, user: str | None) -> None:
+    """Remember that `raw_name` means this entry (a newer decision replaces an older one)."""
+    key = normalise_name(raw_name)
+    if not key:
+        return
+
+    def find():
+        return session.scalar(sa.select(NameAlias).where(NameAlias.entity == entity, NameAlias.normalized_name == key))
+
+    alias = find()
+    if alias is None:
+        alias = insert_or_get(
+            session,
+            lambda: NameAlias(
+                entity=entity, entity_id=entity_id, raw_name=raw_name, normalized_name=key, created_by=user
+            ),
+            find,
+        )
+    if alias.entity_id != entity_id:
+        alias.entity_id = entity_id
+        alias.raw_name = raw_name
+        alias.created_by = user
+
+
+def apply_choice(entity: str, raw_name: str, chosen_id: int, *, user: str | None) -> int:
+    """Match every unmatched guarantee with this raw name (as matching folds it) to the chosen entry.
+
+    Writes one MatchDecision per guarantee and an alias for the name; returns how many guarantees changed.
+    """
+    _entity(entity)
+    key = normalise_name(raw_name)
+    if not key:
+        raise ValidationFailed("There is no name to match.", field="raw_name")
+    raw_column = Guarantee.raw_supplier_name if entity == "supplier" else Guarantee.raw_bank_name
+    id_field = f"{entity}_id"
+    display_field = "supplier_display_name" if entity == "supplier" else "bank_display"
+    with unit_of_work() as session:
+        chosen = _live_entry(session, entity, chosen_id)
+        candidates = session.execute(
+            sa.select(Guarantee.id, raw_column).where(getattr(Guarantee, id_field).is_(None), raw_column.is_not(None))
+        ).all()
+        ids = [gid for gid, raw in candidates if normalise_name(raw) == key]
+        if not ids:
+            return 0
+        adapter = DualWriteAdapter(session)
+        for guarantee in session.scalars(sa.select(Guarantee).where(Guarantee.id.in_(ids)).order_by(Guarantee.id)):
+            previous = getattr(guarantee, id_field)
+            setattr(guarantee, id_field, chosen.id)
+            setattr(guarantee, display_field, chosen.label)
+            guarantee.match_status = "ready" if guarantee.supplier_id and guarantee.bank_id else "needs_review"
+            session.add(
+                MatchDecision(
+                    guarantee_id=guarantee.id,
+                    entity=entity,
+                    raw_name=getattr(guarantee, f"raw_{entity}_name"),
+                    previous_id=previous,
+                    chosen_id=chosen.id,
+                    decided_by=user,
+                )
+            )
+            session.flush()
+            adapter.record_edit(guarantee)
+        _learn(session, entity, raw_name, chosen.id, user)
+    dictionaries_changed()
+    return len(ids)
+
+
+def merge(entity: str, from_id: int, into_id: int, *, user: str | None) -> int:
+    """Merge a duplicate entry into another: guarantees and aliases re-pointed, the entry kept but hidden.
+
+    Returns how many guarantees were re-pointed. The merge row is written first: the database lets a
+    locked guarantee change its supplier or bank only along a recorded merge.
+    """
+    _entity(entity)
+    if from_id == into_id:
+        raise ValidationFailed("An entry cannot be merged into itself.", field="into_id")
+    column = getattr(Guarantee, f"{entity}_id")
+    display_field = "supplier_display_name" if entity == "supplier" else "bank_display"
+    with unit_of_work() as session:
+        source = _live_entry(session, entity, from_id, "merged entry")
+        target = _live_entry(session, entity, into_id, "kept entry")
+        session.add(DictionaryMerge(entity=entity, from_id=source.id, into_id=target.id, merged_by=user))
+        session.flush()
+        ids = list(session.scalars(sa.select(Guarantee.id).where(column == source.id).order_by(Guarantee.id)))
+        if ids:
+            session.execute(
+                sa.update(Guarantee)
+                .where(column == source.id)
+                .values(
+                    {
+                        column: target.id,
+                        display_field: target.label,
+                        Guarantee.version: Guarantee.version + 1,
+                        Guarantee.updated_at: utcnow(),
+                    }
+                ),
+                execution_options={"synchronize_session": False},
+            )
+            session.expire_all()
+            adapter = DualWriteAdapter(session)
+            for guarantee in session.scalars(sa.select(Guarantee).where(Guarantee.id.in_(ids)).order_by(Guarantee.id)):
+                adapter.record_edit(guarantee)
+        session.execute(
+            sa.update(NameAlias)
+            .where(NameAlias.entity == entity, NameAlias.entity_id == source.id)
+            .values(entity_id=target.id)
+        )
+        # The merged entry's own names keep meaning something: they now lead to the kept entry.
+        names = entry_names(entity, source)
+        if isinstance(source, Bank) and source.short_code:
+            names.append(source.short_code)
+        kept = {normalise_name(name) for name in entry_names(entity, target)}
+        for name in names:
+            if normalise_name(name) not in kept:
+                _learn(session, entity, name, target.id, user)
+    dictionaries_changed()
+    return len(ids)
+
+
+def _text_fields(data: dict, fields: tuple[str, ...]) -> dict:
+    values = {}
+    for name in fields:
+        value = clean_text(data.get(name))
+        if value is not None and len(value) > _LIMITS.get(name, _MAX_TEXT):
+            raise ValidationFailed(f"Too long (at most {_LIMITS.get(name, _MAX_TEXT)} characters).", field=name)
+        values[name] = value
+    if not values.get("official_name"):
+        raise ValidationFailed("The official name is required.", field="official_name")
+    return values
+
+
+def _duplicate(session: Session, entity: str, entity_id: int | None, names: list[str]) -> Supplier | Bank | None:
+    """A live entry (other than this one) already known by one of these names."""
+    wanted = {normalise_name(name).replace(" ", "") for name in names} - {""}
+    merged = set(session.scalars(sa.select(DictionaryMerge.from_id).where(DictionaryMerge.entity == entity)))
+    for row in session.scalars(sa.select(MODELS[entity])):
+        if row.id == entity_id or row.id in merged:
+            continue
+        if any(normalise_name(name).replace(" ", "") in wanted for name in entry_names(entity, row)):
+            return row
+    return None
+
+
+def save_supplier(supplier_id: int | None, data: dict, *, user: str | None) -> Supplier:
+    """Add a supplier (supplier_id None) or edit one; refused when another supplier has the same name."""
+    values = _text_fields(data, SUPPLIER_FIELDS)
+    with unit_of_work() as session:
+        if supplier_id is None:
+            supplier = Supplier(created_at=_stamp(), is_confirmed=1)
+        else:
+            supplier = _live_entry(session, "supplier", supplier_id)
+        other = _duplicate(session, "supplier", supplier_id, [v for v in values.values() if v])
+        if other is not None:
+            raise ValidationFailed(
+                f"Supplier #{other.id} ({other.label}) has this name already.", field="official_name"
+            )
+        for name, value in values.items():
+            setattr(supplier, name, value)
+        supplier.normalized_name = normalise_name(values["official_name"])
+        supplier.updated_at = _stamp()
+        session.add(supplier)
+        session.flush()
+    dictionaries_changed()
+    return supplier
+
+
+def save_bank(bank_id: int | None, data: dict, *, user: str | None) -> Bank:
+    """Add a bank (bank_id None) or edit one: names, short code, and the address block its letters carry."""
+    values = _text_fields(data, BANK_FIELDS)
+    if values["short_code"]:
+        values["short_code"] = values["short_code"].upper()
+    if values["contact_email"] and not _EMAIL.match(values["contact_email"]):
+        raise ValidationFailed("That is not an e-mail address.", field="contact_email")
+    with unit_of_work() as session:
+        if bank_id is None:
+            bank = Bank(created_at=_stamp(), is_confirmed=1)
+        else:
+            bank = _live_entry(session, "bank", bank_id)
+        names = [values[name] for name in ("official_name", "official_name_en", "official_name_ar") if values[name]]
+        other = _duplicate(session, "bank", bank_id, names)
+        if other is not None:
+            raise ValidationFailed(f"Bank #{other.id} ({other.label}) has this name already.", field="official_name")
+        if values["short_code"]:
+            merged = sa.select(DictionaryMerge.from_id).where(DictionaryMerge.entity == "bank")
+            clash = session.scalar(
+                sa.select(Bank).where(
+                    sa.func.upper(Bank.short_code) == values["short_code"],
+                    Bank.id != (bank_id or 0),
+                    Bank.id.not_in(merged),
+                )
+            )
+            if clash is not None:
+                raise ValidationFailed(f"Bank #{clash.id} ({clash.label}) has this short code.", field="short_code")
+        for name, value in values.items():
+            setattr(bank, name, value)
+        bank.normalized_key = normalise_name(values["official_name"])
+        bank.updated_at = _stamp()
+        session.add(bank)
+        session.flush()
+    dictionaries_changed()
+    return bank
+
+
+def delete_alias(alias_id: int, *, user: str | None) -> NameAlias:
+    """Forget a learned alias (the next import of that name goes through matching again)."""
+    with unit_of_work() as session:
+        alias = session.get(NameAlias, alias_id)
+        if alias is None:
+            raise NotFound("No such alias.")
+        session.delete(alias)
+    dictionaries_changed()
+    return alias
+
+
+# Staff accounts (the admin pages).
+
+
+def _role(role: str) -> str:
+    if role not in ROLES:
+        raise ValidationFailed(f"Unknown role {role!r}.", field="role")
+    return role
+
+
+def _other_active_admins(session: Session, user_id: int) -> int:
+    query = sa.select(sa.func.count()).where(User.role == "admin", User.active.is_(True), User.id != user_id)
+    return session.scalar(query) or 0
+
+
+def create_user(username: str, role: str, password: str, *, user: str | None) -> User:
+    """A new, active account with a role; the password is stored hashed."""
+    username = (username or "").strip()
+    if not username or len(username) > 80:
+        raise ValidationFailed("A username has 1 to 80 characters.", field="username")
+    if len(password or "") < MIN_PASSWORD:
+        raise ValidationFailed(f"A password has at least {MIN_PASSWORD} characters.", field="password")
+    _role(role)
+    with unit_of_work() as session:
+        if session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username.lower())):
+            raise ValidationFailed(f"User {username} exists already.", field="username")
+        account = User(username=username, role=role, active=True)
+        account.set_password(password)
+        session.add(account)
+        session.flush()
+    return account
+
+
+def _account(session: Session, user_id: int) -> User:
+    account = session.get(User, user_id)
+    if account is None:
+        raise NotFound("No such user.")
+    return account
+
+
+def change_role(user_id: int, role: str, *, user: str | None) -> User:
+    """Give an account another role; the last active admin keeps theirs."""
+    _role(role)
+    with unit_of_work() as session:
+        account = _account(session, user_id)
+        if (
+            account.role == "admin"
+            and role != "admin"
+            and account.active
+            and not _other_active_admins(session, user_id)
+        ):
+            raise RuleViolation("The register needs at least one active admin.", field="role")
+        account.role = role
+    return account
+
+
+def set_active(user_id: int, active: bool, *, user: str | None) -> User:
+    """Disable an account (it can no longer sign in) or enable it again; nobody disables themselves."""
+    with unit_of_work() as session:
+        account = _account(session, user_id)
+        if not active and account.username == user:
+            raise RuleViolation("You cannot disable your own account.", field="active")
+        if not active and account.role == "admin" and not _other_active_admins(session, user_id):
+            raise RuleViolation("The register needs at least one active admin.", field="active")
+        account.active = active
+    return account
