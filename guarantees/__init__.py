@@ -27,6 +27,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_blueprints(app)
 
+    from guarantees import logs
+
+    logs.init_app(app)
+
     from guarantees.cli import register_commands
 
     register_commands(app)

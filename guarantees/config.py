@@ -48,4 +48,5 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", self.ENV_NAME == "production")
         self.WTF_CSRF_TIME_LIMIT = None
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if self.ENV_NAME == "production" else "text")
         self.BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "en")
