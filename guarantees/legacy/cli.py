@@ -1,5 +1,192 @@
-"""`flask legacy ...` commands."""
+"""`flask legacy ...` commands: load, migrate, verify, rollback."""
 
+import json
+import sys
+from contextlib import contextmanager
+
+import click
 from flask.cli import AppGroup
+from tqdm import tqdm
+
+from guarantees.extensions import db
 
 legacy = AppGroup("legacy", help="Load, migrate, verify and roll back legacy data.")
+
+
+@contextmanager
+def _progress(description: str, total: int | None, enabled: bool = True):
+    """A progress bar on stderr when it is a terminal (never in --json output or pipes)."""
+    bar = tqdm(
+        total=total, desc=description, unit="rows", unit_scale=True, file=sys.stderr,
+        disable=not enabled or not sys.stderr.isatty(), leave=False,
+    )  # fmt: skip
+    try:
+        yield bar.update
+    finally:
+        bar.close()
+
+
+def _echo_json(data: dict) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _fail(message: str, as_json: bool, **extra) -> None:
+    if as_json:
+        _echo_json({"ok": False, "error": message, **extra})
+        sys.exit(1)
+    raise click.ClickException(message)
+
+
+@legacy.command("load")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def load_command(path: str, as_json: bool) -> None:
+    """Copy the legacy SQLite database at PATH into the register's legacy tables (ids kept).
+
+    Refuses, changing nothing, when PATH is not a legacy database or the register already holds
+    legacy rows. Rows without an id or with a repeated one get new ids after the highest (reported).
+    """
+    from guarantees.legacy.load import LoadRefused, load, open_legacy
+
+    try:
+        source, _ = open_legacy(path)
+        total = source.execute("select count(*) from imported_records").fetchone()[0]
+        source.close()
+        with _progress("load", total) as progress:
+            report = load(db.engine, path, progress=progress)
+    except LoadRefused as error:
+        _fail(str(error), as_json)
+    data = report.as_dict()
+    if as_json:
+        _echo_json({"ok": True, **data})
+        return
+    copied = ", ".join(f"{count} {table}" for table, count in report.copied.items())
+    click.echo(f"Loaded {path}: {copied} in {report.seconds:.2f} s ({data['rows_per_second'] or '-'} rows/s).")
+    if report.renumbered_total:
+        click.echo(f"{report.renumbered_total} rows had no id or a repeated id and were given new ids:")
+        for entry in report.renumbered:
+            click.echo(
+                f"  {entry['table']} source row {entry['source_rowid']}: id {entry['old_id']!r} → {entry['new_id']}"
+            )
+    if report.altered_total:
+        click.echo(f"{report.altered_total} values could not be stored as they were:")
+        for entry in report.altered:
+            click.echo(f"  {entry['table']} {entry['id']} {entry['column']}: {entry['value']} → {entry['stored']!r}")
+    for table, columns in report.columns_not_copied.items():
+        click.echo(f"Not copied (the register has no such column): {table}.{', '.join(columns)}")
+    for table, columns in report.columns_absent.items():
+        click.echo(f"Absent from this legacy variant (left empty): {table}.{', '.join(columns)}")
+    if report.tables_absent:
+        click.echo(f"Tables absent from the legacy file: {', '.join(report.tables_absent)}")
+    if report.tables_not_copied:
+        click.echo(f"Legacy tables the register does not keep: {', '.join(report.tables_not_copied)}")
+
+
+@legacy.command("migrate")
+@click.option("--dry-run", is_flag=True, help="Compute and print the summary; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--chunk-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="About how many legacy rows each committed chunk holds.")  # fmt: skip
+def migrate_command(dry_run: bool, as_json: bool, chunk_rows: int) -> None:
+    """Migrate legacy rows to batches, guarantees, items, actions and action sessions, back-linked.
+
+    Idempotent (a second run changes nothing) and resumable: each chunk of whole guarantee numbers is
+    committed with its links, and a new run continues from the rows still unlinked.
+    """
+    from guarantees.legacy.migrate import migrate
+
+    with _progress("migrate" + (" (dry run)" if dry_run else ""), None) as progress:
+        summary = migrate(db.engine, dry_run=dry_run, chunk_rows=chunk_rows, progress=progress)
+    data = summary.as_dict()
+    if as_json:
+        _echo_json({"ok": not summary.problems, **data})
+    else:
+        _print_migrate(summary, data)
+    if summary.problems:
+        sys.exit(1)
+
+
+def _print_migrate(summary, data: dict) -> None:
+    prefix = "Dry run, nothing written: would migrate" if summary.dry_run else "Migrated"
+    click.echo(
+        f"{summary.legacy_rows} legacy rows read in {summary.seconds:.2f} s ({data['rows_per_second'] or '-'} rows/s)."
+    )
+    if summary.nothing_to_do:
+        click.echo(f"Nothing to migrate: all {summary.already_linked} migratable legacy rows are already linked.")
+    else:
+        click.echo(f"{prefix} {summary.import_rows} import rows and {summary.action_rows} action rows "
+                   f"({summary.already_linked} already linked, {summary.relinked} links restored).")  # fmt: skip
+        batches = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.batches_created.items())) or "none"
+        click.echo(f"  batches created: {batches}; reused: {summary.batches_reused}")
+        click.echo(
+            f"  guarantees created: {summary.guarantees_created}; merged into existing: {summary.guarantees_merged}"
+        )
+        items = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.items.items())) or "none"
+        click.echo(f"  batch items: {items}")
+        actions = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.actions.items())) or "none"
+        click.echo(f"  actions: {actions}; action sessions created: {summary.action_sessions_created}")
+        click.echo(f"  links written: {summary.links} in {summary.chunks} chunks")
+    if summary.unmigrated:
+        click.echo(f"{data['unmigrated_rows']} rows stay unmigrated (see `flask legacy verify`):")
+        for reason, n in sorted(summary.unmigrated.items()):
+            click.echo(f"  {n}: {reason}")
+    if summary.values_not_carried:
+        listed = ", ".join(f"{field} {n}" for field, n in sorted(summary.values_not_carried.items()))
+        click.echo(f"Values the register cannot hold, kept in the legacy rows and items only: {listed}")
+    for problem in summary.problems:
+        click.echo(f"PROBLEM: {problem}", err=True)
+
+
+@legacy.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def verify_command(as_json: bool) -> None:
+    """Check tables, columns, triggers, links and counts; exits 1 on anything unexplained."""
+    from guarantees.legacy.verify import verify
+
+    report = verify(db.engine)
+    if as_json:
+        _echo_json(report)
+    else:
+        counts = ", ".join(f"{name} {n}" for name, n in report["counts"].items())
+        click.echo(f"Counts: {counts}")
+        for entry in report["unmigrated"]:
+            click.echo(f"  unmigrated row {entry['id']}: {entry['reason']}")
+        if report["unmigrated_total"] > len(report["unmigrated"]):
+            click.echo(f"  ... {report['unmigrated_total'] - len(report['unmigrated'])} more unmigrated rows")
+        for problem in report["problems"]:
+            click.echo(f"PROBLEM: {problem}")
+        click.echo("Verified: OK" if report["ok"] else f"Verify FAILED: {len(report['problems'])} kinds of problem")
+    if not report["ok"]:
+        sys.exit(1)
+
+
+@legacy.command("rollback")
+@click.option("--yes", is_flag=True, help="Confirm: the new tables and their data are dropped.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def rollback_command(yes: bool, as_json: bool) -> None:
+    """Downgrade to the legacy-only revision 0001_legacy and prove that every legacy row is unchanged.
+
+    Drops the new tables (guarantees, batches, actions, ...) and the transition columns; the legacy
+    tables stay. Refuses without --yes.
+    """
+    from guarantees.legacy.rollback import LEGACY_REVISION, RollbackFailed, rollback
+
+    if not yes:
+        _fail("Refusing to roll back without --yes: the new tables and everything in them would be dropped.", as_json)
+    try:
+        report = rollback(db.engine)
+    except RollbackFailed as error:
+        _fail(str(error), as_json)
+    if as_json:
+        _echo_json(report)
+    else:
+        if report["already_rolled_back"]:
+            click.echo(f"Already at {LEGACY_REVISION}: nothing to downgrade.")
+        else:
+            click.echo(f"Downgraded from {report['from_revision']} to {report['revision']}.")
+        for table, after in report["after"].items():
+            same = "unchanged" if table not in report["differ"] else "CHANGED"
+            click.echo(f"  {table}: {after['rows']} rows, {same} (sha256 {after['sha256'][:16]}…)")
+        click.echo("Every legacy row is still there and unchanged." if report["ok"] else "Rollback FAILED.")
+    if not report["ok"]:
+        sys.exit(1)

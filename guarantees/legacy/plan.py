@@ -1,0 +1,190 @@
+"""The fold of one guarantee number's legacy rows into a guarantee, its batch items and its actions.
+
+Pure Python, no database: the rows of one number come in, ordered by (created_at, id); each field
+takes the latest non-empty value among the import rows (a blank never erases a known value), each
+import row becomes an item with the changes it brought, each action row an issued, locked action.
+A number with action rows only is created from them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from guarantees.legacy.rows import (
+    ACTION,
+    ACTION_TYPES,
+    FIELDS,
+    action_day,
+    display,
+    iso_day,
+    parse_timestamp,
+    row_values,
+)
+from guarantees.models.legacy import LEGACY_RECORD_COLUMNS
+
+MIGRATOR = "legacy-migration"
+IMPORT_TYPE = {"excel_import": "excel", "manual_batch": "manual", "text_paste": "paste"}
+LOCK_READY = "it was matched (ready) in the legacy system"
+LOCK_ACTION = "it has an issued {kind} letter (legacy system)"
+# Fields a migration may fill on a guarantee the register already holds when that guarantee is locked.
+FILLABLE_WHEN_LOCKED = ("comment", "supplier_display_name", "bank_display", "related_to")
+
+
+@dataclass
+class Context:
+    """What the fold needs besides the rows: ids of batches and sessions, known suppliers and banks."""
+
+    batches: dict[str, int]  # batch key → import_batches.id
+    sessions: dict[str, int]  # action day → action_sessions.id
+    suppliers: set[int]
+    banks: set[int]
+    now: datetime
+    dropped: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class NumberPlan:
+    """What one guarantee number becomes."""
+
+    number: str
+    guarantee: dict | None = None  # a new guarantee's values
+    existing_id: int | None = None
+    update: dict | None = None  # changes to a guarantee the register already holds
+    items: list[dict] = field(default_factory=list)  # without guarantee_id
+    actions: list[dict] = field(default_factory=list)  # without guarantee_id
+    guarantee_id: int | None = None
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+def raw_row(row) -> dict:
+    """The legacy row as read (columns that hold something), kept with its item."""
+    return {name: value for name in LEGACY_RECORD_COLUMNS if (value := getattr(row, name)) is not None}
+
+
+def _changes(state: dict, values: dict) -> dict:
+    return {
+        name: [display(state.get(name)), display(value)] for name, value in values.items() if state.get(name) != value
+    }
+
+
+def _action(row, values: dict, state: dict, ctx: Context, number: str) -> dict:
+    kind = ACTION_TYPES[row.record_type]
+    when = parse_timestamp(row.created_at) or ctx.now
+    previous_expiry, previous_amount = state.get("expiry_date"), state.get("amount")
+    new_expiry = values.get("expiry_date", previous_expiry) if kind == "extension" else previous_expiry
+    return {
+        "guarantee_number": number,
+        "action_type": kind,
+        "action_session_id": ctx.sessions[action_day(row.created_at)],
+        "action_date": iso_day(action_day(row.created_at)),
+        "previous_expiry_date": previous_expiry,
+        "new_expiry_date": new_expiry,
+        "previous_amount": previous_amount,
+        "new_amount": values.get("amount", previous_amount),
+        "notes": values.get("comment"),
+        "supplier_id": values.get("supplier_id", state.get("supplier_id")),
+        "bank_id": values.get("bank_id", state.get("bank_id")),
+        "supplier_display_name": values.get("supplier_display_name")
+        or values.get("raw_supplier_name")
+        or state.get("supplier_display_name")
+        or state.get("raw_supplier_name"),
+        "bank_display": values.get("bank_display")
+        or values.get("raw_bank_name")
+        or state.get("bank_display")
+        or state.get("raw_bank_name"),
+        "action_status": "issued",
+        "is_locked": True,
+        "origin": "legacy",
+        "legacy_record_id": row.id,
+        "created_by": MIGRATOR,
+        "created_at": when,
+        "issued_by": MIGRATOR,
+        "issued_at": when,
+    }
+
+
+def plan_number(number: str, rows: list, existing: dict | None, ctx: Context) -> NumberPlan:
+    """Fold the rows of one number (sorted by (created_at, id)); `existing` is the guarantee already held, if any."""
+    plan = NumberPlan(number=number, existing_id=existing["id"] if existing else None)
+    from_actions = all(row.kind == ACTION for row in rows)
+    state: dict = {}
+    first_import = None
+    ready = False
+    for row in rows:
+        values = row_values(row, ctx.suppliers, ctx.banks, ctx.dropped)
+        ready = ready or row.match_status == "ready"
+        if row.kind == ACTION:
+            plan.actions.append(_action(row, values, state, ctx, number))
+            if from_actions:
+                state.update(values)
+            continue
+        if first_import is None and existing is None:
+            outcome = "created"
+            changes = {name: [None, display(value)] for name, value in values.items() if value is not None}
+        else:
+            changes = _changes(state, values)
+            outcome = "updated" if changes else "unchanged"
+        if first_import is None:
+            first_import = row
+        state.update(values)
+        plan.outcomes[outcome] = plan.outcomes.get(outcome, 0) + 1
+        plan.items.append(
+            {
+                "batch_id": ctx.batches[row.bkey],
+                "row_number": row.row_number,
+                "outcome": outcome,
+                "changes": changes,
+                "raw": raw_row(row),
+                "legacy_record_id": row.id,
+                "created_by": MIGRATOR,
+                "created_at": parse_timestamp(row.created_at) or ctx.now,
+            }
+        )
+    released = any(action["action_type"] == "release" for action in plan.actions)
+    lock_reason = None
+    if plan.actions:
+        lock_reason = LOCK_ACTION.format(kind=plan.actions[-1]["action_type"])
+    elif ready:
+        lock_reason = LOCK_READY
+    if existing is None:
+        plan.guarantee = _new_guarantee(number, rows, state, first_import, released, lock_reason, ctx)
+    else:
+        plan.update = _merge(existing, state, released, lock_reason, ctx)
+    return plan
+
+
+def _new_guarantee(number, rows, state, first_import, released, lock_reason, ctx: Context) -> dict:
+    first = first_import or rows[0]
+    batch_key = getattr(first_import, "bkey", None)
+    created = parse_timestamp(first.created_at) or ctx.now
+    return {
+        "guarantee_number": number,
+        **{name: state.get(name) for name in FIELDS if name != "match_status"},
+        "match_status": state.get("match_status") or "needs_review",
+        "currency": "SAR",
+        "status": "released" if released else "active",
+        "is_locked": lock_reason is not None,
+        "lock_reason": lock_reason,
+        "import_batch_id": ctx.batches[batch_key] if batch_key else None,
+        "import_type": IMPORT_TYPE[batch_key.split("|")[0]] if batch_key else "action",
+        "import_date": created.date(),
+        "version": 1,
+        "created_by": MIGRATOR,
+        "created_at": created,
+        "updated_at": max(parse_timestamp(rows[-1].created_at) or ctx.now, created),
+    }
+
+
+def _merge(existing: dict, state: dict, released: bool, lock_reason: str | None, ctx: Context) -> dict | None:
+    """A guarantee the app created before the migration keeps its values; legacy values fill its gaps."""
+    fillable = FILLABLE_WHEN_LOCKED if existing["is_locked"] else [name for name in FIELDS if name != "match_status"]
+    update = {name: state[name] for name in fillable if existing[name] is None and state.get(name) is not None}
+    if released and existing["status"] != "released":
+        update["status"] = "released"
+    if lock_reason and not existing["is_locked"]:
+        update["is_locked"] = True
+        update["lock_reason"] = lock_reason
+    if not update:
+        return None
+    update["version"] = existing["version"] + 1
+    update["updated_at"] = ctx.now
+    return update

@@ -1,0 +1,204 @@
+"""What a legacy row is and what its values mean, shared by migrate and verify.
+
+The rules follow DESIGN §4 (and the acceptance check, which computes them independently):
+`record_type` NULL means `import`; `import` and `modification` rows are import rows,
+`release_action` and `extension_action` rows are actions; a row without a guarantee number,
+or of a type with no counterpart (`renewal_request`), stays unmigrated with its reason.
+"""
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+from guarantees.importer.values import parse_date
+from guarantees.text import clean_text, normalise_number
+
+IMPORT, ACTION = "i", "a"
+IMPORT_TYPES = ("import", "modification")
+ACTION_TYPES = {"release_action": "release", "extension_action": "extension"}
+MIGRATABLE_TYPES = (*IMPORT_TYPES, *ACTION_TYPES)
+MAX_NUMBER, MAX_CODE, MAX_TYPE = 100, 100, 50
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal(10) ** 16  # Numeric(18, 2)
+MANUAL_SESSIONS = ("manual",)
+PASTE_SESSIONS = ("smart_paste", "paste")
+# Fields of a guarantee that legacy rows carry, in the order the fold visits them.
+FIELDS = (
+    "raw_supplier_name", "raw_bank_name", "contract_number", "po_number", "related_to", "amount", "issue_date",
+    "expiry_date", "type", "comment", "supplier_id", "bank_id", "supplier_display_name", "bank_display",
+    "match_status",
+)  # fmt: skip
+RELATED_TO = {"contract": "contract", "purchase_order": "purchase_order", "po": "purchase_order"}
+_SQLITE_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:[zZ]|[+-]\d{2}:\d{2})?")
+
+
+def classify(record_type: str | None, number: str | None) -> tuple[str | None, str, str | None]:
+    """(IMPORT, ACTION or None; the normalised number; why the row stays unmigrated, or None)."""
+    kind_name = "import" if record_type is None else record_type
+    norm = normalise_number(number)
+    if not norm:
+        return None, norm, "no guarantee number"
+    if kind_name in IMPORT_TYPES:
+        kind = IMPORT
+    elif kind_name in ACTION_TYPES:
+        kind = ACTION
+    else:
+        return None, norm, f"record type {kind_name!r} has no counterpart in the new model"
+    if len(norm) > MAX_NUMBER:
+        return None, norm, f"guarantee number longer than {MAX_NUMBER} characters"
+    return kind, norm, None
+
+
+def batch_key(session_type: str | None, session_id: int | None, session_created_at: str | None) -> str:
+    """The batch an import row joins: its Excel session, or its session's day for manual and pasted entries."""
+    if session_type in MANUAL_SESSIONS:
+        day = sqlite_date(session_created_at)
+        return f"manual_batch|{day.isoformat() if day else ''}"
+    if session_type in PASTE_SESSIONS:
+        day = sqlite_date(session_created_at)
+        return f"text_paste|{day.isoformat() if day else ''}"
+    return f"excel_import|{'' if session_id is None else session_id}"
+
+
+def action_day(created_at: str | None) -> str:
+    """The day key grouping an action row into its action session: the first ten characters of created_at."""
+    return (created_at or "")[:10]
+
+
+def sqlite_date(text: str | None) -> date | None:
+    """The calendar day of a legacy timestamp, as SQLite's date() reads an ISO timestamp (None if it is not one)."""
+    if not isinstance(text, str):
+        return None
+    found = _SQLITE_DATE.fullmatch(text.strip())
+    if not found:
+        return None
+    try:
+        return date.fromisoformat(found.group(1))
+    except ValueError:
+        return None
+
+
+def iso_day(text: str | None) -> date | None:
+    """A day key ('2025-12-17') as a date, None when it is not one."""
+    try:
+        return date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def parse_timestamp(text: str | None) -> datetime | None:
+    """A legacy created_at as a naive UTC datetime; None when it cannot be read."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = text.strip()
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        day = _parse_day(text)
+        return datetime(day.year, day.month, day.day) if day else None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def parse_amount(text: object) -> tuple[bool, Decimal | None]:
+    """(the cell holds something, its amount): '1,234.50' → 1234.50; text that is not an amount gives None."""
+    if text is None:
+        return False, None
+    text = str(text).strip()
+    if not text:
+        return False, None
+    try:
+        value = Decimal(text.replace(",", "")).quantize(CENT)
+    except (InvalidOperation, ValueError):
+        return True, None
+    if not value.is_finite() or value < 0 or value >= MAX_AMOUNT:
+        return True, None
+    return True, value
+
+
+def _parse_day(text: str) -> date | None:
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            pass
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None
+
+
+def parse_day(text: object) -> tuple[bool, date | None]:
+    """(the cell holds something, its date): ISO first, then the formats the Excel import reads."""
+    if text is None:
+        return False, None
+    text = str(text).strip()
+    if not text:
+        return False, None
+    return True, _parse_day(text)
+
+
+def _code(text: object, limit: int) -> str | None:
+    value = clean_text(text)
+    return value if value is None or len(value) <= limit else None
+
+
+def row_values(row, suppliers: set[int], banks: set[int], dropped: dict) -> dict:
+    """The guarantee fields a legacy row states (blank cells left out, so that they never erase a value).
+
+    A value the register cannot hold (a supplier id with no supplier, a code too long) is left out and
+    counted in `dropped`; the legacy row itself keeps it.
+    """
+    values = {}
+    for field in ("raw_supplier_name", "raw_bank_name", "comment", "supplier_display_name", "bank_display"):
+        text = clean_text(getattr(row, field))
+        if text is not None:
+            values[field] = text
+    relation = clean_text(row.related_to) or clean_text(row.contract_source)
+    relation = RELATED_TO.get(relation.lower()) if relation else None
+    if relation:
+        values["related_to"] = relation
+    if row.contract_number is not None:
+        code = _code(row.contract_number, MAX_CODE)
+        if code is not None:
+            values["po_number" if relation == "purchase_order" else "contract_number"] = code
+        elif clean_text(row.contract_number):
+            dropped["contract_number"] = dropped.get("contract_number", 0) + 1
+    if row.type is not None:
+        kind = _code(row.type, MAX_TYPE)
+        if kind is not None:
+            values["type"] = kind.upper()
+        elif clean_text(row.type):
+            dropped["type"] = dropped.get("type", 0) + 1
+    present, amount = parse_amount(row.amount)
+    if present:
+        values["amount"] = amount
+        if amount is None:
+            dropped["amount"] = dropped.get("amount", 0) + 1
+    for field in ("issue_date", "expiry_date"):
+        present, day = parse_day(getattr(row, field))
+        if present:
+            values[field] = day
+            if day is None:
+                dropped[field] = dropped.get(field, 0) + 1
+    for field, known in (("supplier_id", suppliers), ("bank_id", banks)):
+        value = getattr(row, field)
+        if value is not None:
+            if value in known:
+                values[field] = value
+            else:
+                dropped[field] = dropped.get(field, 0) + 1
+    status = clean_text(row.match_status)
+    if status:
+        values["match_status"] = "ready" if status.lower() == "ready" else "needs_review"
+    return values
+
+
+def display(value: object) -> str | None:
+    """A value as the audit trail shows it."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

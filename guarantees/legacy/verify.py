@@ -1,0 +1,253 @@
+"""`flask legacy verify`: tables, columns, triggers, links and counts of the register, checked.
+
+Every problem is something unexplained: a migratable legacy row without its link, a link to nothing, an
+item or action that does not point back to its row, counts that disagree, a missing table, column or
+trigger. Rows that cannot be migrated are not problems: they are listed with their reason.
+"""
+
+import importlib.util
+from collections import Counter
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from guarantees.legacy.rows import ACTION, IMPORT, classify
+from guarantees.models import (
+    ActionSession,
+    Base,
+    Guarantee,
+    GuaranteeAction,
+    ImportBatch,
+    ImportBatchItem,
+    ImportedRecord,
+    ImportSession,
+)
+from guarantees.text import normalise_number
+
+MAX_UNMIGRATED = 100
+MAX_EXAMPLES = 5
+VERSIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+
+R, S, G = ImportedRecord.__table__, ImportSession.__table__, Guarantee.__table__
+A, B, AS = GuaranteeAction.__table__, ImportBatch.__table__, ActionSession.__table__
+ITEMS = ImportBatchItem.__table__
+
+
+def expected_triggers() -> tuple[str, ...]:
+    """The trigger names the new-architecture revision creates (read from the revision itself)."""
+    (path,) = VERSIONS.glob("*_0002_new_architecture.py")
+    spec = importlib.util.spec_from_file_location("_revision_0002", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return tuple(module.TRIGGERS)
+
+
+class _Problems:
+    """Problems grouped by kind, each with a count and a few example ids."""
+
+    def __init__(self) -> None:
+        self.counts: Counter = Counter()
+        self.examples: dict[str, list] = {}
+
+    def add(self, kind: str, example=None) -> None:
+        self.counts[kind] += 1
+        if example is not None:
+            examples = self.examples.setdefault(kind, [])
+            if len(examples) < MAX_EXAMPLES:
+                examples.append(example)
+
+    def messages(self) -> list[str]:
+        out = []
+        for kind, count in self.counts.items():
+            examples = self.examples.get(kind)
+            suffix = f" (e.g. {', '.join(map(str, examples))})" if examples else ""
+            out.append(f"{count} {kind}{suffix}" if count > 1 or examples else kind)
+        return out
+
+
+def verify(engine: Engine) -> dict:
+    """The report: ok, counts, problems, unmigrated rows (capped) and their total."""
+    problems = _Problems()
+    with engine.connect() as conn:
+        schema_ok = _schema(conn, problems)
+        counts = {"legacy_rows": _count(conn, R)}
+        unmigrated, unmigrated_total = [], 0
+        if schema_ok:
+            for name, table in (("guarantees", G), ("guarantee_actions", A), ("import_batches", B),
+                                ("action_sessions", AS), ("import_batch_items", ITEMS)):  # fmt: skip
+                counts[name] = _count(conn, table)
+            unmigrated, unmigrated_total, linked = _rows(conn, problems)
+            counts["linked_rows"] = linked
+            _back_links(conn, problems)
+            _consistency(conn, problems)
+        counts["unmigrated_rows"] = unmigrated_total
+        counts["import_sessions"] = _count(conn, S)
+        counts["empty_legacy_sessions"] = conn.scalar(
+            sa.select(sa.func.count()).select_from(S).where(~sa.exists().where(R.c.session_id == S.c.id))
+        )
+        revision = _revision(conn)
+    return {
+        "ok": not problems.counts,
+        "revision": revision,
+        "counts": counts,
+        "problems": problems.messages(),
+        "unmigrated": unmigrated,
+        "unmigrated_total": unmigrated_total,
+    }
+
+
+def _count(conn: Connection, table: sa.Table) -> int:
+    return conn.scalar(sa.select(sa.func.count()).select_from(table))
+
+
+def _revision(conn: Connection) -> str | None:
+    try:
+        return conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    except sa.exc.DBAPIError:
+        conn.rollback()
+        return None
+
+
+def _schema(conn: Connection, problems: _Problems) -> bool:
+    """Every table and column of the models, and every protective trigger, exists; False if a table is missing."""
+    inspector = sa.inspect(conn)
+    tables = set(inspector.get_table_names())
+    complete = True
+    for name, table in Base.metadata.tables.items():
+        if name not in tables:
+            problems.add(f"table {name} is missing")
+            complete = False
+            continue
+        present = {column["name"] for column in inspector.get_columns(name)}
+        for column in table.columns:
+            if column.name not in present:
+                problems.add(f"column {name}.{column.name} is missing")
+                complete = False
+    if conn.dialect.name == "postgresql":
+        found = set(conn.scalars(sa.text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
+    else:
+        found = set(conn.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+    for trigger in expected_triggers():
+        if trigger not in found:
+            problems.add(f"trigger {trigger} is missing")
+    return complete
+
+
+def _rows(conn: Connection, problems: _Problems) -> tuple[list, int, int]:
+    """One streamed pass over the legacy rows: every migratable row linked, every link to an existing row."""
+    i, legacy_batch = ITEMS.alias("i"), B.alias("b")
+    query = (
+        sa.select(
+            R.c.id,
+            R.c.guarantee_number,
+            R.c.record_type,
+            R.c.migrated_guarantee_id,
+            R.c.migrated_action_id,
+            R.c.import_batch_id,
+            G.c.guarantee_number.label("linked_number"),
+            A.c.id.label("action_id"),
+            A.c.guarantee_id.label("action_guarantee_id"),
+            A.c.legacy_record_id.label("action_record_id"),
+            legacy_batch.c.id.label("batch_id"),
+            legacy_batch.c.origin.label("batch_origin"),
+            i.c.id.label("item_id"),
+        )  # fmt: skip
+        .select_from(
+            R.outerjoin(G, G.c.id == R.c.migrated_guarantee_id)
+            .outerjoin(A, A.c.id == R.c.migrated_action_id)
+            .outerjoin(legacy_batch, legacy_batch.c.id == R.c.import_batch_id)
+            .outerjoin(i, i.c.legacy_record_id == R.c.id)
+        )
+        .order_by(R.c.id)
+        .execution_options(yield_per=5_000)
+    )
+    unmigrated, total, linked = [], 0, 0
+    for row in conn.execute(query):
+        kind, number, reason = classify(row.record_type, row.guarantee_number)
+        if reason:
+            total += 1
+            if len(unmigrated) < MAX_UNMIGRATED:
+                unmigrated.append({"id": row.id, "reason": reason})
+        if row.migrated_guarantee_id is not None or row.migrated_action_id is not None:
+            linked += 1
+        if kind == IMPORT and row.migrated_guarantee_id is None:
+            problems.add("migratable import rows are not linked to a guarantee", row.id)
+        if kind == ACTION and row.migrated_action_id is None:
+            problems.add("action rows are not linked to an action", row.id)
+        if row.migrated_guarantee_id is not None:
+            if row.linked_number is None:
+                problems.add("legacy rows link to a guarantee that does not exist", row.id)
+            elif number and normalise_number(row.linked_number) != number:
+                problems.add("legacy rows link to a guarantee of another number", row.id)
+        if row.migrated_action_id is not None:
+            if row.action_id is None:
+                problems.add("legacy rows link to an action that does not exist", row.id)
+            else:
+                if row.action_record_id is not None and row.action_record_id != row.id:
+                    problems.add("legacy rows link to an action migrated from another row", row.id)
+                if row.migrated_guarantee_id is not None and row.action_guarantee_id != row.migrated_guarantee_id:
+                    problems.add("legacy rows link to an action of another guarantee", row.id)
+        if row.import_batch_id is not None:
+            if row.batch_id is None:
+                problems.add("legacy rows link to a batch that does not exist", row.id)
+            elif row.batch_origin == "legacy" and kind == IMPORT and row.item_id is None:
+                problems.add("migrated import rows have no batch item", row.id)
+    return unmigrated, total, linked
+
+
+def _back_links(conn: Connection, problems: _Problems) -> None:
+    """Items and migrated actions point back to a legacy row that points to them."""
+    items = conn.scalars(
+        sa.select(ITEMS.c.id)
+        .select_from(ITEMS.outerjoin(R, R.c.id == ITEMS.c.legacy_record_id))
+        .where(
+            ITEMS.c.legacy_record_id.is_not(None),
+            sa.or_(
+                R.c.id.is_(None),
+                R.c.migrated_guarantee_id.is_distinct_from(ITEMS.c.guarantee_id),
+                R.c.import_batch_id.is_distinct_from(ITEMS.c.batch_id),
+            ),
+        )
+    ).all()
+    for item_id in items:
+        problems.add("batch items whose legacy row does not point back to them (item ids)", item_id)
+    actions = conn.scalars(
+        sa.select(A.c.id)
+        .select_from(A.outerjoin(R, R.c.id == A.c.legacy_record_id))
+        .where(
+            A.c.origin == "legacy",
+            sa.or_(A.c.legacy_record_id.is_(None), R.c.migrated_action_id.is_distinct_from(A.c.id)),
+        )
+    ).all()
+    for action_id in actions:
+        problems.add("migrated actions whose legacy row does not point back to them (action ids)", action_id)
+
+
+def _consistency(conn: Connection, problems: _Problems) -> None:
+    """Counts that must agree: released guarantees have a release, issued actions lock, session and batch totals."""
+    released = conn.scalars(
+        sa.select(G.c.guarantee_number).where(
+            G.c.status == "released",
+            ~sa.exists().where(A.c.guarantee_id == G.c.id, A.c.action_type == "release", A.c.action_status == "issued"),
+        )
+    ).all()
+    for number in released:
+        problems.add("released guarantees have no issued release", number)
+    unlocked = conn.scalars(
+        sa.select(G.c.guarantee_number).where(
+            ~G.c.is_locked, sa.exists().where(A.c.guarantee_id == G.c.id, A.c.action_status == "issued")
+        )
+    ).all()
+    for number in unlocked:
+        problems.add("guarantees with an issued action are not locked", number)
+    actions = sa.select(sa.func.count()).where(A.c.action_session_id == AS.c.id).scalar_subquery()
+    sessions = conn.scalars(
+        sa.select(AS.c.id).where(AS.c.origin == "legacy", sa.or_(AS.c.total_actions != actions, ~AS.c.is_locked))
+    ).all()
+    for session_id in sessions:
+        problems.add("migrated action sessions whose totals disagree or that are not locked (ids)", session_id)
+    items = sa.select(sa.func.count()).where(ITEMS.c.batch_id == B.c.id).scalar_subquery()
+    batches = conn.scalars(sa.select(B.c.id).where(B.c.origin == "legacy", B.c.total_records != items)).all()
+    for batch_id in batches:
+        problems.add("migrated batches whose total_records disagree with their items (ids)", batch_id)
