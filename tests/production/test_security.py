@@ -1,0 +1,97 @@
+"""Security basics: every write endpoint guarded by role and CSRF; secrets; cookies; headers."""
+
+import json
+import logging
+
+import pytest
+
+from guarantees import create_app
+from guarantees.config import DEV_SECRET_KEY
+
+OPEN_WRITES = {"auth.login", "auth.logout"}
+# POSTs that only read (a long selection of ids does not fit a URL): open to viewers, still CSRF-checked.
+READ_ONLY_POSTS = {"guarantees.export"}
+
+
+def write_urls(app):
+    """Every (endpoint, method, url) that changes something, with placeholder arguments."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        methods = (rule.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
+        if not methods or rule.endpoint in OPEN_WRITES:
+            continue
+        values = {
+            arg: (1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "a" * 32)
+            for arg in rule.arguments
+        }
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **values)
+        found += [(rule.endpoint, method, url) for method in sorted(methods)]
+    return found
+
+
+def test_the_app_has_write_endpoints_to_guard(app):
+    assert len(write_urls(app)) >= 5
+
+
+def test_viewer_is_refused_every_write(app, viewer):
+    for endpoint, method, url in write_urls(app):
+        if endpoint in READ_ONLY_POSTS:
+            continue
+        response = viewer.client.open(url, method=method, headers={"X-CSRFToken": viewer.token}, data={})
+        assert response.status_code == 403, (endpoint, method, url, response.status_code)
+
+
+def test_anonymous_is_sent_to_sign_in_for_every_write(app, client):
+    from tests.web.conftest import csrf_from
+
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    for endpoint, method, url in write_urls(app):
+        response = client.open(url, method=method, headers={"X-CSRFToken": token}, data={})
+        assert response.status_code in (302, 303), (endpoint, method, url, response.status_code)
+        assert "/login" in response.headers["Location"]
+
+
+def test_forged_or_missing_csrf_is_refused_everywhere(app, admin):
+    for endpoint, method, url in write_urls(app):
+        for headers in ({}, {"X-CSRFToken": "forged-token"}):
+            response = admin.client.open(url, method=method, headers=headers, data={})
+            assert response.status_code == 400, (endpoint, method, url, headers, response.status_code)
+
+
+def test_default_secret_key_is_refused_in_production(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SECRET_KEY"] != DEV_SECRET_KEY
+
+
+def test_passwords_are_hashed(app, make_user):
+    user = make_user("hashed", "viewer", password="correct horse battery")
+    assert "correct horse" not in user.password_hash and user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+    assert user.check_password("correct horse battery") and not user.check_password("wrong")
+
+
+def test_production_logs_are_json_lines(monkeypatch, database, capsys):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database})
+    app.logger.handlers[0].stream = __import__("sys").stderr
+    app.test_client().get("/health")
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    entry = json.loads(lines[-1])
+    assert entry["message"] == "request" and entry["path"] == "/health" and entry["status"] == 200
+    assert entry["level"] == logging.getLevelName(logging.INFO)
+
+
+def test_no_secrets_in_the_repository():
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files"], capture_output=True, text=True, check=True).stdout.split()
+    suspicious = [name for name in tracked if name.endswith((".env", ".pem", ".key")) or name.startswith(".env")]
+    assert suspicious == []
