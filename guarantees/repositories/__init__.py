@@ -1,0 +1,1 @@
+"""Read-only queries for the pages: repositories never write (services do)."""

@@ -1,0 +1,222 @@
+"""The guarantee list: search, filters, sorting and paging, kept in the URL; one guarantee; today's entries."""
+
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from guarantees.clock import today
+from guarantees.extensions import db
+from guarantees.models import Guarantee, ImportBatch, ImportBatchItem
+from guarantees.models.guarantee import MATCH_STATUSES, STATUSES
+from guarantees.text import clean_text, normalise_number
+
+PER_PAGE = 50
+MAX_DAYS = 3650
+SORTS = {
+    "number": Guarantee.guarantee_number,
+    "supplier": sa.func.coalesce(Guarantee.supplier_display_name, Guarantee.raw_supplier_name),
+    "bank": sa.func.coalesce(Guarantee.bank_display, Guarantee.raw_bank_name),
+    "amount": Guarantee.amount,
+    "expiry": Guarantee.expiry_date,
+    "status": Guarantee.status,
+    "match": Guarantee.match_status,
+    "created": Guarantee.created_at,
+}
+DEFAULT_SORT = "expiry"
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """What the list shows: every value comes from, and goes back to, the URL."""
+
+    q: str = ""
+    status: str = ""
+    match: str = ""
+    bank: str = ""
+    batch: int | None = None
+    days: int | None = None
+    sort: str = DEFAULT_SORT
+    order: str = "asc"
+    page: int = 1
+    ids: tuple[int, ...] = field(default=())
+
+    def query(self, **changes) -> dict:
+        """URL parameters of these params (with `changes`), leaving out defaults."""
+        params = replace(self, **changes)
+        values = {
+            "q": params.q,
+            "status": params.status,
+            "match": params.match,
+            "bank": params.bank,
+            "batch": params.batch,
+            "days": params.days,
+            "sort": params.sort if params.sort != DEFAULT_SORT else None,
+            "order": params.order if params.order != "asc" else None,
+            "page": params.page if params.page != 1 else None,
+        }
+        return {key: value for key, value in values.items() if value not in (None, "")}
+
+    def sorted_by(self, column: str) -> dict:
+        """URL parameters for a click on a column header: that column, flipping the order when already sorted."""
+        order = "desc" if self.sort == column and self.order == "asc" else "asc"
+        return self.query(sort=column, order=order, page=1)
+
+
+def _integer(raw: str | None, name: str, problems: list[str], *, low: int, high: int) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        problems.append(_("Ignored %(name)s=%(value)s: not a whole number.", name=name, value=raw))
+        return None
+    if not low <= value <= high:
+        problems.append(_("Ignored %(name)s=%(value)s: out of range.", name=name, value=raw))
+        return None
+    return value
+
+
+def parse_params(args) -> tuple[ListParams, list[str]]:
+    """ListParams from request args; values that make no sense are dropped, with a message saying so."""
+    problems: list[str] = []
+    status = args.get("status", "")
+    if status and status not in STATUSES:
+        problems.append(_("Ignored an unknown status."))
+        status = ""
+    match = args.get("match", "")
+    if match and match not in MATCH_STATUSES:
+        problems.append(_("Ignored an unknown match status."))
+        match = ""
+    sort = args.get("sort", DEFAULT_SORT)
+    if sort not in SORTS:
+        problems.append(_("Ignored an unknown sort column."))
+        sort = DEFAULT_SORT
+    order = args.get("order", "asc")
+    if order not in ("asc", "desc"):
+        order = "asc"
+    ids = []
+    for raw in args.getlist("ids"):
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            problems.append(_("Ignored a selection that is not a guarantee."))
+    params = ListParams(
+        q=(clean_text(args.get("q", "")) or "")[:200],
+        status=status,
+        match=match,
+        bank=(clean_text(args.get("bank", "")) or "")[:500],
+        batch=_integer(args.get("batch"), "batch", problems, low=1, high=2**31 - 1),
+        days=_integer(args.get("days"), "days", problems, low=0, high=MAX_DAYS),
+        sort=sort,
+        order=order,
+        page=_integer(args.get("page"), "page", problems, low=1, high=10**6) or 1,
+        ids=tuple(dict.fromkeys(ids)),
+    )
+    return params, problems
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(params: ListParams) -> list:
+    conditions = []
+    if params.q:
+        pattern = _like(params.q)
+        columns = (
+            Guarantee.raw_supplier_name,
+            Guarantee.supplier_display_name,
+            Guarantee.raw_bank_name,
+            Guarantee.bank_display,
+            Guarantee.contract_number,
+            Guarantee.po_number,
+        )
+        matches = [column.ilike(pattern, escape="\\") for column in columns]
+        number = normalise_number(params.q)
+        matches.append(Guarantee.guarantee_number.ilike(_like(number or params.q), escape="\\"))
+        conditions.append(sa.or_(*matches))
+    if params.status:
+        conditions.append(Guarantee.status == params.status)
+    if params.match:
+        conditions.append(Guarantee.match_status == params.match)
+    if params.bank:
+        conditions.append(sa.func.coalesce(Guarantee.bank_display, Guarantee.raw_bank_name) == params.bank)
+    if params.batch:
+        conditions.append(
+            sa.or_(
+                Guarantee.import_batch_id == params.batch,
+                Guarantee.id.in_(
+                    sa.select(ImportBatchItem.guarantee_id).where(ImportBatchItem.batch_id == params.batch)
+                ),
+            )
+        )
+    if params.days is not None:
+        start = today()
+        conditions.append(Guarantee.expiry_date.between(start, start + timedelta(days=params.days)))
+    if params.ids:
+        conditions.append(Guarantee.id.in_(params.ids))
+    return conditions
+
+
+def _ordered(query, params: ListParams):
+    column = SORTS[params.sort]
+    key = column.desc() if params.order == "desc" else column.asc()
+    # NULLs last either way, on both databases; the id keeps pages stable.
+    return query.order_by(sa.case((column.is_(None), 1), else_=0), key, Guarantee.id)
+
+
+@dataclass
+class Page:
+    items: list[Guarantee]
+    total: int
+    page: int
+    pages: int
+
+
+def search(params: ListParams) -> Page:
+    """One page of the guarantees matching `params`, and how many match (two queries)."""
+    conditions = _conditions(params)
+    total = db.session.scalar(sa.select(sa.func.count(Guarantee.id)).where(*conditions)) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(params.page, pages)
+    query = _ordered(sa.select(Guarantee).where(*conditions), params)
+    items = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).unique().all()
+    return Page(items=list(items), total=total, page=page, pages=pages)
+
+
+def for_export(params: ListParams) -> list[Guarantee]:
+    """Every guarantee matching `params` (the selection when ids are given), in the list's order."""
+    query = _ordered(sa.select(Guarantee).where(*_conditions(params)), params)
+    return list(db.session.scalars(query).unique().all())
+
+
+def bank_choices() -> list[str]:
+    """The bank names the filter offers (as shown in the list)."""
+    label = sa.func.coalesce(Guarantee.bank_display, Guarantee.raw_bank_name)
+    return [name for name in db.session.scalars(sa.select(label).where(label.is_not(None)).distinct().order_by(label))]
+
+
+def get(guarantee_id: int) -> Guarantee | None:
+    """One guarantee (with its supplier and bank), or None."""
+    return db.session.get(Guarantee, guarantee_id)
+
+
+def todays_manual_batch() -> ImportBatch | None:
+    """Today's manual batch, if anything was entered today."""
+    return db.session.scalar(
+        sa.select(ImportBatch).where(ImportBatch.batch_type == "manual_batch", ImportBatch.batch_date == today())
+    )
+
+
+def batch_entries(batch_id: int) -> list[tuple[ImportBatchItem, Guarantee]]:
+    """The rows of a batch with their guarantees, in entry order (one query)."""
+    rows = db.session.execute(
+        sa.select(ImportBatchItem, Guarantee)
+        .join(Guarantee, Guarantee.id == ImportBatchItem.guarantee_id)
+        .where(ImportBatchItem.batch_id == batch_id)
+        .order_by(ImportBatchItem.row_number.desc(), ImportBatchItem.id.desc())
+    ).unique()
+    return [(item, guarantee) for item, guarantee in rows]

@@ -1,0 +1,283 @@
+"""A guarantee's timeline (DESIGN §6): new-table history and the legacy rows that have no new counterpart.
+
+Five queries whatever the length of the history: batch items, inline edits, actions, letter prints and
+legacy rows (the latter flagged in SQL when a new row already tells their story).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from guarantees.extensions import db
+from guarantees.models import (
+    ActionSession,
+    Guarantee,
+    GuaranteeAction,
+    GuaranteeEdit,
+    ImportBatch,
+    ImportBatchItem,
+    ImportedRecord,
+    ImportSession,
+    LetterPrint,
+)
+from guarantees.models.legacy import LEGACY_RECORD_COLUMNS, TRANSITION_COLUMNS
+
+# Order of entries recorded in the same instant: a row is imported before it is edited, acted on, printed.
+KIND_ORDER = {"legacy": 0, "import": 1, "edit": 2, "action": 3, "print": 4}
+RAW_COLUMNS = LEGACY_RECORD_COLUMNS + TRANSITION_COLUMNS
+_SPACES = ("\u00a0", "\t", "\r", "\n", "\u200b", "\u202f", "\u3000")
+
+
+@dataclass
+class Entry:
+    """One line of the timeline."""
+
+    kind: str  # import | edit | action | print | legacy
+    source: str  # new | legacy
+    at: datetime | None
+    user: str | None
+    title: str
+    changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    batch: ImportBatch | None = None
+    session: ActionSession | None = None
+    action: GuaranteeAction | None = None
+    print: LetterPrint | None = None
+    record: dict | None = None
+    legacy_session: tuple[int | None, str | None] | None = None
+    detail: str | None = None
+    sequence: int = 0
+    legacy_record_id: int | None = None
+
+    @property
+    def sort_key(self):
+        return (self.at or datetime.min, KIND_ORDER[self.kind], self.sequence)
+
+
+def _normalised_number(column):
+    """SQL for the legacy number as the register stores numbers: no spaces of any kind, upper case."""
+    expression = sa.func.replace(column, " ", "")
+    for space in _SPACES:
+        expression = sa.func.replace(expression, space, "")
+    return sa.func.upper(expression)
+
+
+def parse_legacy_time(text: str | None) -> datetime | None:
+    """A legacy created_at (text, several formats) as a datetime; None when it cannot be read."""
+    if not text:
+        return None
+    text = str(text).strip()
+    try:
+        return datetime.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        pass
+    try:
+        return datetime.combine(date.fromisoformat(text[:10].replace("/", "-")), datetime.min.time())
+    except ValueError:
+        return None
+
+
+def legacy_rows(guarantee: Guarantee) -> list[dict]:
+    """Legacy imported_records rows of this guarantee (linked or by number), all columns, with their session
+    type and whether a new-table row already carries them (one query)."""
+    record = ImportedRecord.__table__
+    has_counterpart = sa.or_(
+        sa.exists().where(ImportBatchItem.legacy_record_id == record.c.id),
+        sa.exists().where(GuaranteeAction.legacy_record_id == record.c.id),
+        sa.exists().where(GuaranteeEdit.legacy_record_id == record.c.id),
+        sa.and_(
+            record.c.migrated_action_id.is_not(None),
+            sa.exists().where(GuaranteeAction.id == record.c.migrated_action_id),
+        ),
+    )
+    query = (
+        sa.select(
+            *(record.c[name] for name in RAW_COLUMNS),
+            ImportSession.session_type.label("legacy_session_type"),
+            has_counterpart.label("has_counterpart"),
+        )
+        .select_from(record)
+        .outerjoin(ImportSession, ImportSession.id == record.c.session_id)
+        .where(
+            sa.or_(
+                record.c.migrated_guarantee_id == guarantee.id,
+                _normalised_number(record.c.guarantee_number) == guarantee.guarantee_number,
+            )
+        )
+        .order_by(record.c.created_at, record.c.id)
+    )
+    return [dict(row._mapping) for row in db.session.execute(query)]
+
+
+def _items(guarantee_id: int) -> list[Entry]:
+    rows = db.session.execute(
+        sa.select(ImportBatchItem, ImportBatch)
+        .join(ImportBatch, ImportBatch.id == ImportBatchItem.batch_id)
+        .where(ImportBatchItem.guarantee_id == guarantee_id)
+    ).all()
+    entries = []
+    for item, batch in rows:
+        changes = [(name, *_pair(value)) for name, value in (item.changes or {}).items()]
+        entries.append(
+            Entry(
+                kind="import",
+                source="legacy" if batch.origin == "legacy" else "new",
+                at=item.created_at,
+                user=item.created_by or batch.created_by,
+                title=item.outcome,
+                changes=changes,
+                batch=batch,
+                detail=str(item.row_number) if item.row_number is not None else None,
+                sequence=item.id,
+            )
+        )
+    return entries
+
+
+def _pair(value) -> tuple[str | None, str | None]:
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return (None if value[0] is None else str(value[0]), None if value[1] is None else str(value[1]))
+    return (None, None if value is None else str(value))
+
+
+def _same_save(entry: Entry, edit: GuaranteeEdit, legacy_id: int | None) -> bool:
+    """Edits written by one save: same user and legacy row (or, without dual-write, within a second)."""
+    if entry.user != edit.edited_by or entry.legacy_record_id != legacy_id:
+        return False
+    return legacy_id is not None or abs((edit.edited_at - entry.at).total_seconds()) < 1
+
+
+def _edits(guarantee_id: int) -> list[Entry]:
+    edits = db.session.scalars(
+        sa.select(GuaranteeEdit).where(GuaranteeEdit.guarantee_id == guarantee_id).order_by(GuaranteeEdit.id)
+    ).all()
+    entries: list[Entry] = []
+    for edit in edits:
+        if entries and _same_save(entries[-1], edit, edit.legacy_record_id):
+            entries[-1].changes.append((edit.field, edit.old_value, edit.new_value))
+            continue
+        entries.append(
+            Entry(
+                kind="edit",
+                source="new",
+                at=edit.edited_at,
+                user=edit.edited_by,
+                title="edit",
+                changes=[(edit.field, edit.old_value, edit.new_value)],
+                legacy_record_id=edit.legacy_record_id,
+                sequence=edit.id,
+            )
+        )
+    return entries
+
+
+def _actions(guarantee_id: int) -> list[Entry]:
+    session = aliased(ActionSession)
+    rows = db.session.execute(
+        sa.select(GuaranteeAction, session)
+        .outerjoin(session, session.id == GuaranteeAction.action_session_id)
+        .where(GuaranteeAction.guarantee_id == guarantee_id)
+    ).unique()
+    entries = []
+    for action, action_session in rows:
+        changes = []
+        if action.previous_expiry_date != action.new_expiry_date:
+            changes.append(("expiry_date", _day(action.previous_expiry_date), _day(action.new_expiry_date)))
+        if action.previous_amount != action.new_amount:
+            changes.append(("amount", _text(action.previous_amount), _text(action.new_amount)))
+        if action.action_type == "release":
+            changes.append(("status", "active", "released"))
+        entries.append(
+            Entry(
+                kind="action",
+                source="legacy" if action.origin == "legacy" else "new",
+                at=action.issued_at or action.created_at,
+                user=action.issued_by or action.created_by,
+                title=action.action_type,
+                changes=changes,
+                session=action_session,
+                action=action,
+                detail=action.notes,
+                sequence=action.id,
+            )
+        )
+    return entries
+
+
+def _prints(action_ids: list[int]) -> list[Entry]:
+    if not action_ids:
+        return []
+    ids = sa.bindparam("ids", action_ids, expanding=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        contains = sa.text(
+            "EXISTS (SELECT 1 FROM json_array_elements_text(letter_prints.action_ids) AS e(v) "
+            "WHERE e.v ~ '^[0-9]+$' AND e.v::bigint IN :ids)"
+        ).bindparams(ids)
+    else:
+        contains = sa.text(
+            "EXISTS (SELECT 1 FROM json_each(letter_prints.action_ids) AS e WHERE CAST(e.value AS INTEGER) IN :ids)"
+        ).bindparams(ids)
+    prints = db.session.scalars(sa.select(LetterPrint).where(contains)).all()
+    mine = set(action_ids)
+    return [
+        Entry(
+            kind="print",
+            source="new",
+            at=letter_print.printed_at,
+            user=letter_print.printed_by,
+            title="print",
+            print=letter_print,
+            detail=", ".join(str(i) for i in letter_print.action_ids if i in mine),
+            sequence=letter_print.id,
+        )
+        for letter_print in prints
+    ]
+
+
+def _legacy(rows: list[dict]) -> list[Entry]:
+    return [
+        Entry(
+            kind="legacy",
+            source="legacy",
+            at=parse_legacy_time(row["created_at"]),
+            user=None,
+            title=row["record_type"] or "import",
+            changes=[
+                (name, None, row[name])
+                for name in (
+                    "guarantee_number",
+                    "raw_supplier_name",
+                    "raw_bank_name",
+                    "amount",
+                    "expiry_date",
+                    "contract_number",
+                    "type",
+                    "comment",
+                )
+                if row[name] not in (None, "")
+            ],  # fmt: skip
+            record=row,
+            legacy_session=(row["session_id"], row["legacy_session_type"]),
+            sequence=row["id"] or 0,
+        )
+        for row in rows
+        if not row["has_counterpart"]
+    ]
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def timeline(guarantee: Guarantee, legacy: list[dict] | None = None) -> list[Entry]:
+    """Everything that happened to `guarantee`, oldest first, each legacy fact once."""
+    actions = _actions(guarantee.id)
+    entries = [*_items(guarantee.id), *_edits(guarantee.id), *actions]
+    entries += _prints([entry.action.id for entry in actions])
+    entries += _legacy(legacy_rows(guarantee) if legacy is None else legacy)
+    return sorted(entries, key=lambda entry: entry.sort_key)

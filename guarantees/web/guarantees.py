@@ -1,0 +1,346 @@
+"""Guarantees: the searchable list, export, bulk actions, one guarantee with inline edits, actions and timeline."""
+
+from io import BytesIO
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from openpyxl import Workbook
+from werkzeug.routing import BuildError
+
+from guarantees.clock import today
+from guarantees.extensions import db
+from guarantees.importer.error_workbook import safe_cell
+from guarantees.models.guarantee import EDITABLE_FIELDS
+from guarantees.repositories import guarantees as repo
+from guarantees.repositories import history
+from guarantees.services import actions
+from guarantees.services import guarantees as service
+from guarantees.services.errors import Conflict, DomainError, NotFound, ValidationFailed
+from guarantees.web.rendering import is_htmx, render, render_blocks, toast
+from guarantees.web.security import editor_required, username
+
+bp = Blueprint("guarantees", __name__, url_prefix="/guarantees")
+
+FIELD_LABELS = {
+    "guarantee_number": _l("Guarantee number"),
+    "raw_supplier_name": _l("Supplier"),
+    "raw_bank_name": _l("Bank"),
+    "contract_number": _l("Contract number"),
+    "po_number": _l("PO number"),
+    "amount": _l("Amount"),
+    "currency": _l("Currency"),
+    "issue_date": _l("Issue date"),
+    "expiry_date": _l("Expiry date"),
+    "type": _l("Type"),
+    "comment": _l("Comment"),
+    "related_to": _l("Related to"),
+    "status": _l("Status"),
+    "match_status": _l("Match"),
+}
+EXPORT_COLUMNS = (
+    ("guarantee_number", _l("Guarantee number")),
+    ("supplier_label", _l("Supplier")),
+    ("raw_supplier_name", _l("Supplier (as entered)")),
+    ("bank_label", _l("Bank")),
+    ("raw_bank_name", _l("Bank (as entered)")),
+    ("amount", _l("Amount")),
+    ("currency", _l("Currency")),
+    ("issue_date", _l("Issue date")),
+    ("expiry_date", _l("Expiry date")),
+    ("contract_number", _l("Contract number")),
+    ("po_number", _l("PO number")),
+    ("type", _l("Type")),
+    ("status", _l("Status")),
+    ("match_status", _l("Match")),
+    ("comment", _l("Comment")),
+    ("import_batch_id", _l("Batch")),
+)
+ACTIONS = {"extension": actions.extend, "release": actions.release, "reduction": actions.reduce}
+
+
+@bp.app_template_global()
+def url_if(endpoint: str, **values) -> str | None:
+    """The URL of `endpoint`, or None when that page is not built (another area's blueprint may be missing)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+@bp.app_template_global()
+def field_label(name: str) -> str:
+    """The label of a guarantee field, translated."""
+    return str(FIELD_LABELS.get(name, name))
+
+
+def _guarantee_or_404(guarantee_id: int):
+    guarantee = repo.get(guarantee_id)
+    if guarantee is None:
+        abort(404)
+    return guarantee
+
+
+def _see_other(target: str):
+    return redirect(target, 303)
+
+
+# -- the list ------------------------------------------------------------------------------------------------------
+
+
+@bp.get("")
+def index():
+    """The register: active search, filters, sorting and paging; htmx gets only the results block."""
+    params, problems = repo.parse_params(request.args)
+    page = repo.search(params)
+    banks = [] if is_htmx() else repo.bank_choices()
+    return render("guarantees/index.html", "results", params=params, page=page, problems=problems, banks=banks)
+
+
+def workbook(rows) -> bytes:
+    """An .xlsx of guarantees; any text a spreadsheet could run as a formula is written as text."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(str(_l("Guarantees")))
+    sheet.append([safe_cell(str(label), sheet) for _name, label in EXPORT_COLUMNS])
+    for guarantee in rows:
+        sheet.append([safe_cell(getattr(guarantee, name), sheet) for name, _label in EXPORT_COLUMNS])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@bp.route("/export", methods=["GET", "POST"])
+def export():
+    """The current filter (or the selected rows) as an .xlsx workbook; formula-looking text stays text."""
+    params, _problems = repo.parse_params(request.values)
+    rows = repo.for_export(params)
+    return send_file(
+        BytesIO(workbook(rows)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"guarantees-{today().isoformat()}.xlsx",
+    )
+
+
+def _back_to_list() -> str:
+    back = request.form.get("back", "")
+    if back.startswith(url_for("guarantees.index")) and not back.startswith("//"):
+        return back
+    return url_for("guarantees.index")
+
+
+@bp.post("/bulk")
+@editor_required
+def bulk():
+    """Extend or release the selected guarantees: a draft action session, opened on its page."""
+    action_type = request.form.get("action")
+    if action_type not in ("extension", "release"):
+        flash(_("Choose extend or release."), "error")
+        return _see_other(_back_to_list())
+    ids = []
+    for raw in request.form.getlist("ids"):
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            continue
+    try:
+        session = actions.start_session(ids, action_type, user=username())
+    except DomainError as error:
+        flash(error.message, "error")
+        return _see_other(_back_to_list())
+    target = url_if("actions.show", session_id=session.id)
+    if target:
+        return _see_other(target)
+    flash(_("Action session %(id)s prepared with %(count)s drafts.", id=session.id, count=len(set(ids))), "success")
+    return _see_other(_back_to_list())
+
+
+# -- one guarantee -------------------------------------------------------------------------------------------------
+
+
+def _detail(guarantee, **extra) -> dict:
+    """Everything the guarantee page shows (a constant number of queries)."""
+    legacy = history.legacy_rows(guarantee)
+    return {
+        "guarantee": guarantee,
+        "protected": service.protected_fields(guarantee),
+        "editable": EDITABLE_FIELDS,
+        "entries": history.timeline(guarantee, legacy),
+        "legacy": legacy,
+        "raw_columns": history.RAW_COLUMNS,
+        "view": "legacy" if request.args.get("view") == "legacy" else "timeline",
+        "default_extension": actions.default_extension(guarantee),
+        "can_edit": current_user.can("editor"),
+        "lock_reason": _lock_reason(guarantee),
+        "editing": None,
+        "field_error": None,
+        "action_errors": {},
+        "action_values": {},
+        **extra,
+    }
+
+
+@bp.get("/<int:guarantee_id>")
+def show(guarantee_id: int):
+    """A guarantee: its fields (click to edit), actions and timeline; ?view=legacy shows the raw legacy rows."""
+    guarantee = _guarantee_or_404(guarantee_id)
+    block = "history" if "view" in request.args else "guarantee"
+    return render("guarantees/show.html", block, **_detail(guarantee))
+
+
+def _lock_reason(guarantee) -> str:
+    if guarantee.status == "released":
+        return _("released")
+    return guarantee.lock_reason or _("locked")
+
+
+def _field_context(guarantee, field: str, **extra) -> dict:
+    return {
+        "guarantee": guarantee,
+        "name": field,
+        "protected": service.protected_fields(guarantee),
+        "lock_reason": _lock_reason(guarantee),
+        "can_edit": current_user.can("editor"),
+        "mode": "view",
+        "error": None,
+        "value": None,
+        **extra,
+    }
+
+
+def _editable_field(field: str) -> str:
+    if field not in EDITABLE_FIELDS:
+        abort(404)
+    return field
+
+
+@bp.get("/<int:guarantee_id>/fields/<field>")
+def field(guarantee_id: int, field: str):
+    """One field, read-only (what Cancel goes back to)."""
+    guarantee = _guarantee_or_404(guarantee_id)
+    _editable_field(field)
+    if not is_htmx():
+        return _see_other(url_for("guarantees.show", guarantee_id=guarantee_id))
+    return render("guarantees/_field.html", **_field_context(guarantee, field))
+
+
+@bp.get("/<int:guarantee_id>/fields/<field>/edit")
+@editor_required
+def edit_field(guarantee_id: int, field: str):
+    """The small form that edits one field in place (the full page with that form, without htmx)."""
+    guarantee = _guarantee_or_404(guarantee_id)
+    _editable_field(field)
+    if field in service.protected_fields(guarantee):
+        message = _("This field cannot change: %(reason)s.", reason=_lock_reason(guarantee))
+        response = render("guarantees/_field.html", status=409, **_field_context(guarantee, field))
+        return toast(response, message, "error")
+    if not is_htmx():
+        return render("guarantees/show.html", **_detail(guarantee, editing=field))
+    return render("guarantees/_field.html", **_field_context(guarantee, field, mode="edit"))
+
+
+def _version(raw: str | None) -> int:
+    try:
+        return int(raw or "")
+    except ValueError:
+        raise ValidationFailed(_("The form is missing its version: reload the page and try again.")) from None
+
+
+def _field_failed(guarantee_id: int, field: str, error: DomainError, raw: str | None):
+    """The edit form again, with the reason inline (and, after a conflict, the current value and version)."""
+    db.session.expire_all()
+    guarantee = _guarantee_or_404(guarantee_id)
+    status = 409 if isinstance(error, Conflict) else 422
+    message = error.message
+    if isinstance(error, Conflict):
+        current = error.current.get(field) if error.current else getattr(guarantee, field)
+        shown = "—" if current in (None, "") else current
+        message = _("%(message)s Current value: %(value)s.", message=error.message, value=shown)
+    context = _field_context(guarantee, field, mode="edit", error=message, value=raw, conflict=status == 409)
+    if not is_htmx():
+        return render("guarantees/show.html", status=status, **_detail(guarantee, editing=field, field_error=message))
+    return toast(render("guarantees/_field.html", status=status, **context), message, "error")
+
+
+@bp.route("/<int:guarantee_id>/fields/<field>", methods=["PUT", "POST"])
+@editor_required
+def update_field(guarantee_id: int, field: str):
+    """Save one field (optimistic concurrency): the read-only field, the new version everywhere, and the timeline."""
+    _editable_field(field)
+    raw = request.form.get("value")
+    try:
+        version = _version(request.form.get("version"))
+        guarantee = service.update(guarantee_id, {field: raw}, expected_version=version, user=username())
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        return _field_failed(guarantee_id, field, error, raw)
+    changed = guarantee.version != version
+    message = _("%(field)s saved.", field=field_label(field)) if changed else _("Nothing changed.")
+    if not is_htmx():
+        flash(message, "success")
+        return _see_other(url_for("guarantees.show", guarantee_id=guarantee_id))
+    body = render("guarantees/_field.html", **_field_context(guarantee, field)).get_data(as_text=True)
+    body += render_blocks(
+        "guarantees/show.html", ["header", "version_inputs", "history"], oob=True, **_detail(guarantee)
+    )
+    response = current_app.make_response(body)
+    return toast(response, message, "success")
+
+
+# -- actions on one guarantee --------------------------------------------------------------------------------------
+
+
+def _act(guarantee_id: int, action_type: str, **arguments):
+    """Issue one action now; the guarantee again (timeline included) with a toast, or the form with the reason."""
+    guarantee = _guarantee_or_404(guarantee_id)
+    notes = request.form.get("notes") or None
+    try:
+        version = _version(request.form.get("version"))
+        ACTIONS[action_type](guarantee_id, user=username(), notes=notes, version=version, **arguments)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        db.session.expire_all()
+        guarantee = _guarantee_or_404(guarantee_id)
+        status = 422 if isinstance(error, ValidationFailed) else 409
+        context = _detail(
+            guarantee, action_errors={action_type: error.message}, action_values={action_type: dict(request.form)}
+        )
+        response = render("guarantees/show.html", "guarantee", status=status, **context)
+        return toast(response, error.message, "error") if is_htmx() else response
+    messages = {
+        "extension": _("Extension issued."),
+        "release": _("Release issued."),
+        "reduction": _("Reduction issued."),
+    }
+    if not is_htmx():
+        flash(messages[action_type], "success")
+        return _see_other(url_for("guarantees.show", guarantee_id=guarantee_id))
+    db.session.expire_all()
+    guarantee = _guarantee_or_404(guarantee_id)
+    return toast(render("guarantees/show.html", "guarantee", **_detail(guarantee)), messages[action_type])
+
+
+@bp.post("/<int:guarantee_id>/extend")
+@editor_required
+def extend(guarantee_id: int):
+    """Issue an extension (default: current expiry + 1 year)."""
+    return _act(guarantee_id, "extension", new_expiry=request.form.get("new_expiry") or None)
+
+
+@bp.post("/<int:guarantee_id>/release")
+@editor_required
+def release(guarantee_id: int):
+    """Issue the release (once; nothing after it)."""
+    return _act(guarantee_id, "release")
+
+
+@bp.post("/<int:guarantee_id>/reduce")
+@editor_required
+def reduce(guarantee_id: int):
+    """Issue a reduction to a lower, positive amount."""
+    return _act(guarantee_id, "reduction", new_amount=request.form.get("new_amount"))
