@@ -6,19 +6,32 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from guarantees.extensions import db
 from guarantees.matching import normalise_name
 from guarantees.models import Bank, DictionaryMerge, Guarantee, MatchDecision, NameAlias, Supplier, User
-from guarantees.repositories.batches import Page
 from guarantees.services.matching import MODELS, Choice, matcher_for
 
 PER_PAGE = 50
 MAX_GROUPS = 300
 RAW_COLUMNS = {"supplier": Guarantee.raw_supplier_name, "bank": Guarantee.raw_bank_name}
 ID_COLUMNS = {"supplier": Guarantee.supplier_id, "bank": Guarantee.bank_id}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a longer list."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
 
 
 @dataclass
@@ -191,7 +204,10 @@ def list_users() -> list[User]:
 
 
 def decisions_for(session: Session, guarantee_id: int) -> list[dict]:
-    """A guarantee's review decisions as timeline entries (kind 'decision'), oldest first."""
+    """A guarantee's review decisions as timeline entries (kind 'decision'), oldest first.
+
+    Title and detail are lazy strings, translated when the timeline is rendered.
+    """
     decisions = session.scalars(
         sa.select(MatchDecision).where(MatchDecision.guarantee_id == guarantee_id).order_by(MatchDecision.id)
     ).all()
@@ -204,11 +220,13 @@ def decisions_for(session: Session, guarantee_id: int) -> list[dict]:
     entries = []
     for decision in decisions:
         chosen = names.get((decision.entity, decision.chosen_id), f"#{decision.chosen_id}")
-        title = _("Supplier chosen in review") if decision.entity == "supplier" else _("Bank chosen in review")
-        detail = _("“%(raw)s” is %(chosen)s", raw=decision.raw_name or "", chosen=chosen)
-        if decision.previous_id is not None:
+        title = _l("Supplier chosen in review") if decision.entity == "supplier" else _l("Bank chosen in review")
+        raw = decision.raw_name or ""
+        if decision.previous_id is None:
+            detail = _l("“%(raw)s” is %(chosen)s", raw=raw, chosen=chosen)
+        else:
             previous = names.get((decision.entity, decision.previous_id), f"#{decision.previous_id}")
-            detail += " " + _("(was %(previous)s)", previous=previous)
+            detail = _l("“%(raw)s” is %(chosen)s (was %(previous)s)", raw=raw, chosen=chosen, previous=previous)
         entries.append(
             {
                 "kind": "decision",
@@ -217,6 +235,7 @@ def decisions_for(session: Session, guarantee_id: int) -> list[dict]:
                 "source": "new",
                 "title": title,
                 "detail": detail,
+                "sequence": decision.id,
             }
         )
     return entries
