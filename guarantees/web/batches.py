@@ -1,0 +1,101 @@
+"""Import batches: the list, one batch's rows, and actions started from a batch."""
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from werkzeug.routing import BuildError
+
+from guarantees.models.batch import BATCH_TYPES
+from guarantees.repositories import batches as repo
+from guarantees.services import actions
+from guarantees.services.errors import DomainError
+from guarantees.web.rendering import is_htmx, render
+from guarantees.web.security import editor_required, username
+
+bp = Blueprint("batches", __name__, url_prefix="/batches")
+ROWS_PER_PAGE = 100
+
+
+@bp.app_template_global()
+def guarantee_url(guarantee_id: int) -> str:
+    """Link to a guarantee's page (its blueprint belongs to another area and may not be registered)."""
+    if "guarantees.show" in current_app.view_functions:
+        try:
+            return url_for("guarantees.show", guarantee_id=guarantee_id)
+        except BuildError:
+            pass
+    return f"/guarantees/{guarantee_id}"
+
+
+@bp.app_template_global()
+def url_with(**changes) -> str:
+    """The current page's address with some query arguments changed (None drops one); pagers and filters use it."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+@bp.get("")
+def index():
+    """Every batch, newest first, filtered by type."""
+    batch_type = request.args.get("type") if request.args.get("type") in BATCH_TYPES else None
+    page = repo.list_batches(batch_type=batch_type, page=request.args.get("page", 1, type=int))
+    return render("batches/index.html", "table", page=page, batch_type=batch_type, batch_types=BATCH_TYPES)
+
+
+def _show(batch_id: int, *, error: str | None = None, selected: list[int] | None = None, status: int = 200):
+    batch = repo.get_batch(batch_id)
+    if batch is None:
+        abort(404)
+    rows = repo.batch_rows(batch_id, page=request.args.get("page", 1, type=int), per_page=ROWS_PER_PAGE)
+    return render(
+        "batches/show.html", "rows", status=status, batch=batch, rows=rows, error=error, selected=set(selected or [])
+    )
+
+
+@bp.get("/<int:batch_id>")
+def show(batch_id: int):
+    """One batch: its rows with the guarantees they touched and the changes they brought."""
+    return _show(batch_id)
+
+
+@bp.post("/<int:batch_id>/actions")
+@editor_required
+def start_actions(batch_id: int):
+    """Prepare a session of drafts: extend all the batch's active guarantees, or extend/release the selected ones."""
+    if repo.get_batch(batch_id) is None:
+        abort(404)
+    choice = request.form.get("do")
+    selected = [int(v) for v in request.form.getlist("guarantee_id") if v.isdigit()]
+    if choice == "extend_all":
+        ids, left_out = repo.extendable_guarantee_ids(batch_id)
+        action_type = "extension"
+    elif choice in ("extend_selected", "release_selected"):
+        ids, left_out = repo.guarantee_ids_in_batch(batch_id, selected), 0
+        action_type = "extension" if choice == "extend_selected" else "release"
+    else:
+        return _show(batch_id, error=_("Choose what to do with the guarantees."), status=422)
+    if not ids:
+        message = _("No guarantee of this batch can be extended.") if choice == "extend_all" else None
+        return _show(batch_id, error=message or _("Select at least one guarantee."), selected=selected, status=422)
+    try:
+        session = actions.start_session(ids, action_type, user=username())
+    except DomainError as error:
+        return _show(batch_id, error=error.message, selected=selected, status=422)
+    message = _("%(count)d draft actions prepared. Check them, then issue them.", count=len(ids))
+    if left_out:
+        message += " " + _("%(count)d guarantees were left out: released or without an expiry date.", count=left_out)
+    flash(message, "success")
+    return see_other(url_for("actions.show", session_id=session.id))
+
+
+def see_other(target: str):
+    """After a successful write: 303 to `target`; an htmx request is told to load it as a whole page."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
