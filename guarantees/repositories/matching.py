@@ -48,16 +48,17 @@ class ReviewGroup:
 
 @dataclass(frozen=True)
 class ReviewQueue:
-    """Both halves of the queue and what they leave out."""
+    """Both halves of the queue: groups shown, and per kind how many names and guarantees wait."""
 
     supplier: list[ReviewGroup]
     bank: list[ReviewGroup]
-    totals: dict[str, int]
-    nameless: dict[str, int]
+    totals: dict[str, int]  # names waiting
+    rows: dict[str, int]  # guarantees waiting
+    nameless: dict[str, int]  # guarantees without a name of that kind (fixed by editing them)
 
 
-def review_groups(entity: str, *, limit: int = MAX_GROUPS) -> tuple[list[ReviewGroup], int, int]:
-    """Unmatched raw names of one kind, most guarantees first: (groups, all groups, guarantees without a name)."""
+def review_groups(entity: str, *, candidates: bool = True) -> list[ReviewGroup]:
+    """Unmatched raw names of one kind, most guarantees first (the group of empty names has the key '')."""
     raw, entity_id = RAW_COLUMNS[entity], ID_COLUMNS[entity]
     rows = db.session.execute(
         sa.select(raw, sa.func.count())
@@ -65,38 +66,42 @@ def review_groups(entity: str, *, limit: int = MAX_GROUPS) -> tuple[list[ReviewG
         .group_by(raw)
     ).all()
     groups: dict[str, ReviewGroup] = {}
-    nameless = 0
     for name, count in sorted(rows, key=lambda row: (-row[1], row[0] or "")):
         key = normalise_name(name or "")
-        if not key:
-            nameless += count
-            continue
-        group = groups.setdefault(key, ReviewGroup(entity, key, name))
+        group = groups.setdefault(key, ReviewGroup(entity, key, name or ""))
         group.count += count
-        group.spellings.append(name)
+        group.spellings.append(name or "")
     ranked = sorted(groups.values(), key=lambda g: (-g.count, g.key))
-    matcher = matcher_for(db.session)
-    for group in ranked[:limit]:
-        group.candidates = matcher.choices(entity, matcher.match_one(entity, group.raw_name))
-    return ranked[:limit], len(ranked), nameless
+    if candidates:
+        matcher = matcher_for(db.session)
+        for group in ranked[:MAX_GROUPS]:
+            if group.key:
+                group.candidates = matcher.choices(entity, matcher.match_one(entity, group.raw_name))
+    return ranked
 
 
-def review_queue() -> ReviewQueue:
-    """The review page: unmatched supplier names and unmatched bank names."""
-    suppliers, supplier_total, supplier_nameless = review_groups("supplier")
-    banks, bank_total, bank_nameless = review_groups("bank")
-    return ReviewQueue(
-        suppliers,
-        banks,
-        {"supplier": supplier_total, "bank": bank_total},
-        {"supplier": supplier_nameless, "bank": bank_nameless},
-    )
+def review_queue(*, candidates: bool = True) -> ReviewQueue:
+    """The review page: unmatched supplier names and unmatched bank names (without candidates: counts only)."""
+    shown, totals, rows, nameless = {}, {}, {}, {}
+    for entity in ("supplier", "bank"):
+        groups = review_groups(entity, candidates=candidates)
+        named = [group for group in groups if group.key]
+        shown[entity] = named[:MAX_GROUPS]
+        totals[entity] = len(named)
+        rows[entity] = sum(group.count for group in named)
+        nameless[entity] = sum(group.count for group in groups if not group.key)
+    return ReviewQueue(shown["supplier"], shown["bank"], totals, rows, nameless)
 
 
 def review_group(entity: str, key: str) -> ReviewGroup | None:
     """One group of the queue by its folded name (after a failed choice, to show it again)."""
-    groups, _total, _nameless = review_groups(entity, limit=10**9)
-    return next((group for group in groups if group.key == key), None)
+    if not key:
+        return None
+    group = next((group for group in review_groups(entity, candidates=False) if group.key == key), None)
+    if group is not None:
+        matcher = matcher_for(db.session)
+        group.candidates = matcher.choices(entity, matcher.match_one(entity, group.raw_name))
+    return group
 
 
 def search(entity: str, query: str, limit: int = 20) -> list[Choice]:
@@ -193,9 +198,25 @@ def dictionary_row(entity: str, entity_id: int) -> DictionaryRow | None:
     return DictionaryRow(entry, aliases, count, merged_into(entity).get(entity_id))
 
 
+def usage(entity: str, entity_id: int) -> tuple[int, int]:
+    """How many guarantees point at an entry, and how many of those are locked."""
+    column = ID_COLUMNS[entity]
+    total, locked = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((Guarantee.is_locked, 1), else_=0)), 0)).where(
+            column == entity_id
+        )
+    ).one()
+    return total, locked
+
+
 def get_entry(entity: str, entity_id: int) -> Supplier | Bank | None:
     """A dictionary entry by id."""
     return db.session.get(MODELS[entity], entity_id)
+
+
+def get_user(user_id: int) -> User | None:
+    """One staff account by id."""
+    return db.session.get(User, user_id)
 
 
 def list_users() -> list[User]:

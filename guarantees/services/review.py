@@ -259,15 +259,16 @@ def save_bank(bank_id: int | None, data: dict, *, user: str | None) -> Bank:
     return bank
 
 
-def delete_alias(alias_id: int, *, user: str | None) -> NameAlias:
-    """Forget a learned alias (the next import of that name goes through matching again)."""
+def delete_alias(alias_id: int, *, user: str | None) -> tuple[str, int]:
+    """Forget a learned alias (the next import of that name goes through matching again); its (entity, entry id)."""
     with unit_of_work() as session:
         alias = session.get(NameAlias, alias_id)
         if alias is None:
             raise NotFound("No such alias.")
+        owner = (alias.entity, alias.entity_id)
         session.delete(alias)
     dictionaries_changed()
-    return alias
+    return owner
 
 
 # Staff accounts (the admin pages).
