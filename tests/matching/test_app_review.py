@@ -165,3 +165,4 @@ def test_the_queue_groups_unmatched_names_with_candidates(app, make_guarantee, d
     assert queue.supplier[0].candidates[0].id == dictionary["lana"]
     assert [(g.raw_name, g.count) for g in queue.bank] == [("Bank X", 2)]
     assert queue.totals == {"supplier": 2, "bank": 1}
+    assert queue.rows == {"supplier": 3, "bank": 2} and queue.nameless == {"supplier": 0, "bank": 0}
