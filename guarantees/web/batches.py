@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.routing import BuildError
 
 from guarantees.models.batch import BATCH_TYPES
@@ -85,9 +86,17 @@ def start_actions(batch_id: int):
         session = actions.start_session(ids, action_type, user=username())
     except DomainError as error:
         return _show(batch_id, error=error.message, selected=selected, status=422)
-    message = _("%(count)d draft actions prepared. Check them, then issue them.", count=len(ids))
+    message = ngettext(
+        "%(num)d draft action prepared. Check it, then issue it.",
+        "%(num)d draft actions prepared. Check them, then issue them.",
+        len(ids),
+    )
     if left_out:
-        message += " " + _("%(count)d guarantees were left out: released or without an expiry date.", count=left_out)
+        message += " " + ngettext(
+            "%(num)d guarantee was left out: released or without an expiry date.",
+            "%(num)d guarantees were left out: released or without an expiry date.",
+            left_out,
+        )
     flash(message, "success")
     return see_other(url_for("actions.show", session_id=session.id))
 

@@ -95,7 +95,7 @@ def test_extend_all_prepares_a_session_of_drafts(editor):
     assert {a.action_type for a in drafts} == {"extension"} and {a.action_status for a in drafts} == {"draft"}
     assert all(a.new_expiry_date.isoformat() == "2027-06-01" for a in drafts)  # expiry + 1 year
     page = editor.get(response.headers["Location"]).get_data(as_text=True)
-    assert "2 draft actions prepared" in page and "1 guarantees were left out" in page
+    assert "2 draft actions prepared" in page and "1 guarantee was left out" in page
 
 
 def test_release_selected(editor):

@@ -1,0 +1,118 @@
+"""Action sessions: the list, one session's drafts (remove, change a date), issuing them all."""
+
+from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from guarantees.repositories import actions as repo
+from guarantees.services import actions
+from guarantees.services.errors import DomainError, NotFound
+from guarantees.web.batches import see_other
+from guarantees.web.rendering import is_htmx, render, render_blocks, toast
+from guarantees.web.security import editor_required, username
+
+bp = Blueprint("actions", __name__, url_prefix="/actions")
+
+
+@bp.get("")
+def index():
+    """Every action session, newest first, filtered by status (draft or issued)."""
+    status = request.args.get("status") if request.args.get("status") in repo.SESSION_STATUSES else None
+    page = repo.list_sessions(status=status, page=request.args.get("page", 1, type=int))
+    return render("actions/index.html", "table", page=page, status=status, statuses=repo.SESSION_STATUSES)
+
+
+def _context(session_id: int, **extra) -> dict:
+    found = repo.get_session(session_id)
+    if found is None:
+        abort(404)
+    return {
+        "session": found,
+        "actions": repo.session_actions(session_id),
+        "prints": repo.prints_of_session(session_id),
+        "four_eyes": bool(current_app.config.get("FOUR_EYES")),
+        "errors": {},
+        "issue_error": None,
+        "oob": False,
+        **extra,
+    }
+
+
+@bp.get("/<int:session_id>")
+def show(session_id: int):
+    """One session: its actions, what can still change while they are drafts, and issuing them."""
+    return render("actions/show.html", "actions", **_context(session_id))
+
+
+@bp.post("/<int:session_id>/issue")
+@editor_required
+def issue(session_id: int):
+    """Issue every draft of the session; a refusal (four-eyes, a rule) is explained and issues nothing."""
+    if repo.get_session(session_id) is None:
+        abort(404)
+    try:
+        issued = actions.issue_session(session_id, user=username())
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        return render("actions/show.html", "summary", status=422, **_context(session_id, issue_error=error.message))
+    message = ngettext(
+        "%(num)d action issued. Its letter is ready to print.",
+        "%(num)d actions issued. Their letters are ready to print.",
+        issued.issued_actions,
+    )
+    flash(message, "success")
+    return see_other(url_for("actions.show", session_id=session_id))
+
+
+def _draft_session_id(action_id: int) -> int:
+    action = repo.get_action(action_id)
+    if action is None or action.action_session_id is None:
+        abort(404)
+    return action.action_session_id
+
+
+@bp.post("/drafts/<int:action_id>/remove")
+@editor_required
+def remove_draft(action_id: int):
+    """Take a draft out of its session (htmx: the row goes, the session's counts are swapped out of band)."""
+    session_id = _draft_session_id(action_id)
+    try:
+        actions.remove_draft(action_id, user=username())
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        context = _context(session_id, issue_error=error.message)
+        if is_htmx():
+            return toast(render("actions/show.html", "summary", status=422, **context), error.message, "error")
+        return render("actions/show.html", status=422, **context)
+    message = _("The draft was removed from the session.")
+    if is_htmx():
+        body = render_blocks("actions/show.html", ["summary"], **_context(session_id, oob=True))
+        return toast(current_app.make_response(body), message)
+    flash(message, "success")
+    return see_other(url_for("actions.show", session_id=session_id))
+
+
+@bp.post("/drafts/<int:action_id>/date")
+@editor_required
+def change_date(action_id: int):
+    """Change a draft extension's new expiry date (htmx: the row is swapped, with the error inline if refused)."""
+    session_id = _draft_session_id(action_id)
+    try:
+        action = actions.change_draft_date(action_id, request.form.get("new_expiry", "").strip(), user=username())
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        context = _context(session_id, errors={action_id: error.message})
+        if is_htmx():
+            action = next(a for a in context["actions"] if a.id == action_id)
+            return render("actions/show.html", "draft_row", status=422, action=action, **context)
+        return render("actions/show.html", status=422, **context)
+    message = _("New expiry date of %(number)s: %(day)s.", number=action.guarantee_number, day=action.new_expiry_date)
+    if is_htmx():
+        context = _context(session_id)
+        action = next(a for a in context["actions"] if a.id == action_id)
+        return toast(render("actions/show.html", "draft_row", action=action, **context), message)
+    flash(message, "success")
+    return see_other(url_for("actions.show", session_id=session_id))

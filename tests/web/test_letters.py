@@ -1,0 +1,204 @@
+"""Letters to the banks: content in Arabic and English, one A4 page per letter, print log, drafts, escaping."""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from guarantees.extensions import db
+from guarantees.models import Bank, GuaranteeAction, LetterPrint
+from guarantees.services import actions, letters
+from guarantees.services.errors import NotFound, ValidationFailed
+from tests.web.test_imports import fresh_g_per_request  # noqa: F401 - autouse fixture
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def riyad(app):
+    """The bank dictionary's entry for Riyad Bank, as the legacy database has it."""
+    bank = Bank(
+        official_name="بنك الرياض",
+        official_name_ar="بنك الرياض",
+        official_name_en="Riyad Bank",
+        short_code="RJB",
+        address_line_1="ص.ب. 22622، الرياض 11416",
+        address_line_2="المملكة العربية السعودية",
+        contact_email="TFC-LocalLG-Riyadh@riyadbank.com",
+        department="مركز تمويل التجارة",
+    )
+    db.session.add(bank)
+    db.session.commit()
+    return bank
+
+
+def issued_session(make_guarantee, *specs, action_type="extension"):
+    """Guarantees made from `specs` (dicts of fields), extended (or released) together in an issued session."""
+    ids = [make_guarantee(**spec).id for spec in specs]
+    session = actions.start_session(ids, action_type, user="clerk")
+    actions.issue_session(session.id, user="chief")
+    db.session.expire_all()
+    return session, db.session.scalars(
+        sa.select(GuaranteeAction).where(GuaranteeAction.action_session_id == session.id).order_by(GuaranteeAction.id)
+    ).all()
+
+
+def prints() -> list[LetterPrint]:
+    db.session.expire_all()
+    return db.session.scalars(sa.select(LetterPrint).order_by(LetterPrint.id)).all()
+
+
+def test_arabic_extension_letter(viewer, make_guarantee, riyad):
+    _, (action,) = issued_session(make_guarantee, {"number": "JLG6900350", "type": "FINAL"})
+    response = viewer.get(f"/letters/actions/{action.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in html and "letter.css" in html
+    assert "بنك الرياض" in html and "المحترمين" in html and "مركز تمويل التجارة" in html
+    assert "ص.ب. 22622، الرياض 11416" in html and "TFC-LocalLG-Riyadh@riyadbank.com" in html
+    assert "الموضوع: طلب تمديد الضمان البنكي رقم" in html and "JLG6900350" in html
+    assert "العائد للعقد رقم" in html and "C/0016/40" in html
+    assert "2027-06-01" in html and "ضمان نهائي" in html and "25,200.00" in html and "ريال سعودي" in html
+    assert "Lana Medical Company" in html and "مدير الإدارة المالية" in html
+    assert html.count('<article class="letter"') == 1 and "draft" not in html.split("<article", 1)[1][:40]
+
+
+def test_english_letter_has_the_same_content(editor, make_guarantee, riyad):
+    _, (action,) = issued_session(make_guarantee, {"number": "EN1", "type": "Final"})
+    html = editor.get(f"/letters/actions/{action.id}?lang=en").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in html
+    assert "Riyad Bank" in html and "مركز تمويل التجارة" in html and "TFC-LocalLG-Riyadh@riyadbank.com" in html
+    assert "Request to extend bank guarantee No. (<bdi" in html and "EN1" in html
+    assert "related to contract No." in html and "C/0016/40" in html
+    assert "2027-06-01" in html and "final (performance) guarantee" in html and "25,200.00 SAR" in html
+    assert "Lana Medical Company" in html and "Yours faithfully" in html
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [("ADVANCED", "ضمان دفعة مقدمة"), ("advance", "ضمان دفعة مقدمة"), ("BID", "ضمان ابتدائي"),
+     ("Initial", "ضمان ابتدائي"), ("PERFORMANCE-X", "PERFORMANCE-X")],
+)  # fmt: skip
+def test_guarantee_type_in_words(editor, make_guarantee, raw, words):
+    _, (action,) = issued_session(make_guarantee, {"type": raw})
+    assert words in editor.get(f"/letters/actions/{action.id}").get_data(as_text=True)
+
+
+def test_release_letter_and_purchase_order_reference(editor, make_guarantee, riyad):
+    spec = {"number": "PO1", "contract_number": "", "po_number": "421378"}
+    _, (action,) = issued_session(make_guarantee, spec, action_type="release")
+    html = editor.get(f"/letters/actions/{action.id}").get_data(as_text=True)
+    assert "طلب الإفراج عن الضمان البنكي رقم" in html and "العائد لأمر الشراء رقم" in html and "421378" in html
+    english = editor.get(f"/letters/actions/{action.id}?lang=en").get_data(as_text=True)
+    assert "Request to release bank guarantee No." in english and "related to purchase order No." in english
+
+
+def test_reduction_letter(editor, make_guarantee):
+    guarantee = make_guarantee("RED1")
+    action = actions.reduce(guarantee.id, "10000", user="chief")
+    html = editor.get(f"/letters/actions/{action.id}").get_data(as_text=True)
+    assert "طلب تخفيض قيمة الضمان البنكي رقم" in html and "25,200.00" in html and "10,000.00" in html
+
+
+def test_bank_outside_the_dictionary_falls_back_to_the_raw_name(editor, make_guarantee):
+    _, (action,) = issued_session(make_guarantee, {"raw_bank_name": "Bank Nowhere Ltd"})
+    html = editor.get(f"/letters/actions/{action.id}").get_data(as_text=True)
+    assert "Bank Nowhere Ltd" in html and "المحترمين" in html
+
+
+def test_session_letters_one_per_page_and_logged(editor, make_guarantee, riyad):
+    session, issued = issued_session(make_guarantee, {"number": "SE1"}, {"number": "SE2"}, {"number": "SE3"})
+    response = editor.get(f"/letters/sessions/{session.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.count('<article class="letter"') == 3
+    assert all(number in html for number in ("SE1", "SE2", "SE3"))
+    (logged,) = prints()
+    assert logged.action_ids == [a.id for a in issued] and logged.action_session_id == session.id
+    assert logged.language == "ar" and logged.printed_by == "editor-user" and logged.printed_at is not None
+    editor.get(f"/letters/sessions/{session.id}?lang=en")
+    assert [p.language for p in prints()] == ["ar", "en"]
+    page = editor.get(f"/actions/{session.id}").get_data(as_text=True)
+    assert "Printed letters" in page and "3 letters" in page
+
+
+def test_every_view_of_a_letter_is_logged_and_changes_no_action(viewer, make_guarantee):
+    _, (action,) = issued_session(make_guarantee, {"number": "LOG1"})
+    before = {c.name: getattr(action, c.name) for c in GuaranteeAction.__table__.columns}
+    version = action.guarantee.version
+    for _ in range(2):
+        assert viewer.get(f"/letters/actions/{action.id}").status_code == 200
+    logged = prints()
+    assert [(p.action_ids, p.printed_by) for p in logged] == [([action.id], "viewer-user")] * 2
+    db.session.expire_all()
+    after = db.session.get(GuaranteeAction, action.id)
+    assert {c.name: getattr(after, c.name) for c in GuaranteeAction.__table__.columns} == before
+    assert after.guarantee.version == version
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GuaranteeAction)) == 1
+
+
+def test_a_draft_letter_is_a_marked_preview_and_not_logged(editor, make_guarantee):
+    session = actions.start_session([make_guarantee("DR1").id], "extension", user="clerk")
+    html = editor.get(f"/letters/sessions/{session.id}").get_data(as_text=True)
+    assert '<article class="letter draft"' in html and "Draft — not issued" in html and "DR1" in html
+    (draft,) = db.session.scalars(sa.select(GuaranteeAction)).all()
+    assert 'class="letter draft"' in editor.get(f"/letters/actions/{draft.id}").get_data(as_text=True)
+    assert prints() == []
+
+
+def test_print_css_is_a4_one_letter_per_page_with_logical_properties():
+    css = (ROOT / "static" / "css" / "letter.css").read_text(encoding="utf-8")
+    assert "@page { size: A4;" in css and "break-after: page" in css
+    for physical in (
+        "margin-left",
+        "margin-right",
+        "padding-left",
+        "padding-right",
+        "text-align: left",
+        "text-align: right",
+    ):
+        assert physical not in css
+
+
+def test_letters_page_has_no_inline_script(editor, make_guarantee):
+    _, (action,) = issued_session(make_guarantee, {})
+    html = editor.get(f"/letters/actions/{action.id}").get_data(as_text=True)
+    assert "onclick" not in html and "<script>" not in html and "/static/js/letters.js" in html and "data-print" in html
+
+
+def test_unknown_letters_are_404(editor, make_guarantee):
+    assert editor.get("/letters/actions/999999").status_code == 404
+    assert editor.get("/letters/sessions/999999").status_code == 404
+    assert prints() == []
+
+
+def test_anonymous_goes_to_sign_in(app, make_guarantee):
+    _, (action,) = issued_session(make_guarantee, {})
+    response = app.test_client().get(f"/letters/actions/{action.id}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert prints() == []
+
+
+def test_everything_is_escaped(editor, make_guarantee):
+    db.session.add(Bank(official_name="<script>alert('bank')</script>", department="<b>dept</b>"))
+    db.session.commit()
+    spec = {"raw_bank_name": "<script>alert('bank')</script>", "raw_supplier_name": "<img src=x onerror=alert(1)>"}
+    _, (action,) = issued_session(make_guarantee, spec)
+    for lang in ("ar", "en"):
+        html = editor.get(f"/letters/actions/{action.id}?lang={lang}").get_data(as_text=True)
+        assert "<script>alert" not in html and "&lt;script&gt;alert(&#39;bank&#39;)&lt;/script&gt;" in html
+        assert "<img src=x" not in html and "<b>dept</b>" not in html
+
+
+def test_log_print_service_validates_and_writes_one_row(app, make_guarantee):
+    _, (action,) = issued_session(make_guarantee, {})
+    with pytest.raises(ValidationFailed):
+        letters.log_print([action.id], language="fr", user="u")
+    with pytest.raises(ValidationFailed):
+        letters.log_print([], language="ar", user="u")
+    with pytest.raises(NotFound):
+        letters.log_print([action.id, 999999], language="ar", user="u")
+    with pytest.raises(NotFound):
+        letters.log_print([action.id], session_id=999999, language="ar", user="u")
+    assert prints() == []
+    record = letters.log_print([action.id, action.id], language="en", user="u")
+    assert record.action_ids == [action.id] and prints()[0].printed_by == "u"
