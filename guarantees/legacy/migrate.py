@@ -19,7 +19,7 @@ import sys
 import time
 import zlib
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -35,6 +35,7 @@ from guarantees.legacy.rows import (
     parse_timestamp,
     sqlite_date,
 )
+from guarantees.legacy.sql import bulk_insert, bulk_session, row_converter
 from guarantees.models import (
     ActionSession,
     Bank,
@@ -74,6 +75,21 @@ TMP = sa.Table(
     sa.Column("row_number", sa.Integer),
     prefixes=["TEMPORARY"],
 )
+TMP_COLUMNS = [column.name for column in TMP.columns]
+# Back-links of a chunk, staged here and written by one UPDATE ... FROM.
+LINKS = sa.Table(
+    "legacy_migrate_links",
+    _TMP_META,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("guarantee_id", sa.Integer),
+    sa.Column("action_id", sa.Integer),
+    sa.Column("batch_id", sa.Integer),
+    prefixes=["TEMPORARY"],
+)
+ITEM_COLUMNS = (
+    "batch_id", "row_number", "guarantee_id", "outcome", "changes", "raw", "legacy_record_id", "created_by",
+    "created_at",
+)  # fmt: skip
 LABELS = {"excel_import": "Excel import", "manual_batch": "manual entries", "text_paste": "pasted entries"}
 
 
@@ -107,7 +123,7 @@ class Summary:
         return not (self.import_rows or self.action_rows or self.relinked)
 
     def as_dict(self) -> dict:
-        data = asdict(self)
+        data = {name: dict(value) if isinstance(value, dict) else value for name, value in vars(self).items()}
         data["unmigrated_rows"] = sum(self.unmigrated.values())
         data["rows_per_second"] = round(self.legacy_rows / self.seconds) if self.seconds else None
         data["nothing_to_do"] = self.nothing_to_do
@@ -127,7 +143,7 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
     started = time.perf_counter()
     summary = Summary(dry_run=dry_run)
     now = utcnow()
-    with engine.connect() as conn:
+    with engine.connect() as conn, bulk_session(conn):
         try:
             scan = _scan(conn, summary, chunk_rows)
             conn.commit()
@@ -154,7 +170,8 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
             summary.values_not_carried = dict(ctx.dropped)
         finally:
             conn.rollback()
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TMP.name}")
+            for table in (TMP, LINKS):
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
             conn.commit()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
@@ -172,8 +189,9 @@ def _ids(conn: Connection, model) -> set[int]:
 
 def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
     """Classify every legacy row and stage the unlinked migratable ones in the temporary table."""
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TMP.name}")
-    TMP.create(conn)
+    for table in (TMP, LINKS):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+        table.create(conn)
     unlinked = conn.scalar(
         sa.select(sa.func.count())
         .select_from(RECORDS)
@@ -205,52 +223,50 @@ def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
         .order_by(r.c.id)
     )
     row_numbers: Counter = Counter()
-    staged: list[dict] = []
-    for row in conn.execute(query.execution_options(yield_per=SCAN_BATCH)):
+    staged: list[tuple] = []
+    parts = scan.parts
+    for (
+        row_id, raw_number, record_type, session_id, created_at, guarantee_id, action_link, session_type,
+        session_created_at, item_guarantee_id, item_batch_id, action_id, action_guarantee_id,
+    ) in conn.execute(query.execution_options(yield_per=SCAN_BATCH)):  # fmt: skip
         summary.legacy_rows += 1
-        kind, number, reason = classify(row.record_type, row.guarantee_number)
+        kind, number, reason = classify(record_type, raw_number)
         if reason:
             summary.unmigrated[reason] += 1
             continue
         if kind == IMPORT:
-            key = batch_key(row.session_type, row.session_id, row.session_created_at)
+            key = batch_key(session_type, session_id, session_created_at)
             row_numbers[key] += 1
-            if row.migrated_guarantee_id is not None:
+            if guarantee_id is not None:
                 summary.already_linked += 1
-            elif row.item_guarantee_id is not None:
-                scan.relinks.append(
-                    {"b_id": row.id, "b_g": row.item_guarantee_id, "b_a": None, "b_b": row.item_batch_id}
-                )
+            elif item_guarantee_id is not None:
+                scan.relinks.append((row_id, item_guarantee_id, None, item_batch_id))
             else:
-                scan.batch_meta.setdefault(key, (row.session_type, row.session_id, row.session_created_at))
-                staged.append(_staged(row.id, number, IMPORT, scan.parts, key, row_numbers[key]))
+                if key not in scan.batch_meta:
+                    scan.batch_meta[key] = (session_type, session_id, session_created_at)
+                part = zlib.crc32(number.encode()) % parts
+                staged.append((row_id, number, IMPORT, part, key, row_numbers[key]))
                 summary.import_rows += 1
-        elif row.migrated_action_id is not None:
+        elif action_link is not None:
             summary.already_linked += 1
-        elif row.action_id is not None:
-            scan.relinks.append({"b_id": row.id, "b_g": row.action_guarantee_id, "b_a": row.action_id, "b_b": None})
-        elif row.migrated_guarantee_id is not None:
+        elif action_id is not None:
+            scan.relinks.append((row_id, action_guarantee_id, action_id, None))
+        elif guarantee_id is not None:
             summary.problems.append(
-                f"action row {row.id} is linked to guarantee {row.migrated_guarantee_id} but its action link is lost "
+                f"action row {row_id} is linked to guarantee {guarantee_id} but its action link is lost "
                 "and no action names it: not re-created"
             )
         else:
-            scan.action_days[action_day(row.created_at)] += 1
-            staged.append(_staged(row.id, number, ACTION, scan.parts, None, None))
+            scan.action_days[action_day(created_at)] += 1
+            staged.append((row_id, number, ACTION, zlib.crc32(number.encode()) % parts, None, None))
             summary.action_rows += 1
         if len(staged) >= SCAN_BATCH:
-            conn.execute(TMP.insert(), staged)
+            bulk_insert(conn, TMP.name, TMP_COLUMNS, staged)
             staged = []
-    if staged:
-        conn.execute(TMP.insert(), staged)
+    bulk_insert(conn, TMP.name, TMP_COLUMNS, staged)
     conn.exec_driver_sql(f"CREATE INDEX {TMP.name}_part ON {TMP.name} (part)")
     summary.relinked = len(scan.relinks)
     return scan
-
-
-def _staged(row_id: int, number: str, kind: str, parts: int, key: str | None, row_number: int | None) -> dict:
-    part = zlib.crc32(number.encode()) % parts
-    return {"id": row_id, "number": number, "kind": kind, "part": part, "bkey": key, "row_number": row_number}
 
 
 def _batch_values(key: str, meta: tuple, now) -> dict:
@@ -382,36 +398,37 @@ def _prepare(conn: Connection, scan: _Scan, summary: Summary, dry_run: bool, now
     return batches, sessions
 
 
-def _write_links(conn: Connection, links: list[dict]) -> None:
-    conn.execute(
-        sa.update(RECORDS)
-        .where(RECORDS.c.id == sa.bindparam("b_id"))
-        .values(
-            migrated_guarantee_id=sa.bindparam("b_g"),
-            migrated_action_id=sa.bindparam("b_a"),
-            import_batch_id=sa.bindparam("b_b"),
-        ),
-        links,
+def _write_links(conn: Connection, links: list[tuple]) -> None:
+    """Set the transition columns of many legacy rows: staged, then one UPDATE ... FROM (SQLite >= 3.33)."""
+    bulk_insert(conn, LINKS.name, ("id", "guarantee_id", "action_id", "batch_id"), links)
+    conn.exec_driver_sql(
+        f"UPDATE {RECORDS.name} SET migrated_guarantee_id = l.guarantee_id, migrated_action_id = l.action_id, "
+        f"import_batch_id = l.batch_id FROM {LINKS.name} AS l WHERE l.id = {RECORDS.name}.id"
     )
+    conn.exec_driver_sql(f"DELETE FROM {LINKS.name}")
 
 
 _GUARANTEE_COLUMNS = [GUARANTEES.c[name] for name in ("id", "guarantee_number", "is_locked", "status", "version")]
 _FIELD_COLUMNS = [c for c in GUARANTEES.c if c.name not in {"id", "guarantee_number", "is_locked", "status", "version"}]
 
 
+_LEGACY = [RECORDS.c[name] for name in LEGACY_RECORD_COLUMNS]
+
+
 def _chunk(conn: Connection, part: int, ctx: Context, summary: Summary, dry_run: bool) -> int:
     """Migrate the numbers of one partition in the current transaction; returns the rows done."""
     query = (
-        sa.select(
-            TMP.c.number, TMP.c.kind, TMP.c.bkey, TMP.c.row_number, *(RECORDS.c[n] for n in LEGACY_RECORD_COLUMNS)
-        )
+        sa.select(TMP.c.number, TMP.c.kind, TMP.c.bkey, TMP.c.row_number, *_LEGACY)
         .join(RECORDS, RECORDS.c.id == TMP.c.id)
         .where(TMP.c.part == part)
     )
+    result = conn.execute(query)
+    keys = list(result.keys())
     by_number = defaultdict(list)
     rows = 0
-    for row in conn.execute(query):
-        by_number[row.number].append(row)
+    for values in result.all():
+        row = dict(zip(keys, values, strict=True))
+        by_number[row["number"]].append(row)
         rows += 1
     if not rows:
         return 0
@@ -424,7 +441,7 @@ def _chunk(conn: Connection, part: int, ctx: Context, summary: Summary, dry_run:
     }
     plans = []
     for number in sorted(by_number):
-        number_rows = sorted(by_number[number], key=lambda r: (r.created_at or "", r.id))
+        number_rows = sorted(by_number[number], key=lambda r: (r["created_at"] or "", r["id"]))
         plans.append(plan_number(number, number_rows, existing.get(number), ctx))
     for plan in plans:
         if plan.existing_id is None:
@@ -435,52 +452,57 @@ def _chunk(conn: Connection, part: int, ctx: Context, summary: Summary, dry_run:
         summary.actions.update(a["action_type"] for a in plan.actions)
         summary.links += len(plan.items) + len(plan.actions)
     if not dry_run:
-        _write(conn, plans)
+        _write(conn, part, plans)
     return rows
 
 
-def _write(conn: Connection, plans: list[NumberPlan]) -> None:
+def _write(conn: Connection, part: int, plans: list[NumberPlan]) -> None:
     """Guarantees, then actions, then changes to guarantees already held, items, back-links and batch counts."""
-    new = [plan for plan in plans if plan.guarantee is not None]
+    new = [plan.guarantee for plan in plans if plan.guarantee is not None]
     if new:
-        ids = conn.scalars(
-            sa.insert(GUARANTEES).returning(GUARANTEES.c.id, sort_by_parameter_order=True), [p.guarantee for p in new]
-        ).all()
-        for plan, guarantee_id in zip(new, ids, strict=True):
-            plan.guarantee_id = guarantee_id
+        columns = list(new[0])
+        convert = row_converter(conn, GUARANTEES, columns)
+        bulk_insert(conn, GUARANTEES.name, columns, [convert([g[name] for name in columns]) for g in new])
+    staged = sa.select(TMP.c.number).where(TMP.c.part == part)
+    ids = dict(conn.execute(sa.select(GUARANTEES.c.guarantee_number, GUARANTEES.c.id).where(
+        GUARANTEES.c.guarantee_number.in_(staged))).all())  # fmt: skip
     for plan in plans:
-        if plan.existing_id is not None:
-            plan.guarantee_id = plan.existing_id
+        plan.guarantee_id = ids[plan.number]
     links = []
     actions = [{**action, "guarantee_id": plan.guarantee_id} for plan in plans for action in plan.actions]
     if actions:
-        ids = conn.scalars(sa.insert(ACTIONS).returning(ACTIONS.c.id, sort_by_parameter_order=True), actions).all()
-        links += [
-            {"b_id": a["legacy_record_id"], "b_g": a["guarantee_id"], "b_a": action_id, "b_b": None}
-            for a, action_id in zip(actions, ids, strict=True)
-        ]
+        columns = list(actions[0])
+        convert = row_converter(conn, ACTIONS, columns)
+        bulk_insert(conn, ACTIONS.name, columns, [convert([a[name] for name in columns]) for a in actions])
+        staged = sa.select(TMP.c.id).where(TMP.c.part == part, TMP.c.kind == ACTION)
+        ids = dict(conn.execute(sa.select(ACTIONS.c.legacy_record_id, ACTIONS.c.id).where(
+            ACTIONS.c.legacy_record_id.in_(staged))).all())  # fmt: skip
+        links += [(a["legacy_record_id"], a["guarantee_id"], ids[a["legacy_record_id"]], None) for a in actions]
     _update_existing(conn, [plan for plan in plans if plan.update])
-    items = [{**item, "guarantee_id": plan.guarantee_id} for plan in plans for item in plan.items]
-    if items:
-        conn.execute(sa.insert(ITEMS), items)
-        links += [
-            {"b_id": i["legacy_record_id"], "b_g": i["guarantee_id"], "b_a": None, "b_b": i["batch_id"]} for i in items
-        ]
-        totals, ready = Counter(), Counter()
-        for item in items:
-            totals[item["batch_id"]] += 1
-            ready[item["batch_id"]] += item["raw"].get("match_status") == "ready"
-        conn.execute(
-            sa.update(BATCHES)
-            .where(BATCHES.c.id == sa.bindparam("b_id"))
-            .values(
-                total_records=BATCHES.c.total_records + sa.bindparam("b_total"),
-                ready_records=BATCHES.c.ready_records + sa.bindparam("b_ready"),
-            ),
-            [{"b_id": b, "b_total": n, "b_ready": ready[b]} for b, n in totals.items()],
-        )
-    if links:
-        _write_links(conn, links)
+    convert = row_converter(conn, ITEMS, ITEM_COLUMNS)
+    items, totals, ready = [], Counter(), Counter()
+    for plan in plans:
+        guarantee_id = plan.guarantee_id
+        for item in plan.items:
+            batch_id, legacy_id = item["batch_id"], item["legacy_record_id"]
+            items.append(
+                convert(
+                    (batch_id, item["row_number"], guarantee_id, item["outcome"], item["changes"], item["raw"],
+                     legacy_id, item["created_by"], item["created_at"])
+                )
+            )  # fmt: skip
+            links.append((legacy_id, guarantee_id, None, batch_id))
+            totals[batch_id] += 1
+            ready[batch_id] += item["ready"]
+    bulk_insert(conn, ITEMS.name, ITEM_COLUMNS, items)
+    conn.exec_driver_sql(
+        f"UPDATE {BATCHES.name} SET total_records = total_records + ?, ready_records = ready_records + ? WHERE id = ?"
+        if conn.dialect.name == "sqlite"
+        else f"UPDATE {BATCHES.name} SET total_records = total_records + %s, ready_records = ready_records + %s "
+        "WHERE id = %s",
+        [(n, ready[batch_id], batch_id) for batch_id, n in totals.items()],
+    ) if totals else None
+    _write_links(conn, links)
 
 
 def _update_existing(conn: Connection, plans: list[NumberPlan]) -> None:

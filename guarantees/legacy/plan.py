@@ -25,6 +25,13 @@ MIGRATOR = "legacy-migration"
 IMPORT_TYPE = {"excel_import": "excel", "manual_batch": "manual", "text_paste": "paste"}
 LOCK_READY = "it was matched (ready) in the legacy system"
 LOCK_ACTION = "it has an issued {kind} letter (legacy system)"
+# The cells of a legacy row that row_values reads (the key of its cache).
+INPUT_COLUMNS = (
+    "raw_supplier_name", "raw_bank_name", "comment", "supplier_display_name", "bank_display", "related_to",
+    "contract_source", "contract_number", "type", "amount", "issue_date", "expiry_date", "supplier_id", "bank_id",
+    "match_status",
+)  # fmt: skip
+CACHE_SIZE = 100_000
 # Fields a migration may fill on a guarantee the register already holds when that guarantee is locked.
 FILLABLE_WHEN_LOCKED = ("comment", "supplier_display_name", "bank_display", "related_to")
 
@@ -39,6 +46,7 @@ class Context:
     banks: set[int]
     now: datetime
     dropped: dict[str, int] = field(default_factory=dict)
+    cache: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -55,9 +63,24 @@ class NumberPlan:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
-def raw_row(row) -> dict:
+def raw_row(row: dict) -> dict:
     """The legacy row as read (columns that hold something), kept with its item."""
-    return {name: value for name in LEGACY_RECORD_COLUMNS if (value := getattr(row, name)) is not None}
+    return {name: value for name in LEGACY_RECORD_COLUMNS if (value := row[name]) is not None}
+
+
+def _values(row: dict, ctx: Context) -> dict:
+    """row_values, remembered per distinct set of cells: re-imports repeat the same cells many times."""
+    key = tuple(row[name] for name in INPUT_COLUMNS)
+    found = ctx.cache.get(key)
+    if found is None:
+        dropped: dict = {}
+        found = (row_values(row, ctx.suppliers, ctx.banks, dropped), tuple(dropped))
+        if len(ctx.cache) >= CACHE_SIZE:
+            ctx.cache.clear()
+        ctx.cache[key] = found
+    for name in found[1]:
+        ctx.dropped[name] = ctx.dropped.get(name, 0) + 1
+    return found[0]
 
 
 def _changes(state: dict, values: dict) -> dict:
@@ -67,15 +90,15 @@ def _changes(state: dict, values: dict) -> dict:
 
 
 def _action(row, values: dict, state: dict, ctx: Context, number: str) -> dict:
-    kind = ACTION_TYPES[row.record_type]
-    when = parse_timestamp(row.created_at) or ctx.now
+    kind = ACTION_TYPES[row["record_type"]]
+    when = parse_timestamp(row["created_at"]) or ctx.now
     previous_expiry, previous_amount = state.get("expiry_date"), state.get("amount")
     new_expiry = values.get("expiry_date", previous_expiry) if kind == "extension" else previous_expiry
     return {
         "guarantee_number": number,
         "action_type": kind,
-        "action_session_id": ctx.sessions[action_day(row.created_at)],
-        "action_date": iso_day(action_day(row.created_at)),
+        "action_session_id": ctx.sessions[action_day(row["created_at"])],
+        "action_date": iso_day(action_day(row["created_at"])),
         "previous_expiry_date": previous_expiry,
         "new_expiry_date": new_expiry,
         "previous_amount": previous_amount,
@@ -94,7 +117,7 @@ def _action(row, values: dict, state: dict, ctx: Context, number: str) -> dict:
         "action_status": "issued",
         "is_locked": True,
         "origin": "legacy",
-        "legacy_record_id": row.id,
+        "legacy_record_id": row["id"],
         "created_by": MIGRATOR,
         "created_at": when,
         "issued_by": MIGRATOR,
@@ -105,14 +128,14 @@ def _action(row, values: dict, state: dict, ctx: Context, number: str) -> dict:
 def plan_number(number: str, rows: list, existing: dict | None, ctx: Context) -> NumberPlan:
     """Fold the rows of one number (sorted by (created_at, id)); `existing` is the guarantee already held, if any."""
     plan = NumberPlan(number=number, existing_id=existing["id"] if existing else None)
-    from_actions = all(row.kind == ACTION for row in rows)
+    from_actions = all(row["kind"] == ACTION for row in rows)
     state: dict = {}
     first_import = None
     ready = False
     for row in rows:
-        values = row_values(row, ctx.suppliers, ctx.banks, ctx.dropped)
-        ready = ready or row.match_status == "ready"
-        if row.kind == ACTION:
+        values = _values(row, ctx)
+        ready = ready or row["match_status"] == "ready"
+        if row["kind"] == ACTION:
             plan.actions.append(_action(row, values, state, ctx, number))
             if from_actions:
                 state.update(values)
@@ -129,14 +152,15 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context) ->
         plan.outcomes[outcome] = plan.outcomes.get(outcome, 0) + 1
         plan.items.append(
             {
-                "batch_id": ctx.batches[row.bkey],
-                "row_number": row.row_number,
+                "batch_id": ctx.batches[row["bkey"]],
+                "row_number": row["row_number"],
                 "outcome": outcome,
                 "changes": changes,
                 "raw": raw_row(row),
-                "legacy_record_id": row.id,
+                "ready": row["match_status"] == "ready",
+                "legacy_record_id": row["id"],
                 "created_by": MIGRATOR,
-                "created_at": parse_timestamp(row.created_at) or ctx.now,
+                "created_at": parse_timestamp(row["created_at"]) or ctx.now,
             }
         )
     released = any(action["action_type"] == "release" for action in plan.actions)
@@ -154,8 +178,8 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context) ->
 
 def _new_guarantee(number, rows, state, first_import, released, lock_reason, ctx: Context) -> dict:
     first = first_import or rows[0]
-    batch_key = getattr(first_import, "bkey", None)
-    created = parse_timestamp(first.created_at) or ctx.now
+    batch_key = first_import["bkey"] if first_import else None
+    created = parse_timestamp(first["created_at"]) or ctx.now
     return {
         "guarantee_number": number,
         **{name: state.get(name) for name in FIELDS if name != "match_status"},
@@ -170,7 +194,7 @@ def _new_guarantee(number, rows, state, first_import, released, lock_reason, ctx
         "version": 1,
         "created_by": MIGRATOR,
         "created_at": created,
-        "updated_at": max(parse_timestamp(rows[-1].created_at) or ctx.now, created),
+        "updated_at": max(parse_timestamp(rows[-1]["created_at"]) or ctx.now, created),
     }
 
 

@@ -9,6 +9,7 @@ or of a type with no counterpart (`renewal_request`), stays unmigrated with its 
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from guarantees.importer.values import parse_date
 from guarantees.text import clean_text, normalise_number
@@ -139,58 +140,76 @@ def parse_day(text: object) -> tuple[bool, date | None]:
     return True, _parse_day(text)
 
 
-def _code(text: object, limit: int) -> str | None:
-    value = clean_text(text)
-    return value if value is None or len(value) <= limit else None
+@lru_cache(maxsize=1 << 16)
+def clean(text: object) -> str | None:
+    """clean_text, remembered: legacy names, banks, types and comments repeat on thousands of rows."""
+    return clean_text(text)
 
 
-def row_values(row, suppliers: set[int], banks: set[int], dropped: dict) -> dict:
+@lru_cache(maxsize=1 << 16)
+def _amount(text: object) -> tuple[bool, Decimal | None]:
+    return parse_amount(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _day(text: object) -> tuple[bool, date | None]:
+    return parse_day(text)
+
+
+@lru_cache(maxsize=1 << 12)
+def _relation(related_to: object, contract_source: object) -> str | None:
+    relation = clean_text(related_to) or clean_text(contract_source)
+    return RELATED_TO.get(relation.lower()) if relation else None
+
+
+def _count(dropped: dict, name: str) -> None:
+    dropped[name] = dropped.get(name, 0) + 1
+
+
+def row_values(row: dict, suppliers: set[int], banks: set[int], dropped: dict) -> dict:
     """The guarantee fields a legacy row states (blank cells left out, so that they never erase a value).
 
     A value the register cannot hold (a supplier id with no supplier, a code too long) is left out and
     counted in `dropped`; the legacy row itself keeps it.
     """
     values = {}
-    for field in ("raw_supplier_name", "raw_bank_name", "comment", "supplier_display_name", "bank_display"):
-        text = clean_text(getattr(row, field))
-        if text is not None:
-            values[field] = text
-    relation = clean_text(row.related_to) or clean_text(row.contract_source)
-    relation = RELATED_TO.get(relation.lower()) if relation else None
+    for name in ("raw_supplier_name", "raw_bank_name", "comment", "supplier_display_name", "bank_display"):
+        raw = row[name]
+        if raw is not None and (text := clean(raw)) is not None:
+            values[name] = text
+    relation = _relation(row["related_to"], row["contract_source"])
     if relation:
         values["related_to"] = relation
-    if row.contract_number is not None:
-        code = _code(row.contract_number, MAX_CODE)
-        if code is not None:
+    if (raw := row["contract_number"]) is not None and (code := clean(raw)) is not None:
+        if len(code) <= MAX_CODE:
             values["po_number" if relation == "purchase_order" else "contract_number"] = code
-        elif clean_text(row.contract_number):
-            dropped["contract_number"] = dropped.get("contract_number", 0) + 1
-    if row.type is not None:
-        kind = _code(row.type, MAX_TYPE)
-        if kind is not None:
+        else:
+            _count(dropped, "contract_number")
+    if (raw := row["type"]) is not None and (kind := clean(raw)) is not None:
+        if len(kind) <= MAX_TYPE:
             values["type"] = kind.upper()
-        elif clean_text(row.type):
-            dropped["type"] = dropped.get("type", 0) + 1
-    present, amount = parse_amount(row.amount)
-    if present:
-        values["amount"] = amount
-        if amount is None:
-            dropped["amount"] = dropped.get("amount", 0) + 1
-    for field in ("issue_date", "expiry_date"):
-        present, day = parse_day(getattr(row, field))
+        else:
+            _count(dropped, "type")
+    if (raw := row["amount"]) is not None:
+        present, amount = _amount(raw)
         if present:
-            values[field] = day
-            if day is None:
-                dropped[field] = dropped.get(field, 0) + 1
-    for field, known in (("supplier_id", suppliers), ("bank_id", banks)):
-        value = getattr(row, field)
-        if value is not None:
+            values["amount"] = amount
+            if amount is None:
+                _count(dropped, "amount")
+    for name in ("issue_date", "expiry_date"):
+        if (raw := row[name]) is not None:
+            present, day = _day(raw)
+            if present:
+                values[name] = day
+                if day is None:
+                    _count(dropped, name)
+    for name, known in (("supplier_id", suppliers), ("bank_id", banks)):
+        if (value := row[name]) is not None:
             if value in known:
-                values[field] = value
+                values[name] = value
             else:
-                dropped[field] = dropped.get(field, 0) + 1
-    status = clean_text(row.match_status)
-    if status:
+                _count(dropped, name)
+    if (raw := row["match_status"]) is not None and (status := clean(raw)):
         values["match_status"] = "ready" if status.lower() == "ready" else "needs_review"
     return values
 

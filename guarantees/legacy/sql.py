@@ -1,0 +1,78 @@
+"""Bulk writes for the legacy path: COPY on PostgreSQL, executemany on SQLite, without per-row overhead."""
+
+import gc
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+
+def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert rows (tuples of values the driver takes as they are) in the current transaction."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        with (
+            conn.connection.driver_connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
+def row_converter(
+    conn: Connection, table: sa.Table, columns: Sequence[str], serialised: Sequence[str] = ()
+) -> Callable[[Sequence], tuple]:
+    """A function turning a row of Python values into the tuple `bulk_insert` writes, as SQLAlchemy would store it.
+
+    SQLite: each column's own bind processor (dates, timestamps, money and JSON stored exactly as the ORM
+    stores them). PostgreSQL: COPY adapts dates, decimals and booleans itself; JSON goes as its text.
+    Columns named in `serialised` already hold their JSON text.
+    """
+    dialect = conn.dialect
+    if dialect.name == "postgresql":
+        processors = [json.dumps if isinstance(table.c[name].type, sa.JSON) else None for name in columns]
+    else:
+        processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    pairs = [(i, process) for i, process in enumerate(processors) if columns[i] not in serialised]
+
+    def convert(values: Sequence) -> tuple:
+        out = list(values)
+        for index, process in pairs:
+            if process is not None and out[index] is not None:
+                out[index] = process(out[index])
+        return tuple(out)
+
+    return convert
+
+
+@contextmanager
+def bulk_session(conn: Connection) -> Iterator[None]:
+    """Settings for a long bulk job on this connection, restored afterwards.
+
+    The cyclic garbage collector runs rarely: the job makes millions of short-lived, acyclic objects,
+    and a collection every 700 of them would cost more than the job itself. SQLite in WAL mode syncs
+    at checkpoints rather than at every commit: a crash may lose the last commits, never consistency,
+    and the job resumes from what is linked.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()  # what exists now (the app, its caches) is never scanned again during the job
+    gc.set_threshold(100_000, 50, 100)
+    synchronous = None
+    if conn.dialect.name == "sqlite" and not conn.in_transaction():
+        driver = conn.connection.driver_connection  # outside a transaction: SQLite refuses the pragma inside one
+        synchronous = driver.execute("PRAGMA synchronous").fetchone()[0]
+        driver.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield
+    finally:
+        if synchronous is not None and not conn.in_transaction():
+            conn.connection.driver_connection.execute(f"PRAGMA synchronous = {int(synchronous)}")
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
