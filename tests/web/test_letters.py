@@ -202,3 +202,11 @@ def test_log_print_service_validates_and_writes_one_row(app, make_guarantee):
     assert prints() == []
     record = letters.log_print([action.id, action.id], language="en", user="u")
     assert record.action_ids == [action.id] and prints()[0].printed_by == "u"
+
+
+def test_a_print_shows_on_the_guarantees_timeline(editor, make_guarantee):
+    _, (action,) = issued_session(make_guarantee, {"number": "TL1"})
+    assert "Letter printed" not in editor.get(f"/guarantees/{action.guarantee_id}").get_data(as_text=True)
+    editor.get(f"/letters/actions/{action.id}?lang=en")
+    page = editor.get(f"/guarantees/{action.guarantee_id}").get_data(as_text=True)
+    assert "Letter printed" in page and "(en)" in page and f"/letters/actions/{action.id}" in page
