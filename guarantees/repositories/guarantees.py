@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from guarantees.clock import today
 from guarantees.extensions import db
+from guarantees.importer.values import strip_invisible
 from guarantees.models import Guarantee, ImportBatch, ImportBatchItem
 from guarantees.models.guarantee import MATCH_STATUSES, STATUSES
 from guarantees.text import clean_text, normalise_number
@@ -103,10 +104,10 @@ def parse_params(args) -> tuple[ListParams, list[str]]:
         except ValueError:
             problems.append(_("Ignored a selection that is not a guarantee."))
     params = ListParams(
-        q=(clean_text(args.get("q", "")) or "")[:200],
+        q=_text(args.get("q"), 200),
         status=status,
         match=match,
-        bank=(clean_text(args.get("bank", "")) or "")[:500],
+        bank=_text(args.get("bank"), 500),
         batch=_integer(args.get("batch"), "batch", problems, low=1, high=2**31 - 1),
         days=_integer(args.get("days"), "days", problems, low=0, high=MAX_DAYS),
         sort=sort,
@@ -115,6 +116,11 @@ def parse_params(args) -> tuple[ListParams, list[str]]:
         ids=tuple(dict.fromkeys(ids)),
     )
     return params, problems
+
+
+def _text(raw: str | None, limit: int) -> str:
+    """Search text as stored text is: no control characters or bidi marks, spaces folded."""
+    return (clean_text(strip_invisible(raw or "")) or "")[:limit]
 
 
 def _like(text: str) -> str:

@@ -1,0 +1,99 @@
+"""The dashboard: totals, expiries, review, today's batch, recent actions and the expiry chart."""
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from guarantees.clock import today
+from guarantees.extensions import db
+from guarantees.repositories import dashboard
+from guarantees.services import actions
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def in_days(days: int) -> str:
+    return (today() + timedelta(days=days)).isoformat()
+
+
+def test_empty_register(viewer):
+    response = viewer.get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" in html
+    assert "The register is empty." in html and "Nothing entered by hand today." in html and "<svg" in html
+
+
+def test_totals_expiries_review_and_links(viewer, make_guarantee):
+    make_guarantee("D-1", expiry_date=in_days(10), amount="100")
+    make_guarantee("D-2", expiry_date=in_days(45), amount="200")
+    make_guarantee("D-3", expiry_date=in_days(80), amount="300")
+    make_guarantee("D-4", expiry_date=in_days(-5), amount="400")
+    released = make_guarantee("D-5", expiry_date=in_days(20), amount="500")
+    actions.release(released.id, user="tester")
+    assert dashboard.attention_counts() == {"expiring": {30: 1, 60: 2, 90: 3}, "expired": 1, "needs_review": 5}
+    html = viewer.get("/").get_data(as_text=True)
+    assert 'href="/guarantees?status=active&amp;days=30"' in html
+    assert 'href="/guarantees?match=needs_review"' in html and "5 guarantees whose supplier or bank" in html
+    assert re.search(r"badge-active\">active</span></a></td>\s*<td class=\"num\">4</td>", html)
+    assert "1,000.00 SAR" in html and "500.00 SAR" in html
+    assert 'href="/batches/today"' in html and "5 entries today" in html
+
+
+def test_recent_actions_link_to_the_guarantee_and_escape_names(viewer, make_guarantee):
+    guarantee = make_guarantee("RA-1", raw_supplier_name=SCRIPT)
+    actions.extend(guarantee.id, user="clerk")
+    html = viewer.get("/").get_data(as_text=True)
+    assert f'href="/guarantees/{guarantee.id}">RA-1</a>' in html
+    assert SCRIPT not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_only_the_last_ten_actions_are_listed(make_guarantee):
+    for number in range(12):
+        actions.extend(make_guarantee(f"TEN-{number}").id, user="clerk")
+    recent = dashboard.recent_actions()
+    assert len(recent) == 10 and recent[0].guarantee_number == "TEN-11"
+
+
+def test_expiry_chart_counts_active_guarantees_per_month(viewer, make_guarantee):
+    first = today().replace(day=1)
+    make_guarantee("CH-1", expiry_date=first.isoformat())
+    make_guarantee("CH-2", expiry_date=first.isoformat())
+    make_guarantee("CH-3", expiry_date=(first + timedelta(days=40)).isoformat())
+    make_guarantee("CH-4", expiry_date=(first + timedelta(days=400)).isoformat())
+    months = dashboard.expiry_by_month()
+    assert len(months) == 12 and months[0]["start"] == first
+    assert months[0]["count"] == 2 and sum(month["count"] for month in months) == 3
+    html = viewer.get("/").get_data(as_text=True)
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert svg.count("<rect") == 12 and "<script" not in svg and 'role="img"' in svg
+
+
+def test_dashboard_takes_few_queries_whatever_the_size(viewer, make_guarantee):
+    counts = []
+    for batch in range(2):
+        for number in range(1 + batch * 8):
+            actions.extend(make_guarantee(f"QD-{batch}-{number}").id, user="clerk")
+        db.session.expire_all()
+        seen = {"n": 0}
+
+        def listener(*_args, seen=seen):
+            seen["n"] += 1
+
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert viewer.get("/").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        counts.append(seen["n"])
+    assert counts[0] == counts[1] <= 8
+
+
+def test_dashboard_varies_on_hx_request(viewer):
+    response = viewer.get("/", htmx=True)
+    assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
+
+
+def test_anonymous_goes_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -1,0 +1,284 @@
+"""The guarantee list: active search, filters, sorting, paging, export and bulk actions."""
+
+import json
+from contextlib import contextmanager
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+import sqlalchemy as sa
+from flask import g, request_started
+from openpyxl import load_workbook
+
+from guarantees.clock import today
+from guarantees.extensions import db
+from guarantees.models import ActionSession, GuaranteeAction
+from guarantees.services import actions
+from tests.web.conftest import csrf_from
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture(autouse=True)
+def separate_requests(app):
+    """The app fixture keeps one app context (and so one `g`) for the whole test: forget the signed-in user
+    and the CSRF token cached there by the previous request, so that clients of different roles stay apart."""
+
+    def forget(_sender, **_extra):
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
+    request_started.connect(forget, app)
+    yield
+    request_started.disconnect(forget, app)
+
+
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as seen: ... → seen["n"] statements sent to the database."""
+
+    @contextmanager
+    def counting():
+        seen = {"n": 0}
+
+        def listener(*_args):
+            seen["n"] += 1
+
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+
+    return counting
+
+
+def test_list_is_a_full_page_and_htmx_gets_only_the_table(editor, make_guarantee):
+    make_guarantee("OG/CC056181", raw_supplier_name="Lana Medical")
+    page = editor.get("/guarantees")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in html and "OG/CC056181" in html
+    assert "HX-Request" in page.headers["Vary"]
+    assert 'hx-trigger="input changed delay:300ms, search"' in html and 'hx-push-url="true"' in html
+    part = editor.get("/guarantees?q=og/cc056181", htmx=True)
+    fragment = part.get_data(as_text=True)
+    assert part.status_code == 200 and "<html" not in fragment.lower() and 'id="results"' in fragment
+    assert "OG/CC056181" in fragment and "HX-Request" in part.headers["Vary"]
+
+
+def test_boosted_and_history_restore_requests_get_the_full_page(editor):
+    for header in ("HX-Boosted", "HX-History-Restore-Request"):
+        response = editor.client.get("/guarantees", headers={"HX-Request": "true", header: "true"})
+        assert "<html" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["og/cc 056181", "lana", "LANA MEDICAL", "riyad", "c/0016", "PO-77", "الرياض"],
+)
+def test_search_covers_number_supplier_bank_contract_and_po_case_insensitively(editor, make_guarantee, query):
+    make_guarantee("OG/CC056181", raw_supplier_name="Lana Medical", raw_bank_name="Riyad Bank بنك الرياض")
+    make_guarantee("X-1", raw_supplier_name="Other", raw_bank_name="SNB", contract_number="Z9", po_number="PO-77")
+    html = editor.get("/guarantees?" + "q=" + query, htmx=True).get_data(as_text=True)
+    expected = "X-1" if query == "PO-77" else "OG/CC056181"
+    assert expected in html
+    if query != "PO-77":
+        assert "X-1" not in html
+
+
+def test_search_finds_the_display_name_of_a_matched_supplier(app, editor, make_guarantee):
+    guarantee = make_guarantee("G-DISP")
+    db.session.execute(
+        sa.text("UPDATE guarantees SET supplier_display_name = 'Gulf Supplies' WHERE id = :id"), {"id": guarantee.id}
+    )
+    db.session.commit()
+    assert "G-DISP" in editor.get("/guarantees?q=gulf", htmx=True).get_data(as_text=True)
+
+
+def test_search_treats_percent_and_underscore_literally(editor, make_guarantee):
+    make_guarantee("A-1", raw_supplier_name="Plain")
+    html = editor.get("/guarantees?q=%25", htmx=True).get_data(as_text=True)
+    assert "A-1" not in html and "No guarantee matches" in html
+
+
+def test_filters_status_match_bank_batch_and_expiry_window(editor, make_guarantee):
+    soon = make_guarantee("SOON", expiry_date=(today() + timedelta(days=10)).isoformat(), raw_bank_name="Alpha Bank")
+    make_guarantee("LATER", expiry_date=(today() + timedelta(days=200)).isoformat(), raw_bank_name="Beta Bank")
+    actions.release(soon.id, user="tester")
+    html = editor.get("/guarantees?days=30", htmx=True).get_data(as_text=True)
+    assert "SOON" in html and "LATER" not in html
+    html = editor.get("/guarantees?status=active", htmx=True).get_data(as_text=True)
+    assert "LATER" in html and "SOON" not in html
+    html = editor.get("/guarantees?match=needs_review", htmx=True).get_data(as_text=True)
+    assert "LATER" in html and "SOON" in html
+    html = editor.get("/guarantees?bank=Beta+Bank", htmx=True).get_data(as_text=True)
+    assert "LATER" in html and "SOON" not in html
+    html = editor.get(f"/guarantees?batch={soon.import_batch_id}", htmx=True).get_data(as_text=True)
+    assert "LATER" in html and "SOON" in html
+    assert "No guarantee matches" in editor.get("/guarantees?batch=999", htmx=True).get_data(as_text=True)
+
+
+def test_sorting_and_links_keep_the_filters(editor, make_guarantee):
+    make_guarantee("B-2", amount="20")
+    make_guarantee("A-1", amount="30")
+    make_guarantee("C-3", amount="10")
+    html = editor.get("/guarantees?sort=amount&order=desc&q=-", htmx=True).get_data(as_text=True)
+    assert html.index("A-1") < html.index("B-2") < html.index("C-3")
+    html = editor.get("/guarantees?sort=number&q=-", htmx=True).get_data(as_text=True)
+    assert html.index("A-1") < html.index("B-2") < html.index("C-3")
+    # The column header flips the order and keeps the search.
+    assert "/guarantees?q=-&amp;sort=number&amp;order=desc" in html
+
+
+def test_paging_is_fifty_per_page_and_keeps_params(editor, make_guarantee):
+    for number in range(55):
+        make_guarantee(f"P{number:03d}")
+    html = editor.get("/guarantees?sort=number&q=P", htmx=True).get_data(as_text=True)
+    assert "P049" in html and "P050" not in html and "55 guarantees" in html
+    assert "/guarantees?q=P&amp;sort=number&amp;page=2" in html
+    html = editor.get("/guarantees?sort=number&q=P&page=2", htmx=True).get_data(as_text=True)
+    assert "P050" in html and "P054" in html and "P049" not in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc", "page=0", "page=-1", "page=99999", "page=1e9", "sort=drop%20table", "order=sideways",
+        "days=-5", "days=abc", "days=99999999", "batch=x", "batch=0", "status=frozen", "match=maybe", "ids=x",
+        "q=" + "x" * 5000, "bank=%00",
+    ],
+)  # fmt: skip
+def test_bad_query_params_never_fail(editor, make_guarantee, query):
+    make_guarantee("OK-1")
+    for path in ("/guarantees?", "/guarantees/export?"):
+        response = editor.get(path + query)
+        assert response.status_code == 200, (path, query, response.status_code)
+    html = editor.get("/guarantees?" + query).get_data(as_text=True)
+    assert "<html" in html
+
+
+def test_a_bad_param_is_explained(editor):
+    html = editor.get("/guarantees?days=abc", htmx=True).get_data(as_text=True)
+    assert "Ignored days=abc" in html
+
+
+def test_list_escapes_names(editor, make_guarantee):
+    make_guarantee("XSS-1", raw_supplier_name=SCRIPT)
+    html = editor.get("/guarantees").get_data(as_text=True)
+    assert SCRIPT not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_list_takes_two_queries_whatever_the_page_size(editor, make_guarantee, count_queries):
+    make_guarantee("Q-1")
+    db.session.expire_all()
+    with count_queries() as few:
+        editor.get("/guarantees?q=Q", htmx=True)
+    for number in range(2, 13):
+        make_guarantee(f"Q-{number}")
+    db.session.expire_all()
+    with count_queries() as many:
+        html = editor.get("/guarantees?q=Q", htmx=True).get_data(as_text=True)
+    assert "Q-12" in html
+    assert few["n"] == many["n"] <= 4  # (BEGIN on SQLite,) the signed-in user, the count, the page
+
+
+def read_back(response) -> list[list]:
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(BytesIO(response.data)).active
+    return [[cell for cell in row] for row in sheet.iter_rows()]
+
+
+def test_export_writes_the_filter_and_formula_looking_text_as_text(viewer, make_guarantee):
+    make_guarantee("XL-1", raw_supplier_name=SCRIPT, comment="=1+2", contract_number="+966", type="@SUM(A1)")
+    make_guarantee("XL-2", raw_supplier_name="Other", comment="-2")
+    make_guarantee("NO-1", raw_supplier_name="Elsewhere")
+    rows = read_back(viewer.get("/guarantees/export?q=XL&sort=number"))
+    header = [cell.value for cell in rows[0]]
+    assert header[:2] == ["Guarantee number", "Supplier"]
+    assert [row[0].value for row in rows[1:]] == ["XL-1", "XL-2"]
+    cells = {cell.value: cell for row in rows[1:] for cell in row if isinstance(cell.value, str)}
+    for text in (SCRIPT, "=1+2", "+966", "@SUM(A1)", "-2"):
+        assert cells[text].data_type == "s", text
+    amount = rows[1][header.index("Amount")]
+    assert amount.data_type == "n" and amount.value == 25200
+
+
+def test_export_of_the_selection(editor, make_guarantee):
+    first = make_guarantee("S-1")
+    make_guarantee("S-2")
+    third = make_guarantee("S-3")
+    rows = read_back(editor.post("/guarantees/export", data={"ids": [first.id, third.id], "q": "S"}))
+    assert [row[0].value for row in rows[1:]] == ["S-1", "S-3"]
+    rows = read_back(editor.get(f"/guarantees/export?ids={third.id}"))
+    assert [row[0].value for row in rows[1:]] == ["S-3"]
+
+
+def test_extend_selected_opens_a_draft_session(app, editor, make_guarantee):
+    first, second = make_guarantee("E-1"), make_guarantee("E-2")
+    response = editor.post("/guarantees/bulk", data={"ids": [first.id, second.id], "action": "extension"})
+    session = db.session.scalar(sa.select(ActionSession))
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/actions/{session.id}")
+    drafts = db.session.scalars(sa.select(GuaranteeAction).order_by(GuaranteeAction.id)).all()
+    assert [(d.guarantee_id, d.action_type, d.action_status) for d in drafts] == [
+        (first.id, "extension", "draft"),
+        (second.id, "extension", "draft"),
+    ]
+    assert drafts[0].created_by == "editor-user"
+
+
+def test_release_selected_falls_back_to_the_list_without_the_actions_page(app, editor, make_guarantee, monkeypatch):
+    guarantee = make_guarantee("R-1")
+    monkeypatch.delitem(app.view_functions, "actions.show")
+    response = editor.post(
+        "/guarantees/bulk", data={"ids": [guarantee.id], "action": "release", "back": "/guarantees?q=R"}
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/guarantees?q=R"
+    assert "prepared with 1 drafts" in editor.get("/guarantees").get_data(as_text=True)
+
+
+def test_bulk_refusals_are_flashed_and_nothing_is_written(editor, make_guarantee):
+    released = make_guarantee("REL-1")
+    actions.release(released.id, user="tester")
+    for data, message in (
+        ({"action": "extension"}, "Select at least one guarantee."),
+        ({"ids": [released.id], "action": "release"}, "has been released"),
+        ({"ids": [released.id], "action": "explode"}, "Choose extend or release."),
+        ({"ids": ["abc"], "action": "release"}, "Select at least one guarantee."),
+        ({"ids": [999999], "action": "release"}, "No such guarantee."),
+    ):
+        response = editor.post("/guarantees/bulk", data={**data, "back": "https://evil.example/"})
+        assert response.status_code == 303 and response.headers["Location"] == "/guarantees"
+        assert message in editor.get("/guarantees").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ActionSession)) == 0
+
+
+def test_bulk_is_for_editors_with_a_token(client, viewer, editor, make_guarantee):
+    guarantee = make_guarantee("V-1")
+    data = {"ids": [guarantee.id], "action": "extension"}
+    assert viewer.post("/guarantees/bulk", data=data).status_code == 403
+    assert editor.post("/guarantees/bulk", data=data, csrf=False).status_code == 400
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    anonymous = client.post("/guarantees/bulk", data={**data, "csrf_token": token})
+    assert anonymous.status_code in (302, 303) and "/login" in anonymous.headers["Location"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ActionSession)) == 0
+
+
+def test_viewers_see_no_bulk_action_buttons(viewer, editor, make_guarantee):
+    make_guarantee("B-1")
+    assert "Extend selected" not in viewer.get("/guarantees").get_data(as_text=True)
+    assert "Extend selected" in editor.get("/guarantees").get_data(as_text=True)
+
+
+def test_anonymous_list_and_export_go_to_sign_in(client):
+    for path in ("/guarantees", "/guarantees/export"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    response = client.get("/guarantees", headers={"HX-Request": "true"})
+    assert response.headers.get("HX-Redirect", "").startswith("/login")
+
+
+def test_htmx_toasts_are_json(editor, make_guarantee):
+    guarantee = make_guarantee("T-1")
+    response = editor.post(f"/guarantees/{guarantee.id}/release", data={"version": guarantee.version}, htmx=True)
+    assert json.loads(response.headers["HX-Trigger"])["toast"]["message"] == "Release issued."
