@@ -206,6 +206,8 @@ def test_missing_csrf_is_refused(editor):
     path = uploaded(editor, data)
     assert editor.post(path + "/confirm", csrf=False).status_code == 400
     assert editor.post(path + "/mapping", csrf=False).status_code == 400
+    assert editor.post(path + "/discard", csrf=False).status_code == 400
+    assert editor.get(path).status_code == 200  # still there
     assert batches_count() == 0
 
 
