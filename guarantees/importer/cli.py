@@ -20,7 +20,6 @@ from flask.cli import with_appcontext
 from guarantees.importer import service
 from guarantees.importer.mapping import FIELDS
 from guarantees.services.errors import DomainError, ValidationFailed
-from guarantees.services.fields import display
 
 DUPLICATE_EXIT = 3
 SHOWN_ERRORS = 10
@@ -59,10 +58,7 @@ def _summary(preview: service.ImportPreview) -> list[str]:
         f"{counts['error']} error" + (f"  ({len(preview.skipped)} other rows skipped)" if preview.skipped else "")
     )
     for batch in preview.duplicate_of:
-        lines.append(
-            f"Note:    this file was imported before: batch {batch['id']} of {display(batch['created_at'])[:16]}"
-            + (f" by {batch['created_by']}" if batch["created_by"] else "")
-        )
+        lines.append(f"Note:    this file was imported before: {service.describe_batch(batch)}")
     errors = preview.errors
     if errors:
         lines.append(f"Errors (first {min(len(errors), SHOWN_ERRORS)} of {len(errors)}):")
@@ -126,7 +122,11 @@ def import_excel(
             preview = result.preview
             report = result.as_json()
     except service.DuplicateFile as error:
-        raise Refused(f"{error.message} (use --confirm-duplicate-file)", DUPLICATE_EXIT) from error
+        raise Refused(
+            f"This file was already imported ({service.describe_batch(error.batches[-1])}). "
+            "Add --confirm-duplicate-file to import it again.",
+            DUPLICATE_EXIT,
+        ) from error
     except DomainError as error:
         raise Refused(error.message) from error
     if as_json:

@@ -73,6 +73,7 @@ __all__ = [
     "NothingToImport",
     "RowOutcome",
     "commit",
+    "describe_batch",
     "parse_overrides",
     "preview",
     "write_errors",
@@ -288,6 +289,12 @@ def _load(session: Session, numbers: Iterable[str]) -> dict[str, dict]:
             stored = dict(zip(_LOADED, row, strict=True))
             found[stored["guarantee_number"]] = stored
     return found
+
+
+def describe_batch(batch: dict) -> str:
+    """'batch 3 of 2025-06-01 09:30 UTC by clerk', for an entry of ImportPreview.duplicate_of."""
+    when = batch["created_at"].strftime("%Y-%m-%d %H:%M UTC") if batch["created_at"] else "an unknown date"
+    return f"batch {batch['id']} of {when}" + (f" by {batch['created_by']}" if batch["created_by"] else "")
 
 
 def _duplicates(session: Session, sha256: str) -> list[dict]:
@@ -607,11 +614,9 @@ def _commit(source, filename, sheet, overrides, user, confirm_duplicate) -> Impo
             _serialise_lock(session, workbook.sha256)
             plan, stored = _build_preview(session, workbook, detection, rows, skipped, filename)
             if plan.duplicate_of and not confirm_duplicate:
-                first = plan.duplicate_of[0]
                 raise DuplicateFile(
-                    f"This file was already imported (batch {first['id']} of {display(first['created_at'])[:16]}"
-                    f"{' by ' + first['created_by'] if first['created_by'] else ''}). "
-                    "Confirm to import it again.",
+                    f"This file was already imported ({describe_batch(plan.duplicate_of[-1])}); "
+                    "importing it again needs a confirmation.",
                     batches=plan.duplicate_of,
                 )
             written = len(plan.rows) - plan.counts["error"]
