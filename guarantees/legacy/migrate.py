@@ -52,8 +52,10 @@ from guarantees.models.legacy import LEGACY_RECORD_COLUMNS
 
 CHUNK_ROWS = 10_000
 SCAN_BATCH = 5_000
-# Test hook: after committing chunk N, say so on stderr and wait (to be killed); never set in production.
+# Test hooks: after committing chunk N (or with chunk N written but not committed), say so on stderr and
+# wait to be killed. Never set in production.
 PAUSE_ENV = "LEGACY_MIGRATE_PAUSE_AFTER_CHUNK"
+PAUSE_IN_ENV = "LEGACY_MIGRATE_PAUSE_IN_CHUNK"
 
 RECORDS = ImportedRecord.__table__
 SESSIONS = ImportSession.__table__
@@ -155,18 +157,20 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
             ctx = Context(
                 batches=batches, sessions=sessions, suppliers=_ids(conn, Supplier), banks=_ids(conn, Bank), now=now
             )
-            pause_after = int(os.environ.get(PAUSE_ENV) or 0)
+            pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
             for part in range(scan.parts):
                 done = _chunk(conn, part, ctx, summary, dry_run)
                 if dry_run:
                     conn.rollback()
                 else:
+                    if pause_in == summary.chunks + 1:
+                        _pause(f"chunk {pause_in} written, not committed")
                     conn.commit()
                 summary.chunks += 1
                 if progress and done:
                     progress(done)
-                if pause_after and summary.chunks == pause_after and not dry_run:
-                    _pause(summary.chunks)
+                if pause_after == summary.chunks and not dry_run:
+                    _pause(f"chunk {pause_after} committed")
             summary.values_not_carried = dict(ctx.dropped)
         finally:
             conn.rollback()
@@ -177,8 +181,8 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
     return summary
 
 
-def _pause(chunk: int) -> None:
-    print(f"{PAUSE_ENV}: chunk {chunk} committed, pausing", file=sys.stderr, flush=True)
+def _pause(where: str) -> None:
+    print(f"legacy migrate test hook: {where}, pausing", file=sys.stderr, flush=True)
     while True:  # pragma: no cover - ended by the test's SIGKILL
         signal.pause()
 

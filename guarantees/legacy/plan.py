@@ -89,9 +89,8 @@ def _changes(state: dict, values: dict) -> dict:
     }
 
 
-def _action(row, values: dict, state: dict, ctx: Context, number: str) -> dict:
+def _action(row, values: dict, state: dict, ctx: Context, number: str, when) -> dict:
     kind = ACTION_TYPES[row["record_type"]]
-    when = parse_timestamp(row["created_at"]) or ctx.now
     previous_expiry, previous_amount = state.get("expiry_date"), state.get("amount")
     new_expiry = values.get("expiry_date", previous_expiry) if kind == "extension" else previous_expiry
     return {
@@ -132,11 +131,17 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context) ->
     state: dict = {}
     first_import = None
     ready = False
-    for row in rows:
+    # A row without a readable created_at takes the number's earliest known one (never "now": a re-run
+    # after a rollback must give the same result).
+    stamps = [parse_timestamp(row["created_at"]) for row in rows]
+    known = [stamp for stamp in stamps if stamp is not None]
+    earliest, latest = (min(known), max(known)) if known else (ctx.now, ctx.now)
+    for row, stamp in zip(rows, stamps, strict=True):
+        when = stamp or earliest
         values = _values(row, ctx)
         ready = ready or row["match_status"] == "ready"
         if row["kind"] == ACTION:
-            plan.actions.append(_action(row, values, state, ctx, number))
+            plan.actions.append(_action(row, values, state, ctx, number, when))
             if from_actions:
                 state.update(values)
             continue
@@ -160,7 +165,7 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context) ->
                 "ready": row["match_status"] == "ready",
                 "legacy_record_id": row["id"],
                 "created_by": MIGRATOR,
-                "created_at": parse_timestamp(row["created_at"]) or ctx.now,
+                "created_at": when,
             }
         )
     released = any(action["action_type"] == "release" for action in plan.actions)
@@ -170,16 +175,16 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context) ->
     elif ready:
         lock_reason = LOCK_READY
     if existing is None:
-        plan.guarantee = _new_guarantee(number, rows, state, first_import, released, lock_reason, ctx)
+        plan.guarantee = _new_guarantee(number, state, first_import, released, lock_reason, ctx)
+        created = plan.items[0]["created_at"] if plan.items else earliest
+        plan.guarantee.update(import_date=created.date(), created_at=created, updated_at=max(latest, created))
     else:
         plan.update = _merge(existing, state, released, lock_reason, ctx)
     return plan
 
 
-def _new_guarantee(number, rows, state, first_import, released, lock_reason, ctx: Context) -> dict:
-    first = first_import or rows[0]
+def _new_guarantee(number, state, first_import, released, lock_reason, ctx: Context) -> dict:
     batch_key = first_import["bkey"] if first_import else None
-    created = parse_timestamp(first["created_at"]) or ctx.now
     return {
         "guarantee_number": number,
         **{name: state.get(name) for name in FIELDS if name != "match_status"},
@@ -190,11 +195,11 @@ def _new_guarantee(number, rows, state, first_import, released, lock_reason, ctx
         "lock_reason": lock_reason,
         "import_batch_id": ctx.batches[batch_key] if batch_key else None,
         "import_type": IMPORT_TYPE[batch_key.split("|")[0]] if batch_key else "action",
-        "import_date": created.date(),
+        "import_date": None,
         "version": 1,
         "created_by": MIGRATOR,
-        "created_at": created,
-        "updated_at": max(parse_timestamp(rows[-1]["created_at"]) or ctx.now, created),
+        "created_at": None,
+        "updated_at": None,
     }
 
 

@@ -1,0 +1,77 @@
+"""A migrate killed with SIGKILL part-way (inside a chunk, then between chunks) resumes to the exact result of an
+uninterrupted run: same guarantees with every field, items, actions, sessions, batches and links."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.legacy.conftest import count, many_rows, snapshot, write_legacy
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK = str(Path(sys.executable).with_name("flask"))
+
+
+def flask(url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [FLASK, "--app", "app", *args], cwd=ROOT, env={**os.environ, "DATABASE_URL": url, **(env or {})},
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def migrate_until_killed(url: str, hook: str, chunk: int) -> None:
+    """Start `flask legacy migrate`, wait for the hook to say it paused, then SIGKILL it."""
+    process = subprocess.Popen(
+        [FLASK, "--app", "app", "legacy", "migrate", "--chunk-rows", "100"], cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, hook: str(chunk)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    try:
+        for line in process.stderr:
+            if "legacy migrate test hook" in line:
+                break
+            assert time.monotonic() < deadline, "the migrate never reached its pause"
+        else:
+            pytest.fail(f"migrate ended without pausing (exit {process.wait()})")
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait(timeout=60)
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+
+
+@pytest.mark.slow
+def test_killed_migrate_resumes_to_the_uninterrupted_result(backend, database, tmp_path):
+    sessions, rows = many_rows(3000, 250)
+    legacy = write_legacy(tmp_path / "legacy.sqlite", rows=rows, sessions=sessions)
+    reference = backend.fresh()
+    try:
+        for url in (database, reference):
+            loaded = flask(url, "legacy", "load", str(legacy))
+            assert loaded.returncode == 0, loaded.stderr
+        done = flask(reference, "legacy", "migrate", "--chunk-rows", "100")
+        assert done.returncode == 0, done.stderr
+
+        migrate_until_killed(database, "LEGACY_MIGRATE_PAUSE_IN_CHUNK", 3)  # killed inside chunk 3
+        partial = count(database, "guarantees")
+        assert 0 < partial < count(reference, "guarantees")
+        assert flask(database, "legacy", "verify").returncode == 1
+        migrate_until_killed(database, "LEGACY_MIGRATE_PAUSE_AFTER_CHUNK", 2)  # killed after two more chunks
+        assert partial < count(database, "guarantees") < count(reference, "guarantees")
+
+        resumed = flask(database, "legacy", "migrate", "--chunk-rows", "100")
+        assert resumed.returncode == 0, resumed.stderr
+        assert "already linked" in resumed.stdout
+        assert snapshot(database) == snapshot(reference)
+        for url in (database, reference):
+            verified = flask(url, "legacy", "verify")
+            assert verified.returncode == 0, verified.stdout
+        again = flask(database, "legacy", "migrate")
+        assert "Nothing to migrate" in again.stdout
+    finally:
+        backend.drop(reference)
