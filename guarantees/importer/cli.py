@@ -102,7 +102,7 @@ def import_excel(
         overrides = service.parse_overrides(mappings)
     except ValidationFailed as error:
         raise click.BadParameter(error.message, param_hint="--map") from error
-    if not as_json:
+    if not as_json and sys.stderr.isatty():  # progress for a person watching; scripts get one message or none
         click.echo(f"Reading {file} ...", err=True)
     try:
         if dry_run:
@@ -140,4 +140,3 @@ def import_excel(
     if report.get("error_workbook"):
         lines.append(f"Rejected rows: {report['error_workbook']}")
     click.echo("\n".join(lines))
-    sys.stdout.flush()

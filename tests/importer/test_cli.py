@@ -190,6 +190,16 @@ def test_bad_files_exit_non_zero_with_one_message_and_write_nothing(
     assert sum(counts().values()) == 0 and error_files() == []
 
 
+def test_a_refusal_without_json_is_one_line_on_stderr(app, runner, tmp_path):
+    path = tmp_path / "notes.xlsx"
+    path.write_text("not a workbook")
+    result = run(runner, path)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "Error: This file is not an Excel workbook (.xlsx, .xlsm, .xls or .ods). Save it as .xlsx and try again."
+    ]
+
+
 def test_a_missing_file_is_refused(app, runner, tmp_path):
     result = run(runner, tmp_path / "nowhere.xlsx", "--json")
     assert result.exit_code == 1 and "There is no file" in result.stderr
