@@ -1,10 +1,10 @@
 """Error pages: full pages for browsers, short fragments for htmx; never a traceback."""
 
 import sqlalchemy as sa
-from flask import request
+from flask import g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from guarantees.extensions import db
+from guarantees.extensions import db, login_manager
 from guarantees.web.rendering import is_htmx, render, toast
 
 MESSAGES = {
@@ -38,9 +38,19 @@ def init_app(app) -> None:
     @app.errorhandler(sa.exc.OperationalError)
     @app.errorhandler(sa.exc.InterfaceError)
     def database_down(error):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except sa.exc.SQLAlchemyError:
+            db.session.invalidate()
         app.logger.error("database unavailable during %s %s: %s", request.method, request.path, error.orig)
-        return _page(503)
+        g._login_user = login_manager.anonymous_user()  # so rendering does not try to load the user again
+        response = make_response(
+            render_template("errors/unavailable.html", status_code=503, message=MESSAGES[503]), 503
+        )
+        response.headers["Retry-After"] = "30"
+        if is_htmx():
+            toast(response, MESSAGES[503], "error")
+        return response
 
     @app.errorhandler(500)
     def server_error(error):

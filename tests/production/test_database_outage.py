@@ -25,7 +25,11 @@ def outage(backend, make_app):
         db.session.add(user)
         db.session.commit()
         client = Client(app.test_client(), user).sign_in()
-    yield app, client, proxy, sa.create_engine(url)
+    direct = sa.create_engine(url)
+    yield app, client, proxy, direct
+    direct.dispose()
+    with app.app_context():
+        db.engine.dispose()
     proxy.cut()
     backend.drop(url)
 
@@ -72,4 +76,3 @@ def test_a_write_cut_midway_leaves_nothing(outage, monkeypatch):
     )
     assert again.status_code in (200, 303)
     assert count(direct, Guarantee) == 1 and count(direct, ImportedRecord) == 1
-    direct.dispose()

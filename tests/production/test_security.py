@@ -7,10 +7,21 @@ import pytest
 
 from guarantees import create_app
 from guarantees.config import DEV_SECRET_KEY
+from guarantees.extensions import db
 
 OPEN_WRITES = {"auth.login", "auth.logout"}
 # POSTs that only read (a long selection of ids does not fit a URL): open to viewers, still CSRF-checked.
 READ_ONLY_POSTS = {"guarantees.export"}
+
+
+def placeholder(converter):
+    """A value each URL converter accepts: 1 for numbers, the first choice of an `any`, else a token."""
+    kind = type(converter).__name__
+    if kind == "IntegerConverter":
+        return 1
+    if kind == "AnyConverter":
+        return sorted(converter.items)[0]
+    return "a" * 32
 
 
 def write_urls(app):
@@ -20,10 +31,7 @@ def write_urls(app):
         methods = (rule.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
         if not methods or rule.endpoint in OPEN_WRITES:
             continue
-        values = {
-            arg: (1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "a" * 32)
-            for arg in rule.arguments
-        }
+        values = {arg: placeholder(rule._converters[arg]) for arg in rule.arguments}
         with app.test_request_context():
             from flask import url_for
 
@@ -83,6 +91,8 @@ def test_production_logs_are_json_lines(monkeypatch, database, capsys):
     app = create_app({"SQLALCHEMY_DATABASE_URI": database})
     app.logger.handlers[0].stream = __import__("sys").stderr
     app.test_client().get("/health")
+    with app.app_context():
+        db.engine.dispose()
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
     entry = json.loads(lines[-1])
     assert entry["message"] == "request" and entry["path"] == "/health" and entry["status"] == 200
