@@ -38,6 +38,25 @@ FIELD_LABELS = {
     "related_to": _l("Related to"),
     "status": _l("Status"),
     "match_status": _l("Match"),
+    "supplier_id": _l("Supplier (register id)"),
+    "bank_id": _l("Bank (register id)"),
+    "supplier_display_name": _l("Supplier (register)"),
+    "bank_display": _l("Bank (register)"),
+}
+STATUS_LABELS = {
+    "active": _l("active"),
+    "released": _l("released"),
+    "ready": _l("ready"),
+    "needs_review": _l("needs review"),
+    "draft": _l("draft"),
+    "issued": _l("issued"),
+    "created": _l("created"),
+    "updated": _l("updated"),
+    "unchanged": _l("unchanged"),
+    "extension": _l("extension"),
+    "release": _l("release"),
+    "reduction": _l("reduction"),
+    "modification": _l("modification"),
 }
 EXPORT_COLUMNS = (
     ("guarantee_number", _l("Guarantee number")),
@@ -75,6 +94,12 @@ def url_if(endpoint: str, **values) -> str | None:
 def field_label(name: str) -> str:
     """The label of a guarantee field, translated."""
     return str(FIELD_LABELS.get(name, name))
+
+
+@bp.app_template_global()
+def status_label(value: str | None) -> str:
+    """A status, outcome or action type as the pages say it, translated."""
+    return str(STATUS_LABELS.get(value, value or ""))
 
 
 def _guarantee_or_404(guarantee_id: int):
