@@ -883,7 +883,7 @@ def describe(engine) -> Register:
         ).scalar()
         register.big_id, register.small_id = big, big + 1
         rows = conn.exec_driver_sql(
-            "SELECT id, guarantee_number, contract_number FROM guarantees WHERE id % 997 = 1 ORDER BY id"
+            "SELECT id, guarantee_number, contract_number FROM guarantees WHERE mod(id, 997) = 1 ORDER BY id"
         ).all()
         register.sample_ids = [row[0] for row in rows]
         register.numbers = [row[1] for row in rows]

@@ -1,7 +1,8 @@
 """Speed at scale: server time of the search, guarantee and dashboard pages on a large register.
 
     .venv/bin/python bench/scale.py [--guarantees 200000] [--actions 1000000] [--database-url URL]
-                                    [--queries 300] [--no-mirror] [--explain] [--json FILE] [--keep]
+                                    [--queries 300] [--repeats 20] [--no-mirror] [--explain] [--json FILE]
+                                    [--keep] [--existing URL]
 
 Generates a register straight into a freshly migrated database (an SQLite file in a temporary folder, or
 with --database-url a throw-away database created on that PostgreSQL server and dropped at the end):
@@ -83,6 +84,7 @@ class Pages:
         self.sql_seconds: dict[str, list[float]] = defaultdict(list)
         self.by_statement: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.requests: dict[str, int] = defaultdict(int)
+        self.cpu: dict[str, list[float]] = defaultdict(list)
         self.sign_in()
 
     def sign_in(self) -> None:
@@ -96,13 +98,15 @@ class Pages:
             raise SystemExit(f"sign-in failed: {response.status_code}")
 
     def get(self, kind: str, url: str, *, htmx: bool = False) -> tuple[float, int]:
-        """Seconds and SQL statements of one GET."""
+        """Seconds and SQL statements of one GET (and, in self.cpu, the CPU seconds this process spent on it)."""
         headers = {"HX-Request": "true"} if htmx else {}
         self.sql.start()
+        cpu = time.process_time()
         began = time.perf_counter()
         response = self.client.get(url, headers=headers)
         response.get_data()
         seconds = time.perf_counter() - began
+        self.cpu[kind].append(time.process_time() - cpu)
         statements = self.sql.stop()
         if response.status_code != 200:
             self.errors.append(f"{response.status_code} {url}")
@@ -152,7 +156,7 @@ def search_queries(register: common.Register, count: int, seed: int = 5) -> list
     return queries
 
 
-def measure(app, engine, register: common.Register, queries: int, log=print) -> dict:
+def measure(app, engine, register: common.Register, queries: int, repeats: int = 20) -> dict:
     pages = Pages(app, engine)
     results: dict = {"pages": {}, "categories": {}, "queries_per_page": {}}
     big, small = f"/guarantees/{register.big_id}", f"/guarantees/{register.small_id}"
@@ -181,18 +185,23 @@ def measure(app, engine, register: common.Register, queries: int, log=print) -> 
         seconds, _count = pages.get("search", url, htmx=index % 2 == 1)
         timings["search"].append(seconds)
         by_category[category].append(seconds)
-    repeat = max(20, queries // 5)
-    for _ in range(repeat):
+    for _ in range(repeats):
         timings["list, no query, page 1"].append(pages.get("list", "/guarantees")[0])
         timings["list, no query, page 50"].append(pages.get("list50", "/guarantees?page=50")[0])
         timings["guarantee, 500-entry timeline"].append(pages.get("guarantee", big)[0])
         timings["dashboard"].append(pages.get("dashboard", "/")[0])
     rnd = random.Random(3)
-    for _ in range(repeat):
+    for _ in range(repeats):
         gid = rnd.randint(1, max(register.sample_ids))
         timings["guarantee, random"].append(pages.get("guarantee random", f"/guarantees/{gid}")[0])
+    kinds = {
+        "search": "search", "list, no query, page 1": "list", "list, no query, page 50": "list50",
+        "guarantee, 500-entry timeline": "guarantee", "dashboard": "dashboard", "guarantee, random": "guarantee random",
+    }  # fmt: skip
     for label, values in timings.items():
         results["pages"][label] = common.summary_ms(values)
+        cpu = common.summary_ms(pages.cpu[kinds[label]])
+        results["pages"][label]["cpu_p50"], results["pages"][label]["cpu_p95"] = cpu["p50"], cpu["p95"]
     for category, values in by_category.items():
         results["categories"][category] = common.summary_ms(values)
     results["sql_ms_mean"] = {
@@ -253,18 +262,25 @@ def goal_of(label: str) -> float | None:
 
 def report(results: dict, register: common.Register, info: dict, log=print) -> None:
     log(f"\nmachine: {info['cpus']} CPUs, {info['memory']}, Python {info['python']}, {info['server']}, "
-        f"load average {info['load']} at start, {info['date']}")  # fmt: skip
+        f"load average {info['load']} at start, {info.get('load_end', '?')} at end, {info['date']}")  # fmt: skip
     log(f"register: {register.counts.get('guarantees', 0):,} guarantees; history "
         f"{register.counts.get('guarantee_actions', 0):,} actions + {register.counts.get('guarantee_edits', 0):,} edits"
         f" + {register.counts.get('import_batch_items', 0):,} batch items; "
         f"{register.counts.get('imported_records', 0):,} legacy rows, {register.counts.get('letter_prints', 0):,} "
         f"letter prints; generated in {register.seconds:.1f} s")  # fmt: skip
-    log(f"\n{'page (server time, ms)':36} {'n':>5} {'p50':>8} {'p95':>8} {'max':>8} {'goal p95':>9}  verdict")
+    log(f"\n{'page (server time, ms)':32} {'n':>5} {'p50':>8} {'p95':>8} {'max':>8} {'goal p95':>9}  verdict"
+        f"   {'cpu p50':>8} {'cpu p95':>8}")  # fmt: skip
     for label, figures in results["pages"].items():
         goal = goal_of(label)
         verdict = "" if goal is None else ("ok" if figures["p95"] < goal else "MISSED")
-        log(f"{label:36} {figures['n']:5d} {figures['p50']:8.1f} {figures['p95']:8.1f} {figures['max']:8.1f} "
-            f"{'< ' + str(goal) if goal else '':>9}  {verdict}")  # fmt: skip
+        log(
+            f"{label:32} {figures['n']:5d} {figures['p50']:8.1f} {figures['p95']:8.1f} {figures['max']:8.1f} "
+            f"{'< ' + str(goal) if goal else '':>9}  {verdict:7} {figures['cpu_p50']:8.1f} {figures['cpu_p95']:8.1f}"
+        )
+    log(
+        "(cpu: CPU time of this process per request: the whole request on SQLite, the Python side on PostgreSQL;"
+        " it does not grow with the load other programs put on the machine)"
+    )
     log(f"\n{'search by kind of query (ms)':36} {'n':>5} {'p50':>8} {'p95':>8} {'max':>8}")
     for label, figures in results["categories"].items():
         log(f"{label:36} {figures['n']:5d} {figures['p50']:8.1f} {figures['p95']:8.1f} {figures['max']:8.1f}")
@@ -295,6 +311,7 @@ def main() -> int:
     parser.add_argument("--actions", type=int, default=1_000_000, help="history rows: items, actions and edits")
     parser.add_argument("--database-url", help="a PostgreSQL server to create a throw-away database on")
     parser.add_argument("--queries", type=int, default=300, help="search queries to time")
+    parser.add_argument("--repeats", type=int, default=20, help="times each other page is timed")
     parser.add_argument("--no-mirror", action="store_true", help="leave out the legacy rows and letter prints")
     parser.add_argument("--explain", action="store_true", help="print the plan of each page's slowest statement")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -330,8 +347,9 @@ def main() -> int:
             db.session.remove()
             print(f"timelines: guarantee {register.small_id} has {lengths[register.small_id]} entries, "
                   f"guarantee {register.big_id} has {lengths[register.big_id]}")  # fmt: skip
-            results, slowest = measure(app, db.engine, register, args.queries)
+            results, slowest = measure(app, db.engine, register, args.queries, args.repeats)
             results["timeline_entries"] = {"small": lengths[register.small_id], "big": lengths[register.big_id]}
+            info["load_end"] = common.machine()["load"]
             report(results, register, info)
             if args.explain:
                 explain(db.engine, slowest)
