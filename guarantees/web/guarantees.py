@@ -202,6 +202,7 @@ def _detail(guarantee, **extra) -> dict:
         "lock_reason": _lock_reason(guarantee),
         "editing": None,
         "field_error": None,
+        "field_value": None,
         "action_errors": {},
         "action_values": {},
         **extra,
@@ -260,6 +261,9 @@ def edit_field(guarantee_id: int, field: str):
     _editable_field(field)
     if field in service.protected_fields(guarantee):
         message = _("This field cannot change: %(reason)s.", reason=_lock_reason(guarantee))
+        if not is_htmx():
+            flash(message, "error")
+            return _see_other(url_for("guarantees.show", guarantee_id=guarantee_id))
         response = render("guarantees/_field.html", status=409, **_field_context(guarantee, field))
         return toast(response, message, "error")
     if not is_htmx():
@@ -286,7 +290,8 @@ def _field_failed(guarantee_id: int, field: str, error: DomainError, raw: str | 
         message = _("%(message)s Current value: %(value)s.", message=error.message, value=shown)
     context = _field_context(guarantee, field, mode="edit", error=message, value=raw, conflict=status == 409)
     if not is_htmx():
-        return render("guarantees/show.html", status=status, **_detail(guarantee, editing=field, field_error=message))
+        page = _detail(guarantee, editing=field, field_error=message, field_value=raw)
+        return render("guarantees/show.html", status=status, **page)
     return toast(render("guarantees/_field.html", status=status, **context), message, "error")
 
 

@@ -63,6 +63,11 @@ def test_active_search_swaps_the_table_and_keeps_the_url(sign_in, live_server, i
     page.get_by_role("link", name="Number").click()
     expect(page).to_have_url(re.compile(r"sort=number"))
     expect(page.locator("#results")).to_contain_text("SRCH-1")
+    # The next search keeps the sort chosen by the column header.
+    page.fill("#q", "")
+    expect(page.locator("#results tbody tr")).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"/guarantees\?q=&.*sort=number&order=asc$"))
+    expect(page.locator("#results tbody tr").first).to_contain_text("OTHER-2")
     shot(page, "search")
 
 

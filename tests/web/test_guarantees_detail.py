@@ -184,6 +184,10 @@ def test_locked_fields_are_read_only_with_the_reason(editor, make_guarantee):
     assert "/fields/raw_supplier_name/edit" not in html and "/fields/comment/edit" in html
     response = editor.get(f"/guarantees/{guarantee.id}/fields/raw_supplier_name/edit", htmx=True)
     assert response.status_code == 409 and "cannot change" in toast_of(response)["message"]
+    response = editor.get(f"/guarantees/{guarantee.id}/fields/raw_supplier_name/edit")
+    assert response.status_code == 303 and "cannot change" in editor.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     version = current(guarantee.id).version
     response = put(editor, guarantee.id, "raw_supplier_name", "Someone New", version)
     assert response.status_code == 422 and "cannot change because it has an issued extension letter" in (
@@ -206,7 +210,8 @@ def test_plain_post_saves_and_redirects(editor, make_guarantee):
     assert response.status_code == 303 and response.headers["Location"] == f"/guarantees/{guarantee.id}"
     assert "Comment saved." in editor.get(f"/guarantees/{guarantee.id}").get_data(as_text=True)
     response = editor.post(f"/guarantees/{guarantee.id}/fields/amount", data={"value": "x", "version": 2})
-    assert response.status_code == 422 and "<html" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "<html" in html and 'name="value" value="x"' in html and "Amount:" in html
 
 
 def write_requests(guarantee_id: int) -> list[tuple[str, str, dict]]:
