@@ -50,9 +50,8 @@ def create(data: dict, *, user: str | None) -> Guarantee:
         batch = todays_batch(session, user=user)
         match = matcher_for(session).match(values.get("raw_supplier_name"), values.get("raw_bank_name"))
         guarantee = Guarantee(
-            **values,
+            **{**values, "currency": values.get("currency") or "SAR"},
             **match.as_fields(),
-            currency=values.get("currency") or "SAR",
             status="active",
             is_locked=False,
             import_batch_id=batch.id,
