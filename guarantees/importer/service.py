@@ -321,6 +321,14 @@ def _show(value: object) -> str | None:
     return display(value)
 
 
+def _too_long(values: dict) -> bool:
+    for name, limit in MAX_LENGTH.items():
+        value = values.get(name)
+        if value is not None and len(value) > limit:
+            return True
+    return False
+
+
 class _Evaluator:
     """Turns parsed rows into outcomes against the register, row after row (the later row wins)."""
 
@@ -338,25 +346,30 @@ class _Evaluator:
             found = self.matches[key] = self.matcher.match(supplier, bank).as_fields()
         return found
 
-    def evaluate(self, row: ParsedRow) -> RowOutcome:
+    def problems(self, row: ParsedRow, current: dict | None) -> list[str]:
+        """Why a row cannot be written (empty when it can)."""
         values = row.values
-        number = row.guarantee_number
         problems = list(row.errors)
         for name, limit in MAX_LENGTH.items():
             value = values.get(name)
             if value is not None and len(value) > limit:
                 problems.append(f"{name}: {value[:37]!r} is too long ({len(value)} characters, at most {limit})")
-        current = self.current.get(number) if number else None
         if current is None and not problems:
             missing = [name for name in ("supplier", "bank") if not values.get(name)]
             if missing:
                 problems.append(f"{' and '.join(missing)}: required for a new guarantee")
-        if problems:
+        return problems
+
+    def evaluate(self, row: ParsedRow) -> RowOutcome:
+        values = row.values
+        number = row.guarantee_number
+        current = self.current.get(number) if number else None
+        # The common row (it parsed, fits, and is known or names supplier and bank) skips the checks.
+        if row.errors or _too_long(values) or (current is None and not (values.get("supplier") and values.get("bank"))):
             existing = self.stored.get(number) if number else None
             guarantee_id = existing["id"] if existing else None
-            return RowOutcome(
-                row.row_number, "error", number, guarantee_id, {}, "; ".join(problems), [], values, source=row
-            )
+            reason = "; ".join(self.problems(row, current))
+            return RowOutcome(row.row_number, "error", number, guarantee_id, {}, reason, [], values, source=row)
         notes: list[str] = []
         first = self.first_row.setdefault(number, row.row_number)
         if first != row.row_number:
