@@ -330,6 +330,16 @@ def test_a_concurrent_change_is_a_conflict_and_nothing_is_written(app, workbook,
     assert counts() == before and guarantee("G-1").amount == Decimal("1000.00")
 
 
+def test_a_number_added_meanwhile_is_a_conflict_and_nothing_is_written(app, workbook, monkeypatch):
+    service.commit(workbook([ROW_G1]), "first.xlsx", user="clerk")
+    before = counts()
+    # As if G-1 had been entered by somebody else after the file was read: the insert meets the unique number.
+    monkeypatch.setattr(service, "_load", lambda session, numbers: {})
+    with pytest.raises(Conflict, match="added some of these guarantee numbers"):
+        service.commit(workbook([ROW_G2, ["G-1", "Other", "Bank", 5] + [None] * 5]), "second.xlsx", user="clerk")
+    assert counts() == before and guarantee("G-2") is None
+
+
 def test_values_too_long_for_their_column_are_errors(app, workbook):
     preview = service.preview(workbook([["T-1", "S", "B", 1, None, None, None, "X" * 51, None]]), "t.xlsx")
     assert preview.rows[0].outcome == "error" and "type:" in preview.rows[0].reason
