@@ -82,9 +82,11 @@ def remove_draft(action_id: int):
     except NotFound:
         abort(404)
     except DomainError as error:
-        context = _context(session_id, issue_error=error.message)
+        context = _context(session_id, errors={action_id: error.message})
         if is_htmx():
-            return toast(render("actions/show.html", "summary", status=422, **context), error.message, "error")
+            action = next(a for a in context["actions"] if a.id == action_id)
+            response = render("actions/show.html", "draft_row", status=422, action=action, **context)
+            return toast(response, error.message, "error")
         return render("actions/show.html", status=422, **context)
     message = _("The draft was removed from the session.")
     if is_htmx():

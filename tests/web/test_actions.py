@@ -135,6 +135,10 @@ def test_extend_all_from_a_batch_then_issue_all(editor):
     first = session_actions(session_id)[0]
     refused = editor.post(f"/actions/drafts/{first.id}/remove")
     assert refused.status_code == 422 and "can no longer change" in refused.get_data(as_text=True)
+    row = editor.post(f"/actions/drafts/{first.id}/remove", htmx=True)
+    text = row.get_data(as_text=True)
+    assert row.status_code == 422 and text.strip().startswith(f'<tr id="action-{first.id}"')
+    assert "can no longer change" in text and "<html" not in text
     again = editor.post(f"{session_path}/issue")
     assert again.status_code == 422 and "locked" in again.get_data(as_text=True)
 
