@@ -191,6 +191,23 @@ def test_one_batch_for_the_file_with_items_linked_both_ways_to_legacy_rows(app, 
     assert db.session.get(ImportedRecord, batch_items[1].legacy_record_id).contract_number == "421378"
 
 
+def test_writes_in_chunks_keep_every_row_and_link(app, workbook, monkeypatch):
+    monkeypatch.setattr(service, "WRITE_CHUNK", 2)
+    service.commit(workbook([ROW_G1]), "first.xlsx", user="clerk")
+    rows = [["G-1", None, None, 7] + [None] * 5, ROW_G2, ["G-9", "S", None, 1] + [None] * 5]
+    rows += [[f"C-{i}", "Supplier", "Bank", i] + [None] * 5 for i in range(1, 5)]
+    result = service.commit(workbook(rows), "chunks.xlsx", user="clerk")
+    batch_items = items(result.batch_id)
+    assert [i.row_number for i in batch_items] == [2, 3, 5, 6, 7, 8]
+    assert [i.outcome for i in batch_items] == ["updated"] + ["created"] * 5
+    numbers = {g.id: g.guarantee_number for g in db.session.scalars(sa.select(Guarantee))}
+    for item, number in zip(batch_items, ["G-1", "G-2", "C-1", "C-2", "C-3", "C-4"], strict=True):
+        record = db.session.get(ImportedRecord, item.legacy_record_id)
+        assert numbers[item.guarantee_id] == record.guarantee_number == number
+        assert record.migrated_guarantee_id == item.guarantee_id
+    assert guarantee("C-4").amount == Decimal("4.00") and count(Guarantee) == 6
+
+
 def test_nothing_legacy_is_written_when_dual_write_is_off(app, workbook):
     app.config["DUAL_WRITE"] = False
     result = service.commit(workbook([ROW_G1, ROW_G2]), "list.xlsx", user="clerk")
