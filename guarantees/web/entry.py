@@ -18,8 +18,7 @@ FORM_FIELDS = (
     "contract_number", "po_number", "type", "comment",
 )  # fmt: skip
 ALIASES = {"supplier": "raw_supplier_name", "bank": "raw_bank_name"}
-DEFAULT_CURRENCY = "SAR"
-BLANK = {"currency": DEFAULT_CURRENCY}
+BLANK = {"currency": "SAR"}
 
 
 def form_data(form) -> dict:
@@ -28,9 +27,6 @@ def form_data(form) -> dict:
     for alias, name in ALIASES.items():
         if not (data.get(name) or "").strip() and form.get(alias):
             data[name] = form.get(alias)
-    if (data.get("currency") or "").strip().upper() in ("", DEFAULT_CURRENCY):
-        # The service fills in the default itself (and, for now, fails when it is also given).
-        data.pop("currency", None)
     return data
 
 

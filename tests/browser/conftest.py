@@ -1,8 +1,8 @@
 """Real-browser fixtures: the app on a live local server over a fresh SQLite database, Debian's Chromium, sign-in.
 
-There is no network here. Pages ask the CDN for htmx first: `served_page` answers those requests with the bundled
-copy (the same bytes, so the SRI hash holds), while `offline_page` refuses them, so that the local fallback
-has to load htmx, as on an intranet without internet access.
+There is no network here, as on an intranet without internet access. Pages ask the CDN for htmx first:
+`offline_page` (what `sign_in` uses) refuses those requests, so that the local fallback loads htmx;
+`served_page` answers them with the bundled copy (the same bytes, so the SRI hash holds).
 """
 
 import threading
@@ -115,11 +115,11 @@ def offline_page(page):
 
 
 @pytest.fixture
-def sign_in(served_page, live_server):
-    """sign_in("clerk") → the page, signed in on the dashboard, htmx ready."""
+def sign_in(offline_page, live_server):
+    """sign_in("clerk") → the page (offline: htmx from the local fallback), signed in on the dashboard, htmx ready."""
 
     def go(username: str = "clerk"):
-        page = served_page
+        page = offline_page
         page.goto(f"{live_server.url}/login")
         page.fill("#username", username)
         page.fill("#password", f"pw-{username}")

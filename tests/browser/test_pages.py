@@ -1,15 +1,17 @@
 """Real-browser checks of what only a browser shows: htmx swaps, keys and focus, toasts, out-of-band updates."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from guarantees.clock import today
 from guarantees.extensions import db
 from guarantees.models import Guarantee, ImportBatch
-from guarantees.services import guarantees
-from tests.browser.conftest import HTMX_READY, wait_for_htmx
+from guarantees.services import actions, guarantees
+from tests.browser.conftest import wait_for_htmx
 
 pytestmark = pytest.mark.browser
 
@@ -30,23 +32,37 @@ def read(query):
     return db.session.execute(query).all()
 
 
-def test_sign_in_reaches_the_dashboard(sign_in, shot):
+def test_sign_in_reaches_the_dashboard(sign_in, in_app, shot):
+    start = today()
+    for number in range(7):
+        in_app(enter, f"DB-{number}", expiry_date=(start + timedelta(days=20 + number * 45)).isoformat())
+    in_app(actions.extend, in_app(enter, "DB-X", raw_supplier_name="<b>bold</b>"), user="clerk")
     page = sign_in("clerk")
     expect(page.locator("h1")).to_have_text("Dashboard")
     expect(page.locator("header.top")).to_contain_text("clerk")
+    expect(page.locator(".chart svg rect")).to_have_count(12)
+    expect(page.get_by_role("link", name="DB-X")).to_be_visible()
+    expect(page.locator("#recent-title + table")).to_contain_text("<b>bold</b>")  # shown as text, not markup
     shot(page, "dashboard")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="static/js/htmx-fallback.js loads the bundled htmx after DOMContentLoaded; htmx then waits for "
-    "that event forever and never processes the page (it needs replaying, or htmx.process after load)",
-)
-def test_offline_fallback_gives_a_working_htmx(offline_page, live_server):
+def test_offline_the_bundled_htmx_takes_over(offline_page, live_server):
     page = offline_page
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{live_server.url}/login")
-    page.wait_for_function("() => window.htmx !== undefined")
-    page.wait_for_function(HTMX_READY, timeout=3_000)
+    wait_for_htmx(page)
+    assert any(url.endswith("/static/vendor/htmx-2.0.4.min.js") for url in requests)
+
+
+def test_the_cdn_copy_passes_its_integrity_check_and_no_fallback_loads(served_page, live_server):
+    page = served_page
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{live_server.url}/login")
+    wait_for_htmx(page)
+    assert any(url.startswith("https://cdn.jsdelivr.net/") for url in requests)
+    assert not any(url.endswith("/static/vendor/htmx-2.0.4.min.js") for url in requests)
 
 
 def test_active_search_swaps_the_table_and_keeps_the_url(sign_in, live_server, in_app, shot):

@@ -146,7 +146,8 @@ def test_entry_escapes_what_was_typed(editor):
     assert script not in html and 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in html
 
 
-@pytest.mark.xfail(reason="services.guarantees.create passes `currency` to Guarantee() twice", raises=TypeError)
-def test_a_foreign_currency_is_kept(editor):
+def test_the_currency_is_kept_and_defaults_to_sar(editor):
     editor.post("/batches/today", data={**ENTRY, "currency": "usd"}, htmx=True)
-    assert db.session.scalar(sa.select(Guarantee.currency)) == "USD"
+    editor.post("/batches/today", data={**ENTRY, "guarantee_number": "MN-2", "currency": ""}, htmx=True)
+    currencies = db.session.scalars(sa.select(Guarantee.currency).order_by(Guarantee.id)).all()
+    assert currencies == ["USD", "SAR"]
