@@ -139,15 +139,20 @@ def child(legacy: str, url: str) -> dict:
     with app.app_context():
         upgrade()
         result["rss_before_mb"] = round(_rss_mb(), 1)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         loaded = load(db.engine, legacy)
         result["load_s"] = time.perf_counter() - started
-        started = time.perf_counter()
+        result["load_cpu_s"] = time.process_time() - cpu
+        result["rss_after_load_mb"] = round(_rss_mb(), 1)
+        started, cpu = time.perf_counter(), time.process_time()
         summary = migrate(db.engine)
         result["migrate_s"] = time.perf_counter() - started
-        started = time.perf_counter()
+        result["migrate_cpu_s"] = time.process_time() - cpu
+        result["rss_after_migrate_mb"] = round(_rss_mb(), 1)
+        started, cpu = time.perf_counter(), time.process_time()
         report = verify(db.engine)
         result["verify_s"] = time.perf_counter() - started
+        result["verify_cpu_s"] = time.process_time() - cpu
         result.update(
             rows=loaded.copied["imported_records"], renumbered=loaded.renumbered_total, ok=report["ok"],
             problems=report["problems"], guarantees=report["counts"]["guarantees"],
@@ -197,9 +202,12 @@ def run_size(rows: int, url: str | None, folder: Path) -> dict:
     n = result["rows"]
     for phase in ("load", "migrate", "verify"):
         result[f"{phase}_rows_per_s"] = round(n / result[f"{phase}_s"])
+        result[f"{phase}_cpu_rows_per_s"] = round(n / result[f"{phase}_cpu_s"])
     total = result["load_s"] + result["migrate_s"] + result["verify_s"]
     result["total_s"] = total
     result["total_rows_per_s"] = round(n / total)
+    cpu = result["load_cpu_s"] + result["migrate_cpu_s"] + result["verify_cpu_s"]
+    result["total_cpu_rows_per_s"] = round(n / cpu)
     return result
 
 
@@ -223,22 +231,29 @@ def main() -> int:
     if args.json:
         print(json.dumps({"backend": backend, "php_reference_rows_per_s": PHP_REFERENCE, "results": results}))
         return 0 if all(r["ok"] for r in results.values()) else 1
+    cpu_note = "this process's CPU" + (" (the server's work is not in it)" if backend == "postgresql" else "")
     print(f"legacy migration bench on {backend}; reference: legacy PHP migration ~{PHP_REFERENCE:,} rows/s")
-    print(f"{'rows':>8} {'load r/s':>10} {'migrate r/s':>12} {'verify r/s':>11} {'total r/s':>10} "
-          f"{'total s':>8} {'peak RSS':>9}  result")  # fmt: skip
+    print(f"rows/s by wall clock, and [by {cpu_note}], which a busy machine does not distort")
+    print(f"{'rows':>8} {'load':>16} {'migrate':>16} {'verify':>17} {'total':>16} {'peak RSS':>9}  result")
     for r in results.values():
         verdict = "ok" if r["ok"] else f"PROBLEMS: {r['problems']}"
+        cells = [
+            f"{r[f'{p}_rows_per_s']:>7,} [{r[f'{p}_cpu_rows_per_s']:>7,}]"
+            for p in ("load", "migrate", "verify", "total")
+        ]
         print(
-            f"{r['rows']:>8,} {r['load_rows_per_s']:>10,} {r['migrate_rows_per_s']:>12,} {r['verify_rows_per_s']:>11,} "
-            f"{r['total_rows_per_s']:>10,} {r['total_s']:>8.2f} {r['peak_rss_mb']:>6.0f} MB  {verdict} "
-            f"({r['guarantees']:,} guarantees, {r['actions']:,} actions, {r['unmigrated']} unmigrated, "
-            f"{r['renumbered']} renumbered)"
+            f"{r['rows']:>8,} {cells[0]:>16} {cells[1]:>16} {cells[2]:>17} {cells[3]:>16} {r['peak_rss_mb']:>6.0f} MB  "
+            f"{verdict} ({r['guarantees']:,} guarantees, {r['actions']:,} actions, {r['unmigrated']} unmigrated, "
+            f"{r['renumbered']} renumbered; RSS after load/migrate/verify {r['rss_after_load_mb']:.0f}/"
+            f"{r['rss_after_migrate_mb']:.0f}/{r['peak_rss_mb']:.0f} MB)"
         )
     largest = results[sizes[-1]]
     print(
-        f"goals: migrate >= {GOALS['migrate']:,} rows/s ({largest['migrate_rows_per_s']:,}), load+migrate+verify >= "
-        f"{GOALS['total']:,} rows/s ({largest['total_rows_per_s']:,}), peak RSS < {GOALS['rss_mb']} MB "
-        f"({largest['peak_rss_mb']:.0f} MB); {largest['migrate_rows_per_s'] / PHP_REFERENCE:.1f}x the PHP migration"
+        f"goals: migrate >= {GOALS['migrate']:,} rows/s ({largest['migrate_rows_per_s']:,} wall, "
+        f"{largest['migrate_cpu_rows_per_s']:,} CPU); load+migrate+verify >= {GOALS['total']:,} rows/s "
+        f"({largest['total_rows_per_s']:,} wall, {largest['total_cpu_rows_per_s']:,} CPU); peak RSS < "
+        f"{GOALS['rss_mb']} MB ({largest['peak_rss_mb']:.0f} MB); migrate "
+        f"{largest['migrate_rows_per_s'] / PHP_REFERENCE:.1f}x the PHP migration by wall clock"
     )
     return 0 if all(r["ok"] for r in results.values()) else 1
 

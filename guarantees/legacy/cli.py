@@ -85,7 +85,7 @@ def load_command(path: str, as_json: bool) -> None:
 @legacy.command("migrate")
 @click.option("--dry-run", is_flag=True, help="Compute and print the summary; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
-@click.option("--chunk-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+@click.option("--chunk-rows", type=click.IntRange(min=1), default=20_000, show_default=True,
               help="About how many legacy rows each committed chunk holds.")  # fmt: skip
 def migrate_command(dry_run: bool, as_json: bool, chunk_rows: int) -> None:
     """Migrate legacy rows to batches, guarantees, items, actions and action sessions, back-linked.

@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from guarantees.legacy.sql import bulk_insert
 from guarantees.models import Bank, ImportedRecord, ImportSession, Supplier
 from guarantees.models.legacy import LEGACY_RECORD_COLUMNS
 
@@ -156,22 +157,31 @@ def _copy(source: sqlite3.Connection, conn: Connection, table: str, report: Load
     cursor = source.execute(f'select rowid{", " + read if read else ""} from "{table}" order by rowid')
     seen: set[int] = set()
     count = 0
+    # Cells already of the column's type (nearly all) are copied as they are; the others go through _convert.
+    expected = [int if name in integer else str for name in copied]
+    not_null = [index for index, name in enumerate(copied, 1) if (table, name) in NOT_NULL_TEXT]
     while batch := cursor.fetchmany(COPY_BATCH):
         rows = []
         for raw in batch:
             rowid, values = raw[0], (raw[1:] if has_id else (None, *raw[1:]))
-            row_id, ok = _to_int(values[0])
-            if row_id is None or row_id in seen or not ok:
-                report.note(
-                    "renumbered", {"table": table, "source_rowid": rowid, "old_id": values[0], "new_id": next_id}
-                )
-                row_id, next_id = next_id, next_id + 1
+            row_id = values[0]
+            if type(row_id) is not int or row_id in seen:
+                row_id, ok = _to_int(row_id)
+                if row_id is None or row_id in seen or not ok:
+                    report.note(
+                        "renumbered", {"table": table, "source_rowid": rowid, "old_id": values[0], "new_id": next_id}
+                    )
+                    row_id, next_id = next_id, next_id + 1
             seen.add(row_id)
-            out = [row_id]
-            for name, value in zip(copied, values[1:], strict=True):
-                out.append(_convert(table, name, value, name in integer, row_id, report))
-            rows.append(out)
-        _insert(conn, table, ["id", *copied], rows)
+            out = [row_id, *values[1:]]
+            for index, (kind, value) in enumerate(zip(expected, values[1:], strict=True), 1):
+                if value is not None and (type(value) is not kind or (kind is str and "\x00" in value)):
+                    out[index] = _convert(table, copied[index - 1], value, kind is int, row_id, report)
+            for index in not_null:
+                if out[index] is None:
+                    out[index] = _convert(table, copied[index - 1], None, False, row_id, report)
+            rows.append(tuple(out))
+        bulk_insert(conn, table, ["id", *copied], rows)
         count += len(rows)
         if progress:
             progress(len(rows))
@@ -227,19 +237,3 @@ def _to_text(value) -> tuple[str | None, bool]:
         except UnicodeDecodeError:
             return value.decode("utf-8", "replace").replace("\x00", ""), False
     return str(value), True
-
-
-def _insert(conn: Connection, table: str, columns: list[str], rows: list[list]) -> None:
-    if not rows:
-        return
-    names = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
-        with (
-            conn.connection.driver_connection.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-    else:
-        marks = ", ".join("?" for _ in columns)
-        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", [tuple(row) for row in rows])

@@ -7,10 +7,14 @@ How it stays fast, flat in memory and resumable:
    with their normalised number and a partition (a hash of the number), so that all rows of one
    number land in the same partition;
 2. prepare — one transaction creates the missing batches and the day's action sessions (issued,
-   locked, with their final counts) and restores links that were lost but whose item or action exists;
-3. chunks — one transaction per partition: guarantees, actions, items and the back-links of its rows
-   are written together, set-based. A run killed part-way leaves whole numbers migrated and linked;
-   the next run starts again from the rows that are still unlinked and reaches the same result.
+   locked, with their final counts);
+3. chunks — one transaction per partition writes the guarantees, actions and items of its numbers,
+   set-based (COPY / executemany); a number is never half done;
+4. links — the back-links are written from the items and actions themselves, by id range, one
+   UPDATE ... FROM per range (in id order, so that each page of imported_records is written once).
+
+A run killed anywhere leaves whole numbers migrated; the next run skips the rows that already have an
+item or an action (linking them in step 4) and continues with the rest, reaching the same result.
 """
 
 import os
@@ -35,7 +39,7 @@ from guarantees.legacy.rows import (
     parse_timestamp,
     sqlite_date,
 )
-from guarantees.legacy.sql import bulk_insert, bulk_session, row_converter
+from guarantees.legacy.sql import bulk_insert, bulk_session, row_converter, stream
 from guarantees.models import (
     ActionSession,
     Bank,
@@ -50,7 +54,7 @@ from guarantees.models import (
 from guarantees.models.base import utcnow
 from guarantees.models.legacy import LEGACY_RECORD_COLUMNS
 
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 20_000
 SCAN_BATCH = 5_000
 # Test hooks: after committing chunk N (or with chunk N written but not committed), say so on stderr and
 # wait to be killed. Never set in production.
@@ -78,16 +82,6 @@ TMP = sa.Table(
     prefixes=["TEMPORARY"],
 )
 TMP_COLUMNS = [column.name for column in TMP.columns]
-# Back-links of a chunk, staged here and written by one UPDATE ... FROM.
-LINKS = sa.Table(
-    "legacy_migrate_links",
-    _TMP_META,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("guarantee_id", sa.Integer),
-    sa.Column("action_id", sa.Integer),
-    sa.Column("batch_id", sa.Integer),
-    prefixes=["TEMPORARY"],
-)
 ITEM_COLUMNS = (
     "batch_id", "row_number", "guarantee_id", "outcome", "changes", "raw", "legacy_record_id", "created_by",
     "created_at",
@@ -137,7 +131,7 @@ class _Scan:
     parts: int
     batch_meta: dict = field(default_factory=dict)  # batch key → (session type, session id, session created_at)
     action_days: Counter = field(default_factory=Counter)
-    relinks: list = field(default_factory=list)
+    relinks: int = 0
 
 
 def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_ROWS, progress=None) -> Summary:
@@ -171,11 +165,11 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
                     progress(done)
                 if pause_after == summary.chunks and not dry_run:
                     _pause(f"chunk {pause_after} committed")
+            _link(conn, dry_run, summary)
             summary.values_not_carried = dict(ctx.dropped)
         finally:
             conn.rollback()
-            for table in (TMP, LINKS):
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TMP.name}")
             conn.commit()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
@@ -193,9 +187,8 @@ def _ids(conn: Connection, model) -> set[int]:
 
 def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
     """Classify every legacy row and stage the unlinked migratable ones in the temporary table."""
-    for table in (TMP, LINKS):
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
-        table.create(conn)
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TMP.name}")
+    TMP.create(conn)
     unlinked = conn.scalar(
         sa.select(sa.func.count())
         .select_from(RECORDS)
@@ -215,9 +208,7 @@ def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
             s.c.session_type,
             s.c.created_at.label("session_created_at"),
             i.c.guarantee_id.label("item_guarantee_id"),
-            i.c.batch_id.label("item_batch_id"),
             a.c.id.label("action_id"),
-            a.c.guarantee_id.label("action_guarantee_id"),
         )  # fmt: skip
         .select_from(
             r.outerjoin(s, s.c.id == r.c.session_id)
@@ -231,8 +222,8 @@ def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
     parts = scan.parts
     for (
         row_id, raw_number, record_type, session_id, created_at, guarantee_id, action_link, session_type,
-        session_created_at, item_guarantee_id, item_batch_id, action_id, action_guarantee_id,
-    ) in conn.execute(query.execution_options(yield_per=SCAN_BATCH)):  # fmt: skip
+        session_created_at, item_guarantee_id, action_id,
+    ) in stream(conn, query, SCAN_BATCH):  # fmt: skip
         summary.legacy_rows += 1
         kind, number, reason = classify(record_type, raw_number)
         if reason:
@@ -244,7 +235,7 @@ def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
             if guarantee_id is not None:
                 summary.already_linked += 1
             elif item_guarantee_id is not None:
-                scan.relinks.append((row_id, item_guarantee_id, None, item_batch_id))
+                scan.relinks += 1  # migrated (its item exists), link still to write
             else:
                 if key not in scan.batch_meta:
                     scan.batch_meta[key] = (session_type, session_id, session_created_at)
@@ -254,7 +245,7 @@ def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
         elif action_link is not None:
             summary.already_linked += 1
         elif action_id is not None:
-            scan.relinks.append((row_id, action_guarantee_id, action_id, None))
+            scan.relinks += 1
         elif guarantee_id is not None:
             summary.problems.append(
                 f"action row {row_id} is linked to guarantee {guarantee_id} but its action link is lost "
@@ -269,7 +260,7 @@ def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
             staged = []
     bulk_insert(conn, TMP.name, TMP_COLUMNS, staged)
     conn.exec_driver_sql(f"CREATE INDEX {TMP.name}_part ON {TMP.name} (part)")
-    summary.relinked = len(scan.relinks)
+    summary.relinked = scan.relinks
     return scan
 
 
@@ -325,9 +316,8 @@ def _session_description(day: str) -> str:
     return f"Legacy actions of {day}" if day else "Legacy actions without a date"
 
 
-def _prepare(conn: Connection, scan: _Scan, summary: Summary, dry_run: bool, now) -> tuple[dict, dict]:
-    """Create the batches and action sessions the rows need; restore lost links whose target exists."""
-    existing = conn.execute(
+def _existing_batches(conn: Connection) -> tuple[dict, list]:
+    rows = conn.execute(
         sa.select(
             BATCHES.c.id,
             BATCHES.c.batch_type,
@@ -337,79 +327,112 @@ def _prepare(conn: Connection, scan: _Scan, summary: Summary, dry_run: bool, now
             BATCHES.c.description,
         )  # fmt: skip
     ).all()
-    by_session = {b.legacy_session_id: b.id for b in existing if b.legacy_session_id is not None}
-    others = [b for b in existing if b.legacy_session_id is None]
-    batches, missing = {}, []
-    for key, meta in scan.batch_meta.items():
-        values = _batch_values(key, meta, now)
-        if values["legacy_session_id"] is not None:
-            found = by_session.get(values["legacy_session_id"])
-        else:
-            found = _find_batch(others, values)
-        if found is None:
-            missing.append((key, values))
-            summary.batches_created[values["batch_type"]] += 1
-        else:
-            batches[key] = found
-            summary.batches_reused += 1
-    if missing:
-        if dry_run:
-            ids = range(-1, -len(missing) - 1, -1)
-        else:
-            ids = conn.scalars(
-                sa.insert(BATCHES).returning(BATCHES.c.id, sort_by_parameter_order=True), [v for _, v in missing]
-            ).all()
-        batches.update((key, batch_id) for (key, _), batch_id in zip(missing, ids, strict=True))
+    by_session = {b.legacy_session_id: b.id for b in rows if b.legacy_session_id is not None}
+    return by_session, [b for b in rows if b.legacy_session_id is None]
 
-    known = dict(
-        conn.execute(
-            sa.select(ACTION_SESSIONS.c.description, ACTION_SESSIONS.c.id).where(
-                ACTION_SESSIONS.c.origin == "legacy", ACTION_SESSIONS.c.created_by == MIGRATOR
-            )
-        ).all()
-    )
-    sessions, new_sessions = {}, []
-    for day, count in sorted(scan.action_days.items()):
-        description = _session_description(day)
-        if description in known:
-            sessions[day] = known[description]
-            summary.action_sessions_reused += 1
-            continue
-        when = parse_timestamp(day) or now
-        new_sessions.append(
-            (
-                day,
-                {
-                    "session_date": iso_day(day), "description": description, "total_actions": count,
-                    "issued_actions": count, "is_locked": True, "locked_at": now, "origin": "legacy",
-                    "created_by": MIGRATOR, "issued_by": MIGRATOR, "created_at": when,
-                },
-            )
-        )  # fmt: skip
-    summary.action_sessions_created = len(new_sessions)
-    if new_sessions:
-        if dry_run:
-            ids = range(-1, -len(new_sessions) - 1, -1)
+
+def _resolve_batches(conn: Connection, wanted: dict) -> dict:
+    """Batch key → id of the batch that key already has (see _find_batch), for the keys that have one."""
+    by_session, others = _existing_batches(conn)
+    found = {}
+    for key, values in wanted.items():
+        if values["legacy_session_id"] is not None:
+            batch_id = by_session.get(values["legacy_session_id"])
         else:
-            ids = conn.scalars(
-                sa.insert(ACTION_SESSIONS).returning(ACTION_SESSIONS.c.id, sort_by_parameter_order=True),
-                [v for _, v in new_sessions],
-            ).all()
-        sessions.update((day, session_id) for (day, _), session_id in zip(new_sessions, ids, strict=True))
-    if scan.relinks and not dry_run:
-        _write_links(conn, scan.relinks)
-    summary.links += len(scan.relinks)
+            batch_id = _find_batch(others, values)
+        if batch_id is not None:
+            found[key] = batch_id
+    return found
+
+
+def _legacy_sessions(conn: Connection) -> dict:
+    query = sa.select(ACTION_SESSIONS.c.description, ACTION_SESSIONS.c.id).where(
+        ACTION_SESSIONS.c.origin == "legacy", ACTION_SESSIONS.c.created_by == MIGRATOR
+    )
+    return dict(conn.execute(query).all())
+
+
+def _insert_all(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
+    columns = list(rows[0])
+    convert = row_converter(conn, table, columns)
+    bulk_insert(conn, table.name, columns, [convert([row[name] for name in columns]) for row in rows])
+
+
+def _prepare(conn: Connection, scan: _Scan, summary: Summary, dry_run: bool, now) -> tuple[dict, dict]:
+    """Create the batches and action sessions the rows need."""
+    wanted = {key: _batch_values(key, meta, now) for key, meta in scan.batch_meta.items()}
+    batches = _resolve_batches(conn, wanted)
+    summary.batches_reused = len(batches)
+    missing = {key: values for key, values in wanted.items() if key not in batches}
+    for values in missing.values():
+        summary.batches_created[values["batch_type"]] += 1
+    if missing and dry_run:
+        batches.update((key, -n) for n, key in enumerate(missing, 1))
+    elif missing:
+        _insert_all(conn, BATCHES, list(missing.values()))
+        batches.update(_resolve_batches(conn, missing))
+
+    known = _legacy_sessions(conn)
+    sessions = {day: known[_session_description(day)] for day in scan.action_days if _session_description(day) in known}
+    summary.action_sessions_reused = len(sessions)
+    new_sessions = [
+        {
+            "session_date": iso_day(day), "description": _session_description(day), "total_actions": count,
+            "issued_actions": count, "is_locked": True, "locked_at": now, "origin": "legacy",
+            "created_by": MIGRATOR, "issued_by": MIGRATOR, "created_at": parse_timestamp(day) or now,
+        }
+        for day, count in sorted(scan.action_days.items())
+        if day not in sessions
+    ]  # fmt: skip
+    summary.action_sessions_created = len(new_sessions)
+    if new_sessions and dry_run:
+        sessions.update((day, -1) for day in scan.action_days if day not in sessions)
+    elif new_sessions:
+        _insert_all(conn, ACTION_SESSIONS, new_sessions)
+        known = _legacy_sessions(conn)
+        sessions = {day: known[_session_description(day)] for day in scan.action_days}
     return batches, sessions
 
 
-def _write_links(conn: Connection, links: list[tuple]) -> None:
-    """Set the transition columns of many legacy rows: staged, then one UPDATE ... FROM (SQLite >= 3.33)."""
-    bulk_insert(conn, LINKS.name, ("id", "guarantee_id", "action_id", "batch_id"), links)
-    conn.exec_driver_sql(
-        f"UPDATE {RECORDS.name} SET migrated_guarantee_id = l.guarantee_id, migrated_action_id = l.action_id, "
-        f"import_batch_id = l.batch_id FROM {LINKS.name} AS l WHERE l.id = {RECORDS.name}.id"
+LINK_RANGE = 50_000
+# (table that names the legacy row, its columns → imported_records columns, the link that says "done")
+LINK_TARGETS = (
+    (ITEMS.name, {"guarantee_id": "migrated_guarantee_id", "batch_id": "import_batch_id"}, "migrated_guarantee_id"),
+    (ACTIONS.name, {"guarantee_id": "migrated_guarantee_id", "id": "migrated_action_id"}, "migrated_action_id"),
+)
+
+
+def _link_sql(dialect: str, source: str, columns: dict, done: str) -> str:
+    """Link the rows of an id range to what names them in `source` (by its legacy_record_id)."""
+    r = RECORDS.name
+    if dialect == "sqlite":  # an UPDATE ... FROM would scan imported_records once per joined row
+        targets, values = ", ".join(columns.values()), ", ".join(f"s.{name}" for name in columns)
+        named = f"FROM {source} AS s WHERE s.legacy_record_id = {r}.id"
+        return (
+            f"UPDATE {r} SET ({targets}) = (SELECT {values} {named}) "
+            f"WHERE id >= ? AND id < ? AND {done} IS NULL AND EXISTS (SELECT 1 {named})"
+        )
+    assignments = ", ".join(f"{target} = s.{name}" for name, target in columns.items())
+    return (
+        f"UPDATE {r} SET {assignments} FROM {source} AS s WHERE s.legacy_record_id = {r}.id "
+        f"AND {r}.id >= %s AND {r}.id < %s AND {r}.{done} IS NULL"
     )
-    conn.exec_driver_sql(f"DELETE FROM {LINKS.name}")
+
+
+def _link(conn: Connection, dry_run: bool, summary: Summary) -> None:
+    """Write the back-links of every legacy row whose item or action exists, by id range, one commit per range."""
+    if dry_run:
+        summary.links = summary.relinked + sum(summary.items.values()) + sum(summary.actions.values())
+        return
+    low, high = conn.execute(sa.select(sa.func.min(RECORDS.c.id), sa.func.max(RECORDS.c.id))).one()
+    conn.commit()
+    if low is None:
+        return
+    statements = [_link_sql(conn.dialect.name, *target) for target in LINK_TARGETS]
+    for start in range(low, high + 1, LINK_RANGE):
+        for statement in statements:
+            summary.links += conn.exec_driver_sql(statement, (start, start + LINK_RANGE)).rowcount
+        conn.commit()
 
 
 _GUARANTEE_COLUMNS = [GUARANTEES.c[name] for name in ("id", "guarantee_number", "is_locked", "status", "version")]
@@ -426,11 +449,10 @@ def _chunk(conn: Connection, part: int, ctx: Context, summary: Summary, dry_run:
         .join(RECORDS, RECORDS.c.id == TMP.c.id)
         .where(TMP.c.part == part)
     )
-    result = conn.execute(query)
-    keys = list(result.keys())
+    keys = [column.name for column in query.selected_columns]
     by_number = defaultdict(list)
     rows = 0
-    for values in result.all():
+    for values in stream(conn, query, 2_000):
         row = dict(zip(keys, values, strict=True))
         by_number[row["number"]].append(row)
         rows += 1
@@ -445,7 +467,7 @@ def _chunk(conn: Connection, part: int, ctx: Context, summary: Summary, dry_run:
     }
     plans = []
     for number in sorted(by_number):
-        number_rows = sorted(by_number[number], key=lambda r: (r["created_at"] or "", r["id"]))
+        number_rows = sorted(by_number.pop(number), key=lambda r: (r["created_at"] or "", r["id"]))
         plans.append(plan_number(number, number_rows, existing.get(number), ctx))
     for plan in plans:
         if plan.existing_id is None:
@@ -454,36 +476,26 @@ def _chunk(conn: Connection, part: int, ctx: Context, summary: Summary, dry_run:
             summary.guarantees_merged += 1
         summary.items.update(plan.outcomes)
         summary.actions.update(a["action_type"] for a in plan.actions)
-        summary.links += len(plan.items) + len(plan.actions)
     if not dry_run:
         _write(conn, part, plans)
     return rows
 
 
 def _write(conn: Connection, part: int, plans: list[NumberPlan]) -> None:
-    """Guarantees, then actions, then changes to guarantees already held, items, back-links and batch counts."""
+    """Guarantees, then actions, then changes to guarantees already held, items and batch counts."""
     new = [plan.guarantee for plan in plans if plan.guarantee is not None]
     if new:
-        columns = list(new[0])
-        convert = row_converter(conn, GUARANTEES, columns)
-        bulk_insert(conn, GUARANTEES.name, columns, [convert([g[name] for name in columns]) for g in new])
+        _insert_all(conn, GUARANTEES, new)
     staged = sa.select(TMP.c.number).where(TMP.c.part == part)
     ids = dict(conn.execute(sa.select(GUARANTEES.c.guarantee_number, GUARANTEES.c.id).where(
         GUARANTEES.c.guarantee_number.in_(staged))).all())  # fmt: skip
     for plan in plans:
         plan.guarantee_id = ids[plan.number]
-    links = []
     actions = [{**action, "guarantee_id": plan.guarantee_id} for plan in plans for action in plan.actions]
     if actions:
-        columns = list(actions[0])
-        convert = row_converter(conn, ACTIONS, columns)
-        bulk_insert(conn, ACTIONS.name, columns, [convert([a[name] for name in columns]) for a in actions])
-        staged = sa.select(TMP.c.id).where(TMP.c.part == part, TMP.c.kind == ACTION)
-        ids = dict(conn.execute(sa.select(ACTIONS.c.legacy_record_id, ACTIONS.c.id).where(
-            ACTIONS.c.legacy_record_id.in_(staged))).all())  # fmt: skip
-        links += [(a["legacy_record_id"], a["guarantee_id"], ids[a["legacy_record_id"]], None) for a in actions]
+        _insert_all(conn, ACTIONS, actions)
     _update_existing(conn, [plan for plan in plans if plan.update])
-    convert = row_converter(conn, ITEMS, ITEM_COLUMNS)
+    convert = row_converter(conn, ITEMS, ITEM_COLUMNS, serialised=("changes", "raw"))
     items, totals, ready = [], Counter(), Counter()
     for plan in plans:
         guarantee_id = plan.guarantee_id
@@ -491,22 +503,20 @@ def _write(conn: Connection, part: int, plans: list[NumberPlan]) -> None:
             batch_id, legacy_id = item["batch_id"], item["legacy_record_id"]
             items.append(
                 convert(
-                    (batch_id, item["row_number"], guarantee_id, item["outcome"], item["changes"], item["raw"],
-                     legacy_id, item["created_by"], item["created_at"])
+                    (batch_id, item["row_number"], guarantee_id, item["outcome"], item["changes"],
+                     item["raw"], legacy_id, item["created_by"], item["created_at"])
                 )
             )  # fmt: skip
-            links.append((legacy_id, guarantee_id, None, batch_id))
             totals[batch_id] += 1
             ready[batch_id] += item["ready"]
     bulk_insert(conn, ITEMS.name, ITEM_COLUMNS, items)
-    conn.exec_driver_sql(
-        f"UPDATE {BATCHES.name} SET total_records = total_records + ?, ready_records = ready_records + ? WHERE id = ?"
-        if conn.dialect.name == "sqlite"
-        else f"UPDATE {BATCHES.name} SET total_records = total_records + %s, ready_records = ready_records + %s "
-        "WHERE id = %s",
-        [(n, ready[batch_id], batch_id) for batch_id, n in totals.items()],
-    ) if totals else None
-    _write_links(conn, links)
+    if totals:
+        mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        conn.exec_driver_sql(
+            f"UPDATE {BATCHES.name} SET total_records = total_records + {mark}, "
+            f"ready_records = ready_records + {mark} WHERE id = {mark}",
+            [(n, ready[batch_id], batch_id) for batch_id, n in totals.items()],
+        )
 
 
 def _update_existing(conn: Connection, plans: list[NumberPlan]) -> None:

@@ -8,6 +8,7 @@ A number with action rows only is created from them.
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 
 from guarantees.legacy.rows import (
     ACTION,
@@ -16,9 +17,10 @@ from guarantees.legacy.rows import (
     action_day,
     display,
     iso_day,
-    parse_timestamp,
     row_values,
+    timestamp,
 )
+from guarantees.legacy.sql import to_json
 from guarantees.models.legacy import LEGACY_RECORD_COLUMNS
 
 MIGRATOR = "legacy-migration"
@@ -31,7 +33,7 @@ INPUT_COLUMNS = (
     "contract_source", "contract_number", "type", "amount", "issue_date", "expiry_date", "supplier_id", "bank_id",
     "match_status",
 )  # fmt: skip
-CACHE_SIZE = 100_000
+_INPUT, _RAW = itemgetter(*INPUT_COLUMNS), itemgetter(*LEGACY_RECORD_COLUMNS)
 # Fields a migration may fill on a guarantee the register already holds when that guarantee is locked.
 FILLABLE_WHEN_LOCKED = ("comment", "supplier_display_name", "bank_display", "related_to")
 
@@ -46,7 +48,6 @@ class Context:
     banks: set[int]
     now: datetime
     dropped: dict[str, int] = field(default_factory=dict)
-    cache: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -65,19 +66,16 @@ class NumberPlan:
 
 def raw_row(row: dict) -> dict:
     """The legacy row as read (columns that hold something), kept with its item."""
-    return {name: value for name in LEGACY_RECORD_COLUMNS if (value := row[name]) is not None}
+    return {name: value for name, value in zip(LEGACY_RECORD_COLUMNS, _RAW(row), strict=True) if value is not None}
 
 
-def _values(row: dict, ctx: Context) -> dict:
-    """row_values, remembered per distinct set of cells: re-imports repeat the same cells many times."""
-    key = tuple(row[name] for name in INPUT_COLUMNS)
-    found = ctx.cache.get(key)
+def _values(row: dict, ctx: Context, cache: dict) -> dict:
+    """row_values, remembered per distinct set of cells: re-imports of a number repeat the same cells."""
+    key = _INPUT(row)
+    found = cache.get(key)
     if found is None:
         dropped: dict = {}
-        found = (row_values(row, ctx.suppliers, ctx.banks, dropped), tuple(dropped))
-        if len(ctx.cache) >= CACHE_SIZE:
-            ctx.cache.clear()
-        ctx.cache[key] = found
+        found = cache[key] = (row_values(row, ctx.suppliers, ctx.banks, dropped), tuple(dropped))
     for name in found[1]:
         ctx.dropped[name] = ctx.dropped.get(name, 0) + 1
     return found[0]
@@ -133,35 +131,42 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context) ->
     ready = False
     # A row without a readable created_at takes the number's earliest known one (never "now": a re-run
     # after a rollback must give the same result).
-    stamps = [parse_timestamp(row["created_at"]) for row in rows]
+    stamps = [timestamp(row["created_at"]) for row in rows]
     known = [stamp for stamp in stamps if stamp is not None]
     earliest, latest = (min(known), max(known)) if known else (ctx.now, ctx.now)
+    cache: dict = {}
+    applied = None  # the (cached, shared) values last folded into state: the same again changes nothing
     for row, stamp in zip(rows, stamps, strict=True):
         when = stamp or earliest
-        values = _values(row, ctx)
+        values = _values(row, ctx, cache)
         ready = ready or row["match_status"] == "ready"
         if row["kind"] == ACTION:
             plan.actions.append(_action(row, values, state, ctx, number, when))
             if from_actions:
                 state.update(values)
+                applied = values
             continue
         if first_import is None and existing is None:
             outcome = "created"
             changes = {name: [None, display(value)] for name, value in values.items() if value is not None}
+        elif values is applied:
+            outcome, changes = "unchanged", None
         else:
             changes = _changes(state, values)
             outcome = "updated" if changes else "unchanged"
         if first_import is None:
             first_import = row
-        state.update(values)
+        if values is not applied:
+            state.update(values)
+            applied = values
         plan.outcomes[outcome] = plan.outcomes.get(outcome, 0) + 1
         plan.items.append(
             {
                 "batch_id": ctx.batches[row["bkey"]],
                 "row_number": row["row_number"],
                 "outcome": outcome,
-                "changes": changes,
-                "raw": raw_row(row),
+                "changes": to_json(changes) if changes else "{}",  # JSON text: a chunk holds thousands of items
+                "raw": to_json(raw_row(row)),
                 "ready": row["match_status"] == "ready",
                 "legacy_record_id": row["id"],
                 "created_by": MIGRATOR,

@@ -140,18 +140,24 @@ def parse_day(text: object) -> tuple[bool, date | None]:
     return True, _parse_day(text)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def clean(text: object) -> str | None:
     """clean_text, remembered: legacy names, banks, types and comments repeat on thousands of rows."""
     return clean_text(text)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
+def timestamp(text: str | None) -> datetime | None:
+    """parse_timestamp, remembered: the rows of a session share their created_at."""
+    return parse_timestamp(text)
+
+
+@lru_cache(maxsize=1 << 14)
 def _amount(text: object) -> tuple[bool, Decimal | None]:
     return parse_amount(text)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _day(text: object) -> tuple[bool, date | None]:
     return parse_day(text)
 

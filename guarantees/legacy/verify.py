@@ -6,13 +6,14 @@ trigger. Rows that cannot be migrated are not problems: they are listed with the
 """
 
 import importlib.util
-from collections import Counter
+from collections import Counter, namedtuple
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from guarantees.legacy.rows import ACTION, IMPORT, classify
+from guarantees.legacy.sql import stream
 from guarantees.models import (
     ActionSession,
     Base,
@@ -160,10 +161,11 @@ def _rows(conn: Connection, problems: _Problems) -> tuple[list, int, int]:
             .outerjoin(i, i.c.legacy_record_id == R.c.id)
         )
         .order_by(R.c.id)
-        .execution_options(yield_per=5_000)
     )
     unmigrated, total, linked = [], 0, 0
-    for row in conn.execute(query):
+    fields = [column.name for column in query.selected_columns]
+    Row = namedtuple("Row", fields)  # noqa: N806 - a record type
+    for row in map(Row._make, stream(conn, query)):
         kind, number, reason = classify(row.record_type, row.guarantee_number)
         if reason:
             total += 1
