@@ -94,15 +94,33 @@ class DualWriteAdapter:
             }
             for fields, guarantee_id, record_type in rows
         ]
-        ids = self.session.scalars(
-            sa.insert(ImportedRecord).returning(ImportedRecord.id, sort_by_parameter_order=True), values
-        ).all()
+        ids = self._allocate_ids(len(values))
+        for row, new_id in zip(values, ids, strict=True):
+            row["id"] = new_id
+        # Plain executemany with every column named: one prepared statement, no per-row RETURNING.
+        self.session.execute(sa.insert(ImportedRecord.__table__), values)
         self.session.execute(
             sa.update(ImportSession)
             .where(ImportSession.id == batch.legacy_session_id)
             .values(record_count=sa.func.coalesce(ImportSession.record_count, 0) + len(values))
         )
         return list(ids)
+
+    def _allocate_ids(self, count: int) -> list[int]:
+        """Ids for `count` new legacy rows, taken before the insert so the links are known without RETURNING."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            return list(
+                self.session.scalars(
+                    sa.text(
+                        "SELECT nextval(pg_get_serial_sequence('imported_records', 'id')) "
+                        "FROM generate_series(1, :count)"
+                    ),
+                    {"count": count},
+                )
+            )
+        # SQLite: a writing unit of work holds the database's write lock (BEGIN IMMEDIATE), so max(id) is ours.
+        top = self.session.scalar(sa.select(sa.func.max(ImportedRecord.id))) or 0
+        return list(range(top + 1, top + 1 + count))
 
     def record_action(self, action: GuaranteeAction, guarantee: Guarantee) -> int | None:
         """The legacy row of an issued action, in the day's legacy session."""
