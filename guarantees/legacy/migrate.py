@@ -154,6 +154,9 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
             pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
             for part in range(scan.parts):
                 done = _chunk(conn, part, ctx, summary, dry_run)
+                if not done:
+                    conn.rollback()
+                    continue
                 if dry_run:
                     conn.rollback()
                 else:
@@ -189,10 +192,15 @@ def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
     """Classify every legacy row and stage the unlinked migratable ones in the temporary table."""
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TMP.name}")
     TMP.create(conn)
-    unlinked = conn.scalar(
+    unlinked = conn.scalar(  # rows still to migrate (an estimate: unmigratable rows are in it)
         sa.select(sa.func.count())
         .select_from(RECORDS)
-        .where(RECORDS.c.migrated_guarantee_id.is_(None), RECORDS.c.migrated_action_id.is_(None))
+        .where(
+            RECORDS.c.migrated_guarantee_id.is_(None),
+            RECORDS.c.migrated_action_id.is_(None),
+            ~sa.exists().where(ITEMS.c.legacy_record_id == RECORDS.c.id),
+            ~sa.exists().where(ACTIONS.c.legacy_record_id == RECORDS.c.id),
+        )
     )
     scan = _Scan(parts=max(1, -(-unlinked // max(chunk_rows, 1))))
     r, s, i, a = RECORDS, SESSIONS.alias("s"), ITEMS.alias("i"), ACTIONS.alias("a")
