@@ -106,6 +106,7 @@ def apply_choice(entity: str, raw_name: str, chosen_id: int, *, user: str | None
             setattr(guarantee, id_field, chosen.id)
             setattr(guarantee, display_field, chosen.label)
             guarantee.match_status = "ready" if guarantee.supplier_id and guarantee.bank_id else "needs_review"
+            session.flush()
             session.add(
                 MatchDecision(
                     guarantee_id=guarantee.id,
@@ -113,11 +114,10 @@ def apply_choice(entity: str, raw_name: str, chosen_id: int, *, user: str | None
                     raw_name=getattr(guarantee, f"raw_{entity}_name"),
                     previous_id=previous,
                     chosen_id=chosen.id,
+                    legacy_record_id=adapter.record_edit(guarantee),
                     decided_by=user,
                 )
             )
-            session.flush()
-            adapter.record_edit(guarantee)
         _learn(session, entity, raw_name, chosen.id, user)
     dictionaries_changed()
     return len(ids)
