@@ -5,6 +5,7 @@ import sys
 from contextlib import contextmanager
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 from tqdm import tqdm
 
@@ -28,6 +29,15 @@ def _progress(description: str, total: int | None, enabled: bool = True):
 
 def _echo_json(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _require_upgraded(as_json: bool) -> None:
+    inspector = sa.inspect(db.engine)
+    upgraded = inspector.has_table("guarantees") and "migrated_guarantee_id" in {
+        column["name"] for column in inspector.get_columns("imported_records")
+    }
+    if not upgraded:
+        _fail("The register has no new-architecture tables: run `flask db upgrade` first.", as_json)
 
 
 def _fail(message: str, as_json: bool, **extra) -> None:
@@ -91,12 +101,20 @@ def migrate_command(dry_run: bool, as_json: bool, chunk_rows: int) -> None:
     """Migrate legacy rows to batches, guarantees, items, actions and action sessions, back-linked.
 
     Idempotent (a second run changes nothing) and resumable: each chunk of whole guarantee numbers is
-    committed with its links, and a new run continues from the rows still unlinked.
+    committed on its own, the back-links last, and a new run continues from what is not done.
     """
     from guarantees.legacy.migrate import migrate
 
-    with _progress("migrate" + (" (dry run)" if dry_run else ""), None) as progress:
-        summary = migrate(db.engine, dry_run=dry_run, chunk_rows=chunk_rows, progress=progress)
+    _require_upgraded(as_json)
+    try:
+        with _progress("migrate" + (" (dry run)" if dry_run else ""), None) as progress:
+            summary = migrate(db.engine, dry_run=dry_run, chunk_rows=chunk_rows, progress=progress)
+    except sa.exc.SQLAlchemyError as error:
+        _fail(
+            f"The migration stopped: {error.__class__.__name__}: {str(error).splitlines()[0]}. The chunk it was "
+            "writing was rolled back; what was committed stays, and running the command again resumes.",
+            as_json,
+        )
     data = summary.as_dict()
     if as_json:
         _echo_json({"ok": not summary.problems, **data})

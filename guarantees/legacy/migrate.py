@@ -171,9 +171,12 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
             _link(conn, dry_run, summary)
             summary.values_not_carried = dict(ctx.dropped)
         finally:
-            conn.rollback()
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TMP.name}")
-            conn.commit()
+            try:
+                conn.rollback()
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TMP.name}")
+                conn.commit()
+            except sa.exc.DBAPIError:  # the connection is gone: so is its temporary table
+                pass
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 

@@ -99,7 +99,7 @@ ROWS = [
     # rows that stay unmigrated, with their reason
     _row(14, 10, "ABC200", "2025-01-15 09:30:00", raw_supplier_name="x", raw_bank_name="y",
          record_type="renewal_request"),
-    _row(15, 11, " \u00a0 ", "2025-01-16 09:00:01", raw_supplier_name="Blank Number", raw_bank_name="SNB",
+    _row(15, 11, "   ", "2025-01-16 09:00:01", raw_supplier_name="Blank Number", raw_bank_name="SNB",
          record_type="import"),
     # a row without created_at sorts first among its number's rows
     _row(16, 1, "N-1", None, raw_supplier_name="Late Stamp", raw_bank_name="SNB", amount="9.00",

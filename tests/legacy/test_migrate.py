@@ -216,3 +216,18 @@ def test_a_guarantee_the_app_created_first_is_merged_not_duplicated(app, cli, le
     assert count(database, "guarantees") == 9
     code, output, report = cli("verify", "--json")
     assert code == 0 and report["ok"], output
+
+
+def test_migrate_needs_the_upgraded_schema(backend, make_app, legacy_file):
+    url = backend.fresh("0001_legacy")
+    try:
+        app = make_app(url)
+        runner = app.test_cli_runner()
+        loaded = runner.invoke(args=["legacy", "load", str(legacy_file())])
+        assert loaded.exit_code == 0, loaded.output  # the legacy tables are all a load needs
+        refused = runner.invoke(args=["legacy", "migrate"])
+        assert refused.exit_code == 1 and "run `flask db upgrade` first" in refused.output
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        backend.drop(url)
