@@ -192,6 +192,26 @@ def app(make_app, database):
         db.session.remove()
 
 
+@pytest.fixture(autouse=True)
+def separate_requests(request):
+    """The `app` fixture keeps one app context (one `g`) for a whole test: forget, before each request, the
+    signed-in user and CSRF token the previous request cached there, so clients of different roles stay apart."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    from flask import g, request_started
+
+    app = request.getfixturevalue("app")
+
+    def forget(_sender, **_extra):
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
+    request_started.connect(forget, app)
+    yield
+    request_started.disconnect(forget, app)
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

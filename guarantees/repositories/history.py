@@ -23,9 +23,11 @@ from guarantees.models import (
     LetterPrint,
 )
 from guarantees.models.legacy import LEGACY_RECORD_COLUMNS, TRANSITION_COLUMNS
+from guarantees.models.matching import MatchDecision
+from guarantees.repositories.matching import decisions_for
 
 # Order of entries recorded in the same instant: a row is imported before it is edited, acted on, printed.
-KIND_ORDER = {"legacy": 0, "import": 1, "edit": 2, "action": 3, "print": 4}
+KIND_ORDER = {"legacy": 0, "import": 1, "edit": 2, "decision": 2, "action": 3, "print": 4}
 RAW_COLUMNS = LEGACY_RECORD_COLUMNS + TRANSITION_COLUMNS
 _SPACES = ("\u00a0", "\t", "\r", "\n", "\u200b", "\u202f", "\u3000")
 
@@ -86,6 +88,7 @@ def legacy_rows(guarantee: Guarantee) -> list[dict]:
         sa.exists().where(ImportBatchItem.legacy_record_id == record.c.id),
         sa.exists().where(GuaranteeAction.legacy_record_id == record.c.id),
         sa.exists().where(GuaranteeEdit.legacy_record_id == record.c.id),
+        sa.exists().where(MatchDecision.legacy_record_id == record.c.id),
         sa.and_(
             record.c.migrated_action_id.is_not(None),
             sa.exists().where(GuaranteeAction.id == record.c.migrated_action_id),
@@ -279,5 +282,6 @@ def timeline(guarantee: Guarantee, legacy: list[dict] | None = None) -> list[Ent
     actions = _actions(guarantee.id)
     entries = [*_items(guarantee.id), *_edits(guarantee.id), *actions]
     entries += _prints([entry.action.id for entry in actions])
+    entries += [Entry(**decision) for decision in decisions_for(db.session, guarantee.id)]
     entries += _legacy(legacy_rows(guarantee) if legacy is None else legacy)
     return sorted(entries, key=lambda entry: entry.sort_key)

@@ -107,6 +107,8 @@ def _apply(session: Session, action: GuaranteeAction, guarantee: Guarantee, user
         action.new_expiry_date = guarantee.expiry_date
     if action.action_type != "reduction":
         action.new_amount = guarantee.amount
+    adapter = DualWriteAdapter(session)
+    action.legacy_record_id = adapter.reserve_id()  # linked both ways, though the action is locked from now on
     action.action_status = "issued"
     action.is_locked = True
     action.issued_by = user
@@ -128,7 +130,7 @@ def _apply(session: Session, action: GuaranteeAction, guarantee: Guarantee, user
         guarantee.is_locked = True
         guarantee.lock_reason = LOCK_REASON.format(kind=action.action_type)
     session.flush()
-    DualWriteAdapter(session).record_action(action, guarantee)
+    adapter.record_action(action, guarantee)
 
 
 def _issue_now(guarantee_id, action_type, *, new_expiry=None, new_amount=None, notes=None, user, version=None):

@@ -122,8 +122,12 @@ class DualWriteAdapter:
         top = self.session.scalar(sa.select(sa.func.max(ImportedRecord.id))) or 0
         return list(range(top + 1, top + 1 + count))
 
+    def reserve_id(self) -> int | None:
+        """The id the next legacy row will take, so a new row can carry its link before either is written."""
+        return self._allocate_ids(1)[0] if self.enabled else None
+
     def record_action(self, action: GuaranteeAction, guarantee: Guarantee) -> int | None:
-        """The legacy row of an issued action, in the day's legacy session."""
+        """The legacy row of an issued action, in the day's legacy session (with the id it reserved, if any)."""
         if not self.enabled:
             return None
         record_type = ACTION_RECORD_TYPES.get(action.action_type, "modification")
@@ -132,7 +136,9 @@ class DualWriteAdapter:
             values["expiry_date"] = _text(action.new_expiry_date)
         if action.action_type == "reduction":
             values["amount"] = f"{action.new_amount:.2f}"
-        return self._day_row(values, migrated_action_id=action.id, migrated_guarantee_id=guarantee.id)
+        return self._day_row(
+            values, id=action.legacy_record_id, migrated_action_id=action.id, migrated_guarantee_id=guarantee.id
+        )
 
     def record_edit(self, guarantee: Guarantee) -> int | None:
         """The legacy `modification` row of an inline edit, carrying the guarantee's new values."""

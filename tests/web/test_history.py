@@ -194,3 +194,20 @@ def test_the_page_takes_the_same_number_of_queries_for_a_long_history(viewer, ma
             assert viewer.get(f"/guarantees/{guarantee.id}").status_code == 200
         counts.append(seen["n"])
     assert counts[0] == counts[1]
+
+
+def test_review_decision_shows_once_on_the_timeline(app, editor, make_guarantee):
+    from guarantees.extensions import db
+    from guarantees.models import Supplier
+    from guarantees.services import review
+
+    supplier = Supplier(official_name="Zeta Medical Trading", display_name="Zeta Medical")
+    db.session.add(supplier)
+    db.session.commit()
+    g = make_guarantee("DEC-1", raw_supplier_name="Northern Star Supplies")
+    assert g.supplier_id is None
+    assert review.apply_choice("supplier", "Northern Star Supplies", supplier.id, user="reviewer") == 1
+    html = editor.get(f"/guarantees/{g.id}").get_data(as_text=True)
+    assert html.count("Supplier chosen in review") == 1
+    assert "Zeta Medical" in html
+    assert "Legacy row " not in html  # its dual-written legacy row is linked, so not shown a second time
