@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from guarantees.legacy.sql import bulk_insert
+from guarantees.legacy.sql import bulk_insert, bulk_session
 from guarantees.models import Bank, ImportedRecord, ImportSession, Supplier
 from guarantees.models.legacy import LEGACY_RECORD_COLUMNS
 
@@ -116,13 +116,15 @@ def load(engine: Engine, path: str | Path, *, progress=None) -> LoadReport:
     report = LoadReport(source=str(path))
     report.tables_not_copied = sorted(t for t in source_tables if t not in TABLES and not t.startswith("sqlite_"))
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn, bulk_session(conn), conn.begin():
             _refuse_if_loaded(conn)
             for table in TABLES:
                 if table not in source_tables:
                     report.tables_absent.append(table)
                     continue
-                report.copied[table] = _copy(source, conn, table, report, progress)
+                report.copied[table] = _copy(
+                    source, conn, table, report, progress if table == "imported_records" else None
+                )
             if conn.dialect.name == "postgresql":
                 for table in TABLES:
                     conn.exec_driver_sql(

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from guarantees.legacy.rows import ACTION, IMPORT, classify
-from guarantees.legacy.sql import stream
+from guarantees.legacy.sql import bulk_session, stream
 from guarantees.models import (
     ActionSession,
     Base,
@@ -70,7 +70,7 @@ class _Problems:
 def verify(engine: Engine) -> dict:
     """The report: ok, counts, problems, unmigrated rows (capped) and their total."""
     problems = _Problems()
-    with engine.connect() as conn:
+    with engine.connect() as conn, bulk_session(conn):
         schema_ok = _schema(conn, problems)
         counts = {"legacy_rows": _count(conn, R)}
         unmigrated, unmigrated_total = [], 0
