@@ -150,10 +150,19 @@ def _copy(source: sqlite3.Connection, conn: Connection, table: str, report: Load
     model_table = MODELS[table].__table__
     integer = {name for name in target if isinstance(model_table.c[name].type, sa.Integer)}
     has_id = "id" in present
-    next_id = 1
+    next_id, repeated = 1, set()
     if has_id:
-        ids = (_to_int(value)[0] for (value,) in source.execute(f'select "{present["id"]}" from "{table}"'))
+        id_column = f'"{present["id"]}"'
+        ids = (_to_int(value)[0] for (value,) in source.execute(f'select {id_column} from "{table}"'))
         next_id = max((i for i in ids if i is not None), default=0) + 1
+        # Only ids that occur more than once need remembering (memory stays flat however many rows there are).
+        repeated = {
+            value
+            for (value,) in source.execute(
+                f'select cast({id_column} as integer) from "{table}" where {id_column} is not null '
+                "group by 1 having count(*) > 1"
+            )
+        }
     copied = [name for name in columns if name != "id"]
     read = ", ".join(f'"{present[name]}"' for name in (["id", *copied] if has_id else copied))
     cursor = source.execute(f'select rowid{", " + read if read else ""} from "{table}" order by rowid')
@@ -167,14 +176,15 @@ def _copy(source: sqlite3.Connection, conn: Connection, table: str, report: Load
         for raw in batch:
             rowid, values = raw[0], (raw[1:] if has_id else (None, *raw[1:]))
             row_id = values[0]
-            if type(row_id) is not int or row_id in seen:
+            if type(row_id) is not int or row_id in repeated:
                 row_id, ok = _to_int(row_id)
                 if row_id is None or row_id in seen or not ok:
                     report.note(
                         "renumbered", {"table": table, "source_rowid": rowid, "old_id": values[0], "new_id": next_id}
                     )
                     row_id, next_id = next_id, next_id + 1
-            seen.add(row_id)
+                elif row_id in repeated:
+                    seen.add(row_id)
             out = [row_id, *values[1:]]
             for index, (kind, value) in enumerate(zip(expected, values[1:], strict=True), 1):
                 if value is not None and (type(value) is not kind or (kind is str and "\x00" in value)):
