@@ -838,24 +838,26 @@ class Generator:
                 )  # fmt: skip
             self.writer.write("letter_prints", prints)
         w = self.writer
+        if not self.sqlite:  # fresh COPYs have no statistics yet: the counts below would plan as nested scans
+            w.execute("ANALYZE")
         w.execute(
-            "UPDATE import_batches SET total_records = (SELECT count(*) FROM import_batch_items i "
-            "WHERE i.batch_id = import_batches.id), ready_records = (SELECT count(*) FROM import_batch_items i "
-            "JOIN guarantees g ON g.id = i.guarantee_id WHERE i.batch_id = import_batches.id "
-            "AND g.match_status = 'ready')"
+            "UPDATE import_batches SET total_records = c.total, ready_records = c.ready FROM (SELECT i.batch_id, "
+            "count(*) AS total, sum(CASE WHEN g.match_status = 'ready' THEN 1 ELSE 0 END) AS ready "
+            "FROM import_batch_items i JOIN guarantees g ON g.id = i.guarantee_id GROUP BY i.batch_id) AS c "
+            "WHERE c.batch_id = import_batches.id"
         )
         w.execute(
-            "UPDATE import_sessions SET record_count = (SELECT count(*) FROM imported_records r "
-            "WHERE r.session_id = import_sessions.id)"
+            "UPDATE import_sessions SET record_count = c.total FROM (SELECT session_id, count(*) AS total "
+            "FROM imported_records GROUP BY session_id) AS c WHERE c.session_id = import_sessions.id"
         )
         w.execute("DELETE FROM action_sessions WHERE NOT EXISTS (SELECT 1 FROM guarantee_actions a "
                   "WHERE a.action_session_id = action_sessions.id)")  # fmt: skip
         locked_at = "session_date || ' 16:00:00.000000'" if self.sqlite else "session_date + time '16:00'"
         w.execute(
-            "UPDATE action_sessions SET total_actions = (SELECT count(*) FROM guarantee_actions a "
-            "WHERE a.action_session_id = action_sessions.id), issued_actions = (SELECT count(*) FROM "
-            "guarantee_actions a WHERE a.action_session_id = action_sessions.id), is_locked = "
-            f"{'1' if self.sqlite else 'true'}, locked_at = {locked_at}, issued_by = created_by"
+            "UPDATE action_sessions SET total_actions = c.total, issued_actions = c.total, is_locked = "
+            f"{'1' if self.sqlite else 'true'}, locked_at = {locked_at}, issued_by = created_by FROM (SELECT "
+            "action_session_id, count(*) AS total FROM guarantee_actions GROUP BY action_session_id) AS c "
+            "WHERE c.action_session_id = action_sessions.id"
         )
         if not self.sqlite:
             for table in ID_TABLES:
