@@ -82,6 +82,14 @@ TMP = sa.Table(
     prefixes=["TEMPORARY"],
 )
 TMP_COLUMNS = [column.name for column in TMP.columns]
+COUNTS = sa.Table(
+    "legacy_migrate_counts",
+    _TMP_META,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("total", sa.Integer),
+    sa.Column("ready", sa.Integer),
+    prefixes=["TEMPORARY"],
+)
 ITEM_COLUMNS = (
     "batch_id", "row_number", "guarantee_id", "outcome", "changes", "raw", "legacy_record_id", "created_by",
     "created_at",
@@ -173,7 +181,8 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
         finally:
             try:
                 conn.rollback()
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TMP.name}")
+                for table in (TMP, COUNTS):
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
                 conn.commit()
             except sa.exc.DBAPIError:  # the connection is gone: so is its temporary table
                 pass
@@ -193,8 +202,9 @@ def _ids(conn: Connection, model) -> set[int]:
 
 def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
     """Classify every legacy row and stage the unlinked migratable ones in the temporary table."""
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TMP.name}")
-    TMP.create(conn)
+    for table in (TMP, COUNTS):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+        table.create(conn)
     unlinked = conn.scalar(  # rows still to migrate (an estimate: unmigratable rows are in it)
         sa.select(sa.func.count())
         .select_from(RECORDS)
@@ -522,12 +532,25 @@ def _write(conn: Connection, part: int, plans: list[NumberPlan]) -> None:
             ready[batch_id] += item["ready"]
     bulk_insert(conn, ITEMS.name, ITEM_COLUMNS, items)
     if totals:
-        mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        _add_counts(conn, [(batch_id, n, ready[batch_id]) for batch_id, n in totals.items()])
+
+
+def _add_counts(conn: Connection, counts: list[tuple]) -> None:
+    """Add (batch id, rows, ready rows) to the batches' counters: one statement per batch on SQLite, where that
+    is cheap; staged and one UPDATE ... FROM on PostgreSQL, where a chunk touches thousands of batches."""
+    if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(
-            f"UPDATE {BATCHES.name} SET total_records = total_records + {mark}, "
-            f"ready_records = ready_records + {mark} WHERE id = {mark}",
-            [(n, ready[batch_id], batch_id) for batch_id, n in totals.items()],
+            f"UPDATE {BATCHES.name} SET total_records = total_records + ?, ready_records = ready_records + ? "
+            "WHERE id = ?",
+            [(total, ready, batch_id) for batch_id, total, ready in counts],
         )
+        return
+    bulk_insert(conn, COUNTS.name, ("id", "total", "ready"), counts)
+    conn.exec_driver_sql(
+        f"UPDATE {BATCHES.name} AS b SET total_records = b.total_records + c.total, "
+        f"ready_records = b.ready_records + c.ready FROM {COUNTS.name} AS c WHERE c.id = b.id"
+    )
+    conn.exec_driver_sql(f"DELETE FROM {COUNTS.name}")
 
 
 def _update_existing(conn: Connection, plans: list[NumberPlan]) -> None:
