@@ -28,16 +28,15 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from guarantees.legacy.plan import MIGRATOR, Context, NumberPlan, plan_number
+from guarantees.legacy.groups import insert_all, prepare
+from guarantees.legacy.links import link
+from guarantees.legacy.plan import Context, NumberPlan, plan_number
 from guarantees.legacy.rows import (
     ACTION,
     IMPORT,
     action_day,
     batch_key,
     classify,
-    iso_day,
-    parse_timestamp,
-    sqlite_date,
 )
 from guarantees.legacy.sql import bulk_insert, bulk_session, row_converter, stream
 from guarantees.models import (
@@ -94,7 +93,6 @@ ITEM_COLUMNS = (
     "batch_id", "row_number", "guarantee_id", "outcome", "changes", "raw", "legacy_record_id", "created_by",
     "created_at",
 )  # fmt: skip
-LABELS = {"excel_import": "Excel import", "manual_batch": "manual entries", "text_paste": "pasted entries"}
 
 
 @dataclass
@@ -151,7 +149,7 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
         try:
             scan = _scan(conn, summary, chunk_rows)
             conn.commit()
-            batches, sessions = _prepare(conn, scan, summary, dry_run, now)
+            batches, sessions = prepare(conn, scan, summary, dry_run, now)
             if dry_run:
                 conn.rollback()
             else:
@@ -176,7 +174,7 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
                     progress(done)
                 if pause_after == summary.chunks and not dry_run:
                     _pause(f"chunk {pause_after} committed")
-            _link(conn, dry_run, summary)
+            link(conn, dry_run, summary)
             summary.values_not_carried = dict(ctx.dropped)
         finally:
             try:
@@ -285,177 +283,6 @@ def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
     return scan
 
 
-def _batch_values(key: str, meta: tuple, now) -> dict:
-    kind, ref = key.split("|", 1)
-    session_type, session_id, session_created_at = meta
-    values = {
-        "batch_type": kind, "filename": None, "file_sha256": None, "total_records": 0, "ready_records": 0,
-        "origin": "legacy", "legacy_session_id": None, "created_by": MIGRATOR,
-    }  # fmt: skip
-    if kind == "excel_import":
-        if session_id is None:
-            description = "Legacy rows without a session"
-        elif session_type is None:
-            description = f"Legacy session {session_id} (missing from import_sessions)"
-        else:
-            description = f"Legacy {session_type} session {session_id}"
-        is_file = isinstance(session_type, str) and "." in session_type
-        values.update(
-            description=description,
-            filename=session_type if is_file else None,
-            legacy_session_id=session_id,
-            batch_date=sqlite_date(session_created_at),
-            created_at=parse_timestamp(session_created_at) or now,
-        )
-    else:
-        day = iso_day(ref)
-        label = LABELS[kind]
-        values.update(
-            description=f"Legacy {label} of {ref}" if day else f"Legacy {label} without a date",
-            batch_date=day,
-            created_at=parse_timestamp(ref) or now,
-        )
-    return values
-
-
-def _find_batch(existing: list, values: dict) -> int | None:
-    """The batch a key already has: its legacy session's, its day's (whoever made it), or a legacy one by name."""
-    for batch in existing:
-        if values["legacy_session_id"] is not None:
-            if batch.legacy_session_id == values["legacy_session_id"]:
-                return batch.id
-        elif batch.batch_type == values["batch_type"]:
-            if values["batch_date"] is not None and values["batch_type"] != "excel_import":
-                if batch.batch_date == values["batch_date"]:
-                    return batch.id
-            elif batch.origin == "legacy" and batch.batch_date is None and batch.description == values["description"]:
-                return batch.id
-    return None
-
-
-def _session_description(day: str) -> str:
-    return f"Legacy actions of {day}" if day else "Legacy actions without a date"
-
-
-def _existing_batches(conn: Connection) -> tuple[dict, list]:
-    rows = conn.execute(
-        sa.select(
-            BATCHES.c.id,
-            BATCHES.c.batch_type,
-            BATCHES.c.batch_date,
-            BATCHES.c.legacy_session_id,
-            BATCHES.c.origin,
-            BATCHES.c.description,
-        )  # fmt: skip
-    ).all()
-    by_session = {b.legacy_session_id: b.id for b in rows if b.legacy_session_id is not None}
-    return by_session, [b for b in rows if b.legacy_session_id is None]
-
-
-def _resolve_batches(conn: Connection, wanted: dict) -> dict:
-    """Batch key → id of the batch that key already has (see _find_batch), for the keys that have one."""
-    by_session, others = _existing_batches(conn)
-    found = {}
-    for key, values in wanted.items():
-        if values["legacy_session_id"] is not None:
-            batch_id = by_session.get(values["legacy_session_id"])
-        else:
-            batch_id = _find_batch(others, values)
-        if batch_id is not None:
-            found[key] = batch_id
-    return found
-
-
-def _legacy_sessions(conn: Connection) -> dict:
-    query = sa.select(ACTION_SESSIONS.c.description, ACTION_SESSIONS.c.id).where(
-        ACTION_SESSIONS.c.origin == "legacy", ACTION_SESSIONS.c.created_by == MIGRATOR
-    )
-    return dict(conn.execute(query).all())
-
-
-def _insert_all(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
-    columns = list(rows[0])
-    convert = row_converter(conn, table, columns)
-    bulk_insert(conn, table.name, columns, [convert([row[name] for name in columns]) for row in rows])
-
-
-def _prepare(conn: Connection, scan: _Scan, summary: Summary, dry_run: bool, now) -> tuple[dict, dict]:
-    """Create the batches and action sessions the rows need."""
-    wanted = {key: _batch_values(key, meta, now) for key, meta in scan.batch_meta.items()}
-    batches = _resolve_batches(conn, wanted)
-    summary.batches_reused = len(batches)
-    missing = {key: values for key, values in wanted.items() if key not in batches}
-    for values in missing.values():
-        summary.batches_created[values["batch_type"]] += 1
-    if missing and dry_run:
-        batches.update((key, -n) for n, key in enumerate(missing, 1))
-    elif missing:
-        _insert_all(conn, BATCHES, list(missing.values()))
-        batches.update(_resolve_batches(conn, missing))
-
-    known = _legacy_sessions(conn)
-    sessions = {day: known[_session_description(day)] for day in scan.action_days if _session_description(day) in known}
-    summary.action_sessions_reused = len(sessions)
-    new_sessions = [
-        {
-            "session_date": iso_day(day), "description": _session_description(day), "total_actions": count,
-            "issued_actions": count, "is_locked": True, "locked_at": now, "origin": "legacy",
-            "created_by": MIGRATOR, "issued_by": MIGRATOR, "created_at": parse_timestamp(day) or now,
-        }
-        for day, count in sorted(scan.action_days.items())
-        if day not in sessions
-    ]  # fmt: skip
-    summary.action_sessions_created = len(new_sessions)
-    if new_sessions and dry_run:
-        sessions.update((day, -1) for day in scan.action_days if day not in sessions)
-    elif new_sessions:
-        _insert_all(conn, ACTION_SESSIONS, new_sessions)
-        known = _legacy_sessions(conn)
-        sessions = {day: known[_session_description(day)] for day in scan.action_days}
-    return batches, sessions
-
-
-LINK_RANGE = 50_000
-# (table that names the legacy row, its columns → imported_records columns, the link that says "done")
-LINK_TARGETS = (
-    (ITEMS.name, {"guarantee_id": "migrated_guarantee_id", "batch_id": "import_batch_id"}, "migrated_guarantee_id"),
-    (ACTIONS.name, {"guarantee_id": "migrated_guarantee_id", "id": "migrated_action_id"}, "migrated_action_id"),
-)
-
-
-def _link_sql(dialect: str, source: str, columns: dict, done: str) -> str:
-    """Link the rows of an id range to what names them in `source` (by its legacy_record_id)."""
-    r = RECORDS.name
-    if dialect == "sqlite":  # an UPDATE ... FROM would scan imported_records once per joined row
-        targets, values = ", ".join(columns.values()), ", ".join(f"s.{name}" for name in columns)
-        named = f"FROM {source} AS s WHERE s.legacy_record_id = {r}.id"
-        return (
-            f"UPDATE {r} SET ({targets}) = (SELECT {values} {named}) "
-            f"WHERE id >= ? AND id < ? AND {done} IS NULL AND EXISTS (SELECT 1 {named})"
-        )
-    assignments = ", ".join(f"{target} = s.{name}" for name, target in columns.items())
-    return (
-        f"UPDATE {r} SET {assignments} FROM {source} AS s WHERE s.legacy_record_id = {r}.id "
-        f"AND {r}.id >= %s AND {r}.id < %s AND {r}.{done} IS NULL"
-    )
-
-
-def _link(conn: Connection, dry_run: bool, summary: Summary) -> None:
-    """Write the back-links of every legacy row whose item or action exists, by id range, one commit per range."""
-    if dry_run:
-        summary.links = summary.relinked + sum(summary.items.values()) + sum(summary.actions.values())
-        return
-    low, high = conn.execute(sa.select(sa.func.min(RECORDS.c.id), sa.func.max(RECORDS.c.id))).one()
-    conn.commit()
-    if low is None:
-        return
-    statements = [_link_sql(conn.dialect.name, *target) for target in LINK_TARGETS]
-    for start in range(low, high + 1, LINK_RANGE):
-        for statement in statements:
-            summary.links += conn.exec_driver_sql(statement, (start, start + LINK_RANGE)).rowcount
-        conn.commit()
-
-
 _GUARANTEE_COLUMNS = [GUARANTEES.c[name] for name in ("id", "guarantee_number", "is_locked", "status", "version")]
 _FIELD_COLUMNS = [c for c in GUARANTEES.c if c.name not in {"id", "guarantee_number", "is_locked", "status", "version"}]
 
@@ -506,7 +333,7 @@ def _write(conn: Connection, part: int, plans: list[NumberPlan]) -> None:
     """Guarantees, then actions, then changes to guarantees already held, items and batch counts."""
     new = [plan.guarantee for plan in plans if plan.guarantee is not None]
     if new:
-        _insert_all(conn, GUARANTEES, new)
+        insert_all(conn, GUARANTEES, new)
     staged = sa.select(TMP.c.number).where(TMP.c.part == part)
     ids = dict(conn.execute(sa.select(GUARANTEES.c.guarantee_number, GUARANTEES.c.id).where(
         GUARANTEES.c.guarantee_number.in_(staged))).all())  # fmt: skip
@@ -514,7 +341,7 @@ def _write(conn: Connection, part: int, plans: list[NumberPlan]) -> None:
         plan.guarantee_id = ids[plan.number]
     actions = [{**action, "guarantee_id": plan.guarantee_id} for plan in plans for action in plan.actions]
     if actions:
-        _insert_all(conn, ACTIONS, actions)
+        insert_all(conn, ACTIONS, actions)
     _update_existing(conn, [plan for plan in plans if plan.update])
     convert = row_converter(conn, ITEMS, ITEM_COLUMNS, serialised=("changes", "raw"))
     items, totals, ready = [], Counter(), Counter()

@@ -1,0 +1,149 @@
+"""The batches and action sessions legacy rows go into (step 2 of a migrate), created once and found again.
+
+A batch key names the group a legacy import row belongs to (see rows.batch_key): its Excel session, or the
+day of its manual or pasted entry; an action day groups the actions of one calendar day. Both are created in
+one transaction before any guarantee is written, and found again by a later (resumed) run.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from guarantees.legacy.plan import MIGRATOR
+from guarantees.legacy.rows import iso_day, parse_timestamp, sqlite_date
+from guarantees.legacy.sql import bulk_insert, row_converter
+from guarantees.models import ActionSession, ImportBatch
+
+BATCHES = ImportBatch.__table__
+ACTION_SESSIONS = ActionSession.__table__
+LABELS = {"excel_import": "Excel import", "manual_batch": "manual entries", "text_paste": "pasted entries"}
+
+
+def _batch_values(key: str, meta: tuple, now) -> dict:
+    kind, ref = key.split("|", 1)
+    session_type, session_id, session_created_at = meta
+    values = {
+        "batch_type": kind, "filename": None, "file_sha256": None, "total_records": 0, "ready_records": 0,
+        "origin": "legacy", "legacy_session_id": None, "created_by": MIGRATOR,
+    }  # fmt: skip
+    if kind == "excel_import":
+        if session_id is None:
+            description = "Legacy rows without a session"
+        elif session_type is None:
+            description = f"Legacy session {session_id} (missing from import_sessions)"
+        else:
+            description = f"Legacy {session_type} session {session_id}"
+        is_file = isinstance(session_type, str) and "." in session_type
+        values.update(
+            description=description,
+            filename=session_type if is_file else None,
+            legacy_session_id=session_id,
+            batch_date=sqlite_date(session_created_at),
+            created_at=parse_timestamp(session_created_at) or now,
+        )
+    else:
+        day = iso_day(ref)
+        label = LABELS[kind]
+        values.update(
+            description=f"Legacy {label} of {ref}" if day else f"Legacy {label} without a date",
+            batch_date=day,
+            created_at=parse_timestamp(ref) or now,
+        )
+    return values
+
+
+def _find_batch(existing: list, values: dict) -> int | None:
+    """The batch a key already has: its legacy session's, its day's (whoever made it), or a legacy one by name."""
+    for batch in existing:
+        if values["legacy_session_id"] is not None:
+            if batch.legacy_session_id == values["legacy_session_id"]:
+                return batch.id
+        elif batch.batch_type == values["batch_type"]:
+            if values["batch_date"] is not None and values["batch_type"] != "excel_import":
+                if batch.batch_date == values["batch_date"]:
+                    return batch.id
+            elif batch.origin == "legacy" and batch.batch_date is None and batch.description == values["description"]:
+                return batch.id
+    return None
+
+
+def _session_description(day: str) -> str:
+    return f"Legacy actions of {day}" if day else "Legacy actions without a date"
+
+
+def _existing_batches(conn: Connection) -> tuple[dict, list]:
+    rows = conn.execute(
+        sa.select(
+            BATCHES.c.id,
+            BATCHES.c.batch_type,
+            BATCHES.c.batch_date,
+            BATCHES.c.legacy_session_id,
+            BATCHES.c.origin,
+            BATCHES.c.description,
+        )  # fmt: skip
+    ).all()
+    by_session = {b.legacy_session_id: b.id for b in rows if b.legacy_session_id is not None}
+    return by_session, [b for b in rows if b.legacy_session_id is None]
+
+
+def _resolve_batches(conn: Connection, wanted: dict) -> dict:
+    """Batch key → id of the batch that key already has (see _find_batch), for the keys that have one."""
+    by_session, others = _existing_batches(conn)
+    found = {}
+    for key, values in wanted.items():
+        if values["legacy_session_id"] is not None:
+            batch_id = by_session.get(values["legacy_session_id"])
+        else:
+            batch_id = _find_batch(others, values)
+        if batch_id is not None:
+            found[key] = batch_id
+    return found
+
+
+def _legacy_sessions(conn: Connection) -> dict:
+    query = sa.select(ACTION_SESSIONS.c.description, ACTION_SESSIONS.c.id).where(
+        ACTION_SESSIONS.c.origin == "legacy", ACTION_SESSIONS.c.created_by == MIGRATOR
+    )
+    return dict(conn.execute(query).all())
+
+
+def insert_all(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert rows (dicts with the same keys) in one bulk write, stored as the ORM would store them."""
+    columns = list(rows[0])
+    convert = row_converter(conn, table, columns)
+    bulk_insert(conn, table.name, columns, [convert([row[name] for name in columns]) for row in rows])
+
+
+def prepare(conn: Connection, scan, summary, dry_run: bool, now) -> tuple[dict, dict]:
+    """Create the batches and action sessions the scanned rows need: (batch key → id, action day → id)."""
+    wanted = {key: _batch_values(key, meta, now) for key, meta in scan.batch_meta.items()}
+    batches = _resolve_batches(conn, wanted)
+    summary.batches_reused = len(batches)
+    missing = {key: values for key, values in wanted.items() if key not in batches}
+    for values in missing.values():
+        summary.batches_created[values["batch_type"]] += 1
+    if missing and dry_run:
+        batches.update((key, -n) for n, key in enumerate(missing, 1))
+    elif missing:
+        insert_all(conn, BATCHES, list(missing.values()))
+        batches.update(_resolve_batches(conn, missing))
+
+    known = _legacy_sessions(conn)
+    sessions = {day: known[_session_description(day)] for day in scan.action_days if _session_description(day) in known}
+    summary.action_sessions_reused = len(sessions)
+    new_sessions = [
+        {
+            "session_date": iso_day(day), "description": _session_description(day), "total_actions": count,
+            "issued_actions": count, "is_locked": True, "locked_at": now, "origin": "legacy",
+            "created_by": MIGRATOR, "issued_by": MIGRATOR, "created_at": parse_timestamp(day) or now,
+        }
+        for day, count in sorted(scan.action_days.items())
+        if day not in sessions
+    ]  # fmt: skip
+    summary.action_sessions_created = len(new_sessions)
+    if new_sessions and dry_run:
+        sessions.update((day, -1) for day in scan.action_days if day not in sessions)
+    elif new_sessions:
+        insert_all(conn, ACTION_SESSIONS, new_sessions)
+        known = _legacy_sessions(conn)
+        sessions = {day: known[_session_description(day)] for day in scan.action_days}
+    return batches, sessions
