@@ -338,7 +338,10 @@ def _sqlite_triggers():
         + abort.format(msg="guarantees: a locked guarantee changes only through an issued action"),
         "CREATE TRIGGER trg_guarantees_locked_delete BEFORE DELETE ON guarantees WHEN OLD.is_locked "
         + abort.format(msg="guarantees: a locked guarantee cannot be deleted"),
-        f"CREATE TRIGGER trg_imported_records_frozen BEFORE UPDATE ON imported_records WHEN {_changed(LEGACY_COLUMNS)} "
+        # UPDATE OF: the trigger runs only when a statement names a legacy column, so writing the transition
+        # columns (a migration links every row) costs nothing, and any change to a legacy value is still refused.
+        f"CREATE TRIGGER trg_imported_records_frozen BEFORE UPDATE OF {', '.join(LEGACY_COLUMNS)} ON imported_records "
+        f"WHEN {_changed(LEGACY_COLUMNS)} "
         + abort.format(msg="imported_records: legacy rows change only in their transition columns"),
         "CREATE TRIGGER trg_imported_records_no_delete BEFORE DELETE ON imported_records "
         + abort.format(msg="imported_records: legacy rows are never deleted"),
@@ -414,6 +417,8 @@ END IF;"""  # noqa: E501
         ("trg_imported_records_no_delete", "DELETE", "imported_records", "imported_records_frozen"),
     )
     for trigger, event, table, function in bindings:
+        if trigger == "trg_imported_records_frozen":
+            event = f"UPDATE OF {', '.join(LEGACY_COLUMNS)}"  # see the SQLite trigger: links cost nothing
         statements.append(
             f"CREATE TRIGGER {trigger} BEFORE {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()"
         )
