@@ -40,6 +40,8 @@ format: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/legacy_migrate.py
 	$(BIN)/python bench/import_excel.py
+	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/load.py
 	@if [ -f ../shared/fixtures/legacy/bgl-2025-12-17.sqlite ]; then \
 		$(BIN)/python bench/matching.py --legacy ../shared/fixtures/legacy/bgl-2025-12-17.sqlite; fi
 
