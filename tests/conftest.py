@@ -9,6 +9,7 @@ import itertools
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -210,6 +211,26 @@ def separate_requests(request):
     request_started.connect(forget, app)
     yield
     request_started.disconnect(forget, app)
+
+
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as seen: ... → seen["n"] statements sent to the database."""
+
+    @contextmanager
+    def counting():
+        seen = {"n": 0}
+
+        def listener(*_args):
+            seen["n"] += 1
+
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+
+    return counting
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 import json
 
-import pytest
 import sqlalchemy as sa
-from flask import g, request_started
 
 from guarantees.extensions import db
 from guarantees.models import Guarantee, ImportBatch, ImportedRecord
@@ -23,19 +21,6 @@ ENTRY = {
     "type": "FINAL",
     "comment": "by hand",
 }
-
-
-@pytest.fixture(autouse=True)
-def separate_requests(app):
-    """One app context (one `g`) for the whole test: forget the previous request's user and CSRF token."""
-
-    def forget(_sender, **_extra):
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def count(model) -> int:

@@ -1,13 +1,11 @@
 """The guarantee list: active search, filters, sorting, paging, export and bulk actions."""
 
 import json
-from contextlib import contextmanager
 from datetime import timedelta
 from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
-from flask import g, request_started
 from openpyxl import load_workbook
 
 from guarantees.clock import today
@@ -17,40 +15,6 @@ from guarantees.services import actions
 from tests.web.conftest import csrf_from
 
 SCRIPT = "<script>alert(1)</script>"
-
-
-@pytest.fixture(autouse=True)
-def separate_requests(app):
-    """The app fixture keeps one app context (and so one `g`) for the whole test: forget the signed-in user
-    and the CSRF token cached there by the previous request, so that clients of different roles stay apart."""
-
-    def forget(_sender, **_extra):
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
-
-
-@pytest.fixture
-def count_queries(app):
-    """with count_queries() as seen: ... → seen["n"] statements sent to the database."""
-
-    @contextmanager
-    def counting():
-        seen = {"n": 0}
-
-        def listener(*_args):
-            seen["n"] += 1
-
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            yield seen
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-
-    return counting
 
 
 def test_list_is_a_full_page_and_htmx_gets_only_the_table(editor, make_guarantee):

@@ -3,9 +3,7 @@
 import json
 import re
 
-import pytest
 import sqlalchemy as sa
-from flask import g, request_started
 
 from guarantees.extensions import db
 from guarantees.models import Guarantee, GuaranteeAction, GuaranteeEdit
@@ -14,19 +12,6 @@ from guarantees.services import guarantees as service
 from tests.web.conftest import csrf_from
 
 SCRIPT = "<script>alert(1)</script>"
-
-
-@pytest.fixture(autouse=True)
-def separate_requests(app):
-    """One app context (one `g`) for the whole test: forget the previous request's user and CSRF token."""
-
-    def forget(_sender, **_extra):
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def current(guarantee_id: int) -> Guarantee:

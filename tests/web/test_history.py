@@ -1,9 +1,6 @@
 """A guarantee's timeline: new-table history and legacy rows merged, each fact once, oldest first."""
 
-from contextlib import contextmanager
-
 import pytest
-import sqlalchemy as sa
 
 from guarantees.extensions import db
 from guarantees.models import GuaranteeAction, ImportBatch, ImportBatchItem, ImportedRecord, LetterPrint
@@ -12,20 +9,6 @@ from guarantees.services import actions
 from guarantees.services import guarantees as service
 
 SCRIPT = "<script>alert(1)</script>"
-
-
-@contextmanager
-def counting_queries():
-    seen = {"n": 0}
-
-    def listener(*_args):
-        seen["n"] += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def legacy_row(**values) -> ImportedRecord:
@@ -169,7 +152,7 @@ def test_history_without_dual_write_is_still_complete(app, make_guarantee):
 
 
 @pytest.mark.parametrize("extra_actions", [0, 6])
-def test_the_timeline_takes_a_constant_number_of_queries(make_guarantee, extra_actions):
+def test_the_timeline_takes_a_constant_number_of_queries(make_guarantee, extra_actions, count_queries):
     guarantee = make_guarantee("QC-1", amount="100000")
     for step in range(extra_actions):
         actions.reduce(guarantee.id, str(99000 - step * 1000), user="clerk")
@@ -177,20 +160,20 @@ def test_the_timeline_takes_a_constant_number_of_queries(make_guarantee, extra_a
         legacy_row(guarantee_number="QC-1")
     db.session.expire_all()
     guarantee = db.session.get(type(guarantee), guarantee.id)
-    with counting_queries() as seen:
+    with count_queries() as seen:
         entries = history.timeline(guarantee)
     assert len(entries) == 1 + 3 * extra_actions
     assert seen["n"] <= 6  # items, edits, actions, prints, legacy rows (+ BEGIN on SQLite)
 
 
-def test_the_page_takes_the_same_number_of_queries_for_a_long_history(viewer, make_guarantee):
+def test_the_page_takes_the_same_number_of_queries_for_a_long_history(viewer, make_guarantee, count_queries):
     counts = []
     for number, steps in (("QP-1", 1), ("QP-2", 6)):
         guarantee = make_guarantee(number, amount="100000")
         for step in range(steps):
             actions.reduce(guarantee.id, str(99000 - step * 1000), user="clerk")
         db.session.expire_all()
-        with counting_queries() as seen:
+        with count_queries() as seen:
             assert viewer.get(f"/guarantees/{guarantee.id}").status_code == 200
         counts.append(seen["n"])
     assert counts[0] == counts[1]
