@@ -80,6 +80,7 @@ class GuaranteeAction(Base):
             name="reduction_lowers_amount",
         ),
         # One release per guarantee; migrated history may hold the legacy system's repeated releases.
+        sa.Index("ix_guarantee_actions_created_at_id", "created_at", "id"),  # the dashboard's recent actions
         sa.Index(
             "uq_guarantee_actions_one_release",
             "guarantee_id",

@@ -67,6 +67,10 @@ class Guarantee(Base):
         sa.CheckConstraint("guarantee_number <> '' AND guarantee_number NOT LIKE '% %'", name="number_normalised"),
         sa.CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
         sa.CheckConstraint("version >= 1", name="version"),
+        # The list's default order, the dashboard's expiry counts and its totals, each served by an index.
+        sa.Index("ix_guarantees_expiry_date_id", "expiry_date", "id"),
+        sa.Index("ix_guarantees_status_expiry_date_id", "status", "expiry_date", "id"),
+        sa.Index("ix_guarantees_status_currency_amount", "status", "currency", "amount"),
     )
 
     @property
@@ -90,4 +94,4 @@ class GuaranteeEdit(Base):
     new_value: Mapped[str | None] = mapped_column(sa.Text)
     edited_by: Mapped[str | None] = mapped_column(sa.String(80))
     edited_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
-    legacy_record_id: Mapped[int | None] = mapped_column(sa.Integer)
+    legacy_record_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)

@@ -40,7 +40,7 @@ class MatchDecision(Base):
     raw_name: Mapped[str | None] = mapped_column(sa.Text)
     previous_id: Mapped[int | None] = mapped_column(sa.Integer)
     chosen_id: Mapped[int] = mapped_column(sa.Integer)
-    legacy_record_id: Mapped[int | None] = mapped_column(sa.Integer)
+    legacy_record_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     decided_by: Mapped[str | None] = mapped_column(sa.String(80))
     decided_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
 

@@ -169,9 +169,11 @@ def _conditions(params: ListParams) -> list:
 
 def _ordered(query, params: ListParams):
     column = SORTS[params.sort]
-    key = column.desc() if params.order == "desc" else column.asc()
-    # NULLs last either way, on both databases; the id keeps pages stable.
-    return query.order_by(sa.case((column.is_(None), 1), else_=0), key, Guarantee.id)
+    # NULLs last either way, on both databases; the id keeps pages stable. Plain column keys (no CASE)
+    # let an index such as (expiry_date, id) serve the order instead of a sort of the whole table.
+    if params.order == "desc":
+        return query.order_by(column.desc().nulls_last(), Guarantee.id.desc())
+    return query.order_by(column.asc().nulls_last(), Guarantee.id.asc())
 
 
 @dataclass

@@ -105,7 +105,12 @@ def legacy_rows(guarantee: Guarantee) -> list[dict]:
         .where(
             sa.or_(
                 record.c.migrated_guarantee_id == guarantee.id,
-                _normalised_number(record.c.guarantee_number) == guarantee.guarantee_number,
+                # A linked row always carries its own guarantee's number: look by number only among the
+                # unlinked ones, so both branches are index lookups rather than a scan of every legacy row.
+                sa.and_(
+                    record.c.migrated_guarantee_id.is_(None),
+                    _normalised_number(record.c.guarantee_number) == guarantee.guarantee_number,
+                ),
             )
         )
         .order_by(record.c.created_at, record.c.id)
