@@ -38,20 +38,22 @@ def status_totals() -> list[StatusTotal]:
 
 
 def attention_counts() -> dict:
-    """Active guarantees expiring within 30/60/90 days, already expired, and rows needing review (one query)."""
+    """Active guarantees expiring within 30/60/90 days, already expired, and rows needing review (one query).
+
+    Each figure is its own count subquery, so each is a range of an index ((status, expiry_date, id) or
+    match_status) instead of one pass over the whole table.
+    """
     start = today()
     active = Guarantee.status == "active"
 
-    def within(days: int):
-        return sa.func.sum(
-            sa.case((sa.and_(active, Guarantee.expiry_date.between(start, start + timedelta(days=days))), 1), else_=0)
-        )
+    def count(*where):
+        return sa.select(sa.func.count()).select_from(Guarantee).where(*where).scalar_subquery()
 
     row = db.session.execute(
         sa.select(
-            *(within(days) for days in EXPIRY_WINDOWS),
-            sa.func.sum(sa.case((sa.and_(active, Guarantee.expiry_date < start), 1), else_=0)),
-            sa.func.sum(sa.case((Guarantee.match_status == "needs_review", 1), else_=0)),
+            *(count(active, Guarantee.expiry_date.between(start, start + timedelta(days=d))) for d in EXPIRY_WINDOWS),
+            count(active, Guarantee.expiry_date < start),
+            count(Guarantee.match_status == "needs_review"),
         )
     ).one()
     counts = [int(value or 0) for value in row]
