@@ -21,11 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import fresh_database  # noqa: E402
 
 PHP_REFERENCE = 11_000
 GOALS = {"migrate": 40_000, "total": 20_000, "rss_mb": 300}
@@ -163,31 +165,13 @@ def child(legacy: str, url: str) -> dict:
     return result
 
 
-def _fresh_database(url: str | None, folder: Path, size: int) -> tuple[str, callable]:
-    if not url or url.startswith("sqlite"):
-        path = folder / f"app-{size}.sqlite"
-        return f"sqlite:///{path}", lambda: None
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"bench_legacy_{size}_{uuid.uuid4().hex[:6]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return admin.url.set(database=name).render_as_string(hide_password=False), drop
-
-
 def run_size(rows: int, url: str | None, folder: Path) -> dict:
     legacy = folder / f"legacy-{rows}.sqlite"
     started = time.perf_counter()
     generate(legacy, rows)
     generated = time.perf_counter() - started
-    target, drop = _fresh_database(url, folder, rows)
+    # An SQLite URL is not kept: each size needs a fresh file, so it gets a temporary one like no URL at all.
+    target, drop = fresh_database(None if not url or url.startswith("sqlite") else url, f"legacy-{rows}")
     try:
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(legacy), "--database-url", target],
