@@ -290,6 +290,7 @@ COLUMNS = {
         "migrated_action_id", "import_batch_id",
     ),
     "letter_prints": ("id", "action_ids", "action_session_id", "language", "printed_by", "printed_at"),
+    "letter_print_actions": ("letter_print_id", "action_id"),
 }  # fmt: skip
 ID_TABLES = (
     "suppliers", "banks", "import_sessions", "import_batches", "action_sessions", "guarantees", "guarantee_actions",
@@ -828,7 +829,7 @@ class Generator:
         """Letter prints, counters, locks; sequences (PostgreSQL) and statistics."""
         rnd = self.rnd
         if self.mirror:
-            prints = []
+            prints, links = [], []
             for session_id, action_ids in sorted(self.prints.items()):
                 day = self.day(session_id - 1)
                 printed = datetime.combine(day, datetime.min.time()) + timedelta(hours=15, minutes=rnd.randrange(60))
@@ -836,7 +837,9 @@ class Generator:
                     (self.new_id("letter_prints"), self.j(action_ids), session_id, "ar", rnd.choice(USERS),
                      self.t(printed))
                 )  # fmt: skip
+                links += [(prints[-1][0], action_id) for action_id in action_ids]
             self.writer.write("letter_prints", prints)
+            self.writer.write("letter_print_actions", links)
         w = self.writer
         if not self.sqlite:  # fresh COPYs have no statistics yet: the counts below would plan as nested scans
             w.execute("ANALYZE")

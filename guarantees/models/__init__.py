@@ -1,6 +1,6 @@
 """All models, imported here so that metadata and Alembic see every table."""
 
-from guarantees.models.action import ActionSession, GuaranteeAction, LegacyDaySession, LetterPrint
+from guarantees.models.action import ActionSession, GuaranteeAction, LegacyDaySession, LetterPrint, LetterPrintAction
 from guarantees.models.base import Base
 from guarantees.models.batch import ImportBatch, ImportBatchItem
 from guarantees.models.guarantee import Guarantee, GuaranteeEdit
@@ -11,5 +11,5 @@ from guarantees.models.user import User
 __all__ = [
     "ActionSession", "Bank", "Base", "DictionaryMerge", "Guarantee", "GuaranteeAction", "GuaranteeEdit",
     "ImportBatch", "ImportBatchItem", "ImportSession", "ImportedRecord", "LegacyDaySession", "LetterPrint",
-    "MatchDecision", "NameAlias", "Supplier", "User",
+    "LetterPrintAction", "MatchDecision", "NameAlias", "Supplier", "User",
 ]  # fmt: skip

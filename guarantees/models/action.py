@@ -104,6 +104,15 @@ class LetterPrint(Base):
     printed_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
 
 
+class LetterPrintAction(Base):
+    """Which actions a print covered, one row each, so a guarantee's prints are found by index (append-only)."""
+
+    __tablename__ = "letter_print_actions"
+
+    letter_print_id: Mapped[int] = mapped_column(sa.ForeignKey("letter_prints.id"), primary_key=True)
+    action_id: Mapped[int] = mapped_column(sa.ForeignKey("guarantee_actions.id"), primary_key=True, index=True)
+
+
 class LegacyDaySession(Base):
     """The legacy import_sessions row that collects a day's actions and edits (dual-write)."""
 

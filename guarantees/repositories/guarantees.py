@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from guarantees.clock import today
 from guarantees.extensions import db
 from guarantees.importer.values import strip_invisible
-from guarantees.models import Guarantee, ImportBatch, ImportBatchItem
+from guarantees.models import Bank, DictionaryMerge, Guarantee, ImportBatch, ImportBatchItem
 from guarantees.models.guarantee import MATCH_STATUSES, STATUSES
 from guarantees.text import clean_text, normalise_number
 
@@ -128,6 +128,37 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+# The text the search index holds for each guarantee (revision 0006): the searched columns joined by line
+# breaks. PostgreSQL uses its trigram index only for this very expression, so it must stay as the index has it.
+SEARCH_TEXT = (
+    "(coalesce(guarantees.guarantee_number, '') || chr(10) || coalesce(guarantees.raw_supplier_name, '') || chr(10) || "
+    "coalesce(nullif(guarantees.supplier_display_name, guarantees.raw_supplier_name), '') || chr(10) || "
+    "coalesce(guarantees.raw_bank_name, '') || chr(10) || "
+    "coalesce(nullif(guarantees.bank_display, guarantees.raw_bank_name), '') || chr(10) || "
+    "coalesce(guarantees.contract_number, '') || chr(10) || coalesce(guarantees.po_number, ''))"
+)
+TRIGRAM = 3  # a trigram index cannot look up fewer characters: shorter searches scan
+
+
+def _candidates(terms: list[str]):
+    """Guarantees whose indexed text may contain one of `terms` (a superset); None when the index cannot help."""
+    unique: dict[str, str] = {}
+    for term in terms:
+        if term:
+            unique.setdefault(term.lower(), term)
+    terms = list(unique.values())
+    if not terms or any(len(term) < TRIGRAM for term in terms):
+        return None
+    if db.session.get_bind().dialect.name == "postgresql":
+        names = [f"term_{n}" for n in range(len(terms))]
+        clause = " OR ".join(f"{SEARCH_TEXT} ILIKE :{name}" for name in names)
+        return sa.text(f"({clause})").bindparams(**{name: _like(term) for name, term in zip(names, terms, strict=True)})
+    # FTS5 trigram phrases: a phrase in double quotes matches as a substring, case folded.
+    phrases = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    matched = sa.select(sa.column("rowid")).select_from(sa.table("guarantees_search"))
+    return Guarantee.id.in_(matched.where(sa.text("guarantees_search MATCH :phrases").bindparams(phrases=phrases)))
+
+
 def _conditions(params: ListParams) -> list:
     conditions = []
     if params.q:
@@ -143,13 +174,20 @@ def _conditions(params: ListParams) -> list:
         matches = [column.ilike(pattern, escape="\\") for column in columns]
         number = normalise_number(params.q)
         matches.append(Guarantee.guarantee_number.ilike(_like(number or params.q), escape="\\"))
+        # The index narrows the rows down; the exact conditions below then decide, as they would without it.
+        candidates = _candidates([params.q, number])
+        if candidates is not None:
+            conditions.append(candidates)
         conditions.append(sa.or_(*matches))
     if params.status:
         conditions.append(Guarantee.status == params.status)
     if params.match:
         conditions.append(Guarantee.match_status == params.match)
     if params.bank:
-        conditions.append(sa.func.coalesce(Guarantee.bank_display, Guarantee.raw_bank_name) == params.bank)
+        # The bank as the list shows it, or matched to the dictionary bank of that name whatever its spelling.
+        matched = sa.select(Bank.id).where(_bank_label() == params.bank)
+        shown = sa.func.coalesce(Guarantee.bank_display, Guarantee.raw_bank_name) == params.bank
+        conditions.append(sa.or_(Guarantee.bank_id.in_(matched), shown))
     if params.batch:
         conditions.append(
             sa.or_(
@@ -201,10 +239,20 @@ def for_export(params: ListParams) -> list[Guarantee]:
     return list(db.session.scalars(query).unique().all())
 
 
+def _bank_label():
+    return sa.func.coalesce(Bank.official_name_en, Bank.official_name)
+
+
 def bank_choices() -> list[str]:
-    """The bank names the filter offers (as shown in the list)."""
-    label = sa.func.coalesce(Guarantee.bank_display, Guarantee.raw_bank_name)
-    return [name for name in db.session.scalars(sa.select(label).where(label.is_not(None)).distinct().order_by(label))]
+    """The banks the filter offers: the dictionary's live banks, by the label the matcher shows.
+
+    Taken from the dictionary (tens of rows) rather than from the guarantees (a scan of the whole register on
+    every page); a spelling that matched no bank is still found by the search box.
+    """
+    merged = sa.select(DictionaryMerge.from_id).where(DictionaryMerge.entity == "bank")
+    label = _bank_label()
+    query = sa.select(label).where(label.is_not(None), Bank.id.not_in(merged)).distinct().order_by(label)
+    return list(db.session.scalars(query))
 
 
 def get(guarantee_id: int) -> Guarantee | None:

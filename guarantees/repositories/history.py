@@ -21,6 +21,7 @@ from guarantees.models import (
     ImportedRecord,
     ImportSession,
     LetterPrint,
+    LetterPrintAction,
 )
 from guarantees.models.legacy import LEGACY_RECORD_COLUMNS, TRANSITION_COLUMNS
 from guarantees.models.matching import MatchDecision
@@ -216,17 +217,8 @@ def _actions(guarantee_id: int) -> list[Entry]:
 def _prints(action_ids: list[int]) -> list[Entry]:
     if not action_ids:
         return []
-    ids = sa.bindparam("ids", action_ids, expanding=True)
-    if db.session.get_bind().dialect.name == "postgresql":
-        contains = sa.text(
-            "EXISTS (SELECT 1 FROM json_array_elements_text(letter_prints.action_ids) AS e(v) "
-            "WHERE e.v ~ '^[0-9]+$' AND e.v::bigint IN :ids)"
-        ).bindparams(ids)
-    else:
-        contains = sa.text(
-            "EXISTS (SELECT 1 FROM json_each(letter_prints.action_ids) AS e WHERE CAST(e.value AS INTEGER) IN :ids)"
-        ).bindparams(ids)
-    prints = db.session.scalars(sa.select(LetterPrint).where(contains)).all()
+    printed = sa.select(LetterPrintAction.letter_print_id).where(LetterPrintAction.action_id.in_(action_ids))
+    prints = db.session.scalars(sa.select(LetterPrint).where(LetterPrint.id.in_(printed))).all()
     mine = set(action_ids)
     return [
         Entry(

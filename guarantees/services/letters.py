@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from guarantees.models import ActionSession, GuaranteeAction, LetterPrint
+from guarantees.models import ActionSession, GuaranteeAction, LetterPrint, LetterPrintAction
 from guarantees.services.errors import NotFound, ValidationFailed
 from guarantees.services.transaction import unit_of_work
 
@@ -25,4 +25,6 @@ def log_print(action_ids: list[int], *, session_id: int | None = None, language:
             raise NotFound("No such action session.")
         record = LetterPrint(action_ids=ids, action_session_id=session_id, language=language, printed_by=user)
         session.add(record)
+        session.flush()
+        session.add_all(LetterPrintAction(letter_print_id=record.id, action_id=action_id) for action_id in ids)
     return record

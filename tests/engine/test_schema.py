@@ -8,6 +8,7 @@ from flask_migrate import downgrade, upgrade
 from guarantees import create_app
 from guarantees.extensions import db
 from guarantees.models import Base
+from guarantees.models.base import include_name
 
 NEW_TABLES = {
     "users", "import_batches", "import_batch_items", "guarantees", "guarantee_edits", "action_sessions",
@@ -26,7 +27,8 @@ def test_upgrade_matches_models_and_round_trips(make_app, empty_database):
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+            options = {"compare_type": True, "include_name": include_name}
+            diff = compare_metadata(MigrationContext.configure(connection, opts=options), Base.metadata)
         assert diff == [], diff
         tables = set(sa.inspect(db.engine).get_table_names())
         assert tables >= NEW_TABLES | LEGACY_TABLES

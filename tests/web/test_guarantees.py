@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from guarantees.clock import today
 from guarantees.extensions import db
-from guarantees.models import ActionSession, GuaranteeAction
+from guarantees.models import ActionSession, Bank, DictionaryMerge, Guarantee, GuaranteeAction
 from guarantees.services import actions
 from tests.web.conftest import csrf_from
 
@@ -80,6 +80,28 @@ def test_filters_status_match_bank_batch_and_expiry_window(editor, make_guarante
     html = editor.get(f"/guarantees?batch={soon.import_batch_id}", htmx=True).get_data(as_text=True)
     assert "LATER" in html and "SOON" in html
     assert "No guarantee matches" in editor.get("/guarantees?batch=999", htmx=True).get_data(as_text=True)
+
+
+def test_bank_menu_comes_from_the_dictionary_and_the_filter_follows_matches(editor, make_guarantee):
+    riyad = Bank(official_name="Riyad Bank", official_name_ar="بنك الرياض", short_code="RIBL")
+    old = Bank(official_name="Riyad Bank Old Entry", short_code="RB2")
+    db.session.add_all([riyad, old])
+    db.session.flush()
+    db.session.add(DictionaryMerge(entity="bank", from_id=old.id, into_id=riyad.id))
+    db.session.commit()
+    matched = make_guarantee("MATCHED", raw_bank_name="بنك الرياض")
+    assert matched.bank_id == riyad.id
+    # a guarantee that still shows a legacy spelling, but points at the bank
+    db.session.execute(sa.update(Guarantee).where(Guarantee.id == matched.id).values(bank_display="بنك الرياض"))
+    db.session.commit()
+    make_guarantee("OTHER", raw_bank_name="Unknown Bank Ltd")
+    page = editor.get("/guarantees").get_data(as_text=True)
+    menu = page[page.index('name="bank"') : page.index("</select>", page.index('name="bank"'))]
+    assert ">Riyad Bank</option>" in menu and "Old Entry" not in menu and "Unknown Bank" not in menu
+    html = editor.get("/guarantees?bank=Riyad+Bank", htmx=True).get_data(as_text=True)
+    assert "MATCHED" in html and "OTHER" not in html
+    html = editor.get("/guarantees?bank=Unknown+Bank+Ltd", htmx=True).get_data(as_text=True)
+    assert "OTHER" in html and "MATCHED" not in html
 
 
 def test_sorting_and_links_keep_the_filters(editor, make_guarantee):

@@ -3,9 +3,9 @@
 import pytest
 
 from guarantees.extensions import db
-from guarantees.models import GuaranteeAction, ImportBatch, ImportBatchItem, ImportedRecord, LetterPrint
+from guarantees.models import GuaranteeAction, ImportBatch, ImportBatchItem, ImportedRecord
 from guarantees.repositories import history
-from guarantees.services import actions
+from guarantees.services import actions, letters
 from guarantees.services import guarantees as service
 
 SCRIPT = "<script>alert(1)</script>"
@@ -133,13 +133,8 @@ def test_letter_prints_of_this_guarantee_appear(make_guarantee):
     other = make_guarantee("LP-2")
     action = actions.extend(guarantee.id, user="clerk")
     other_action = actions.extend(other.id, user="clerk")
-    db.session.add_all(
-        [
-            LetterPrint(action_ids=[other_action.id, action.id], language="ar", printed_by="printer"),
-            LetterPrint(action_ids=[other_action.id], language="en", printed_by="printer"),
-        ]
-    )
-    db.session.commit()
+    letters.log_print([other_action.id, action.id], language="ar", user="printer")
+    letters.log_print([other_action.id], language="en", user="printer")
     prints = [e for e in history.timeline(guarantee) if e.kind == "print"]
     assert len(prints) == 1 and prints[0].user == "printer" and prints[0].detail == str(action.id)
 
