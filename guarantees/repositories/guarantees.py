@@ -138,28 +138,60 @@ SEARCH_TEXT = (
     "coalesce(guarantees.contract_number, '') || chr(10) || coalesce(guarantees.po_number, ''))"
 )
 TRIGRAM = 3  # a trigram index cannot look up fewer characters: shorter searches scan
+COUNT_CAP = 2000  # counted exactly up to here; beyond it the list says "more than" and pages on
+# Orders an index can walk (expiry_date, guarantee_number, amount, status, match_status, each with the id).
+WALKABLE_SORTS = {"expiry", "number", "amount", "status", "match"}
 
 
-def _candidates(terms: list[str]):
-    """Guarantees whose indexed text may contain one of `terms` (a superset); None when the index cannot help."""
-    unique: dict[str, str] = {}
-    for term in terms:
+@dataclass(frozen=True)
+class _Index:
+    """How the search index narrows the rows down to a superset of the matches."""
+
+    condition: object  # a WHERE condition on guarantees
+    source: object  # the FROM that lets the index drive a query that stops early (capped count)
+    driver: object  # the condition on that FROM
+
+
+def _terms(params: ListParams) -> list[str]:
+    terms: dict[str, str] = {}
+    for term in (params.q, normalise_number(params.q)):
         if term:
-            unique.setdefault(term.lower(), term)
-    terms = list(unique.values())
+            terms.setdefault(term.lower(), term)
+    return list(terms.values())
+
+
+def _index(params: ListParams) -> _Index | None:
+    """The search index's candidates for `params.q`; None when the index cannot help (no q, or too short)."""
+    terms = _terms(params) if params.q else []
     if not terms or any(len(term) < TRIGRAM for term in terms):
         return None
     if db.session.get_bind().dialect.name == "postgresql":
         names = [f"term_{n}" for n in range(len(terms))]
         clause = " OR ".join(f"{SEARCH_TEXT} ILIKE :{name}" for name in names)
-        return sa.text(f"({clause})").bindparams(**{name: _like(term) for name, term in zip(names, terms, strict=True)})
+        likes = {name: _like(term) for name, term in zip(names, terms, strict=True)}
+        condition = sa.text(f"({clause})").bindparams(**likes)
+        return _Index(condition=condition, source=Guarantee.__table__, driver=condition)
     # FTS5 trigram phrases: a phrase in double quotes matches as a substring, case folded.
     phrases = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-    matched = sa.select(sa.column("rowid")).select_from(sa.table("guarantees_search"))
-    return Guarantee.id.in_(matched.where(sa.text("guarantees_search MATCH :phrases").bindparams(phrases=phrases)))
+    fts = sa.table("guarantees_search", sa.column("rowid"))
+    match = sa.text("guarantees_search MATCH :phrases").bindparams(phrases=phrases)
+    return _Index(
+        condition=Guarantee.id.in_(sa.select(fts.c.rowid).where(match)),
+        source=fts.join(Guarantee.__table__, Guarantee.id == fts.c.rowid),
+        driver=match,
+    )
 
 
-def _conditions(params: ListParams) -> list:
+def _conditions(params: ListParams, *, index: bool = True) -> list:
+    """The WHERE of the list. With `index`, the search index narrows the rows down first; the exact conditions
+    then decide, so the result is the same either way."""
+    conditions = []
+    if index and (candidates := _index(params)) is not None:
+        conditions.append(candidates.condition)
+    return conditions + _filters(params)
+
+
+def _filters(params: ListParams) -> list:
     conditions = []
     if params.q:
         pattern = _like(params.q)
@@ -174,10 +206,6 @@ def _conditions(params: ListParams) -> list:
         matches = [column.ilike(pattern, escape="\\") for column in columns]
         number = normalise_number(params.q)
         matches.append(Guarantee.guarantee_number.ilike(_like(number or params.q), escape="\\"))
-        # The index narrows the rows down; the exact conditions below then decide, as they would without it.
-        candidates = _candidates([params.q, number])
-        if candidates is not None:
-            conditions.append(candidates)
         conditions.append(sa.or_(*matches))
     if params.status:
         conditions.append(Guarantee.status == params.status)
@@ -217,18 +245,38 @@ def _ordered(query, params: ListParams):
 @dataclass
 class Page:
     items: list[Guarantee]
-    total: int
+    total: int  # with `more`, a lower bound: more than this many match
     page: int
-    pages: int
+    pages: int  # with `more`, this page and the next if there is one
+    more: bool = False
+
+
+def _capped_count(params: ListParams) -> int:
+    """How many guarantees match, counting no further than COUNT_CAP + 1: the index drives, so it stops early."""
+    candidates = _index(params)
+    source, driver = (candidates.source, [candidates.driver]) if candidates else (Guarantee.__table__, [])
+    matching = sa.select(sa.literal(1)).select_from(source).where(*driver, *_filters(params)).limit(COUNT_CAP + 1)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(matching.subquery())) or 0
 
 
 def search(params: ListParams) -> Page:
-    """One page of the guarantees matching `params`, and how many match (two queries)."""
-    conditions = _conditions(params)
-    total = db.session.scalar(sa.select(sa.func.count(Guarantee.id)).where(*conditions)) or 0
+    """One page of the guarantees matching `params`, and how many match (two queries).
+
+    Counting tens of thousands of matches would cost more than the page itself, and no one pages through
+    them: past COUNT_CAP the count says "more than", and where an index holds the list's order the page is
+    read along it, which finds its rows early because matches are dense."""
+    total = _capped_count(params)
+    if total > COUNT_CAP:
+        # Walk the list's order when an index can: matches are dense, so the page fills early.
+        walk = params.sort in WALKABLE_SORTS
+        query = _ordered(sa.select(Guarantee).where(*_conditions(params, index=not walk)), params)
+        offset = (params.page - 1) * PER_PAGE
+        items = list(db.session.scalars(query.limit(PER_PAGE + 1).offset(offset)).unique().all())
+        pages = params.page + (1 if len(items) > PER_PAGE else 0)
+        return Page(items=items[:PER_PAGE], total=COUNT_CAP, page=params.page, pages=pages, more=True)
     pages = max(1, -(-total // PER_PAGE))
     page = min(params.page, pages)
-    query = _ordered(sa.select(Guarantee).where(*conditions), params)
+    query = _ordered(sa.select(Guarantee).where(*_conditions(params)), params)
     items = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).unique().all()
     return Page(items=list(items), total=total, page=page, pages=pages)
 

@@ -186,14 +186,21 @@ def bulk():
 # -- one guarantee -------------------------------------------------------------------------------------------------
 
 
+TIMELINE_SHOWN = 100
+
+
 def _detail(guarantee, **extra) -> dict:
     """Everything the guarantee page shows (a constant number of queries)."""
     legacy = history.legacy_rows(guarantee)
+    entries = history.timeline(guarantee, legacy)
+    # A long history opens on its newest entries; the earlier ones are one click away (?history=all).
+    earlier = 0 if request.args.get("history") == "all" else max(0, len(entries) - TIMELINE_SHOWN)
     return {
         "guarantee": guarantee,
         "protected": service.protected_fields(guarantee),
         "editable": EDITABLE_FIELDS,
-        "entries": history.timeline(guarantee, legacy),
+        "entries": entries[earlier:],
+        "earlier_entries": earlier,
         "legacy": legacy,
         "raw_columns": history.RAW_COLUMNS,
         "view": "legacy" if request.args.get("view") == "legacy" else "timeline",

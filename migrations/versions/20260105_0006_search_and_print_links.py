@@ -1,5 +1,7 @@
 """Search by index and letter prints by link: a trigram index over the searched text, a print-to-action table.
 
+Also an (amount, id) index, so that the list sorted by amount is read along an index.
+
 The search index is dialect-specific and lives outside the models: on SQLite an FTS5 trigram table kept in
 step by triggers, on PostgreSQL a pg_trgm GIN index over one expression. Both index the same text, the
 seven searched columns joined by line breaks; the list uses the index to find candidates and then applies
@@ -107,6 +109,7 @@ def _print_links_upgrade(dialect: str):
 def upgrade():
     dialect = op.get_bind().dialect.name
     _print_links_upgrade(dialect)
+    op.create_index("ix_guarantees_amount_id", "guarantees", ["amount", "id"])  # the list sorted by amount
     if dialect == "postgresql":
         _postgresql_upgrade()
     else:
@@ -125,5 +128,6 @@ def downgrade():
         op.execute("DROP TABLE IF EXISTS guarantees_search")
         for event in ("update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS trg_letter_print_actions_no_{event}")
+    op.drop_index("ix_guarantees_amount_id", table_name="guarantees")
     op.drop_index("ix_letter_print_actions_action_id", table_name="letter_print_actions")
     op.drop_table("letter_print_actions")

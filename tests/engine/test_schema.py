@@ -1,5 +1,6 @@
 """Migrations: empty → head matches the models; head → legacy-only → head round-trips."""
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -41,3 +42,9 @@ def test_upgrade_matches_models_and_round_trips(make_app, empty_database):
         assert set(sa.inspect(db.engine).get_table_names()) >= NEW_TABLES
         db.session.remove()
         db.engine.dispose()
+
+
+def test_postgresql_connections_run_without_jit(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("JIT is a PostgreSQL setting")
+    assert db.session.scalar(sa.text("SHOW jit")) == "off"

@@ -43,7 +43,7 @@ def found(q: str) -> list[str]:
 
 def test_search_finds_what_a_scan_finds(register, monkeypatch):
     with_index = {q: found(q) for q in QUERIES}
-    monkeypatch.setattr(repository, "_candidates", lambda terms: None)
+    monkeypatch.setattr(repository, "_index", lambda params: None)
     without_index = {q: found(q) for q in QUERIES}
     assert with_index == without_index
     # and the scan itself finds what a person would expect
@@ -84,7 +84,8 @@ def test_search_is_served_by_the_index(register):
 
 
 def test_short_searches_scan(register):
-    assert repository._candidates(["ab"]) is None and repository._candidates(["lana", "GB"]) is None
+    short = [repository.parse_params(MultiDict({"q": q}))[0] for q in ("ab", "a b")]  # "a b" is the number "AB"
+    assert [repository._index(params) for params in short] == [None, None]
     assert found("ab") == ["GB-1006"]
 
 
@@ -124,3 +125,29 @@ def test_print_links_are_written_and_append_only(app, make_guarantee):
         with pytest.raises(sa.exc.DatabaseError), db.engine.begin() as connection:
             connection.exec_driver_sql(statement)
     assert db.session.scalar(sa.text("SELECT count(*) FROM letter_print_actions")) == 1
+
+
+@pytest.mark.parametrize("use_index", [True, False])
+def test_past_the_cap_the_count_is_a_floor_and_pages_go_on(register, make_guarantee, monkeypatch, use_index):
+    monkeypatch.setattr(repository, "COUNT_CAP", 3)
+    monkeypatch.setattr(repository, "PER_PAGE", 2)
+    if not use_index:
+        monkeypatch.setattr(repository, "_index", lambda params: None)
+    for n in range(3):
+        make_guarantee(f"GB-20{n}", raw_supplier_name=f"Lana Branch {n}", expiry_date=f"2027-0{n + 1}-01")
+    pages, page = [], 1
+    while True:
+        params, _ = repository.parse_params(MultiDict({"q": "lana", "page": str(page)}))
+        result = repository.search(params)
+        assert (result.more, result.total) == (True, 3)  # four match: "more than 3"
+        pages.append([g.guarantee_number for g in result.items])
+        if result.pages == page:
+            break
+        page += 1
+    listed = [number for numbers in pages for number in numbers]
+    assert sorted(listed) == ["GB-1001", "GB-200", "GB-201", "GB-202"] and len(pages) == 2
+    # in the list's order (expiry), the same order as below the cap
+    monkeypatch.setattr(repository, "COUNT_CAP", 100)
+    monkeypatch.setattr(repository, "PER_PAGE", 50)
+    exact = repository.search(repository.parse_params(MultiDict({"q": "lana"}))[0])
+    assert (exact.more, exact.total) == (False, 4) and [g.guarantee_number for g in exact.items] == listed

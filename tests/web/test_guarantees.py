@@ -268,3 +268,17 @@ def test_htmx_toasts_are_json(editor, make_guarantee):
     guarantee = make_guarantee("T-1")
     response = editor.post(f"/guarantees/{guarantee.id}/release", data={"version": guarantee.version}, htmx=True)
     assert json.loads(response.headers["HX-Trigger"])["toast"]["message"] == "Release issued."
+
+
+def test_a_broad_search_says_more_than_and_still_pages(editor, make_guarantee, monkeypatch):
+    from guarantees.repositories import guarantees as repository
+
+    monkeypatch.setattr(repository, "COUNT_CAP", 3)
+    monkeypatch.setattr(repository, "PER_PAGE", 2)
+    for n in range(5):
+        make_guarantee(f"WIDE-{n}", raw_supplier_name="Broad Supplier", expiry_date=f"2027-0{n + 1}-01")
+    html = editor.get("/guarantees?q=broad", htmx=True).get_data(as_text=True)
+    assert "More than 3 guarantees" in html and "WIDE-0" in html and "WIDE-1" in html and "WIDE-2" not in html
+    assert 'rel="next"' in html and 'rel="prev"' not in html
+    html = editor.get("/guarantees?q=broad&page=3", htmx=True).get_data(as_text=True)
+    assert "WIDE-4" in html and 'rel="prev"' in html and 'rel="next"' not in html and "Page 3" in html

@@ -319,3 +319,21 @@ def test_raw_legacy_view_shows_every_column(editor, make_guarantee):
                    "migrated_guarantee_id", "import_batch_id"):  # fmt: skip
         assert f'<th scope="col">{column}</th>' in html
     assert re.search(r"<td dir=\"auto\">import</td>", html)
+
+
+def test_a_long_timeline_opens_on_its_newest_entries(viewer, make_guarantee, monkeypatch):
+    from guarantees.web import guarantees as pages
+
+    monkeypatch.setattr(pages, "TIMELINE_SHOWN", 3)
+    guarantee = make_guarantee("LONG-1")
+    for step in range(5):
+        service.update(guarantee.id, {"comment": f"note {step}"}, expected_version=1 + step, user="clerk")
+    html = viewer.get(f"/guarantees/{guarantee.id}").get_data(as_text=True)
+    shown = [step for step in range(5) if f"note {step}</ins>" in html]
+    assert shown == [2, 3, 4] and "Imported" not in html
+    assert "Show the 3 earlier entries" in html
+    link = re.search(r'hx-get="([^"]*history=all[^"]*)"', html).group(1).replace("&amp;", "&")
+    fragment = viewer.get(link, htmx=True).get_data(as_text=True)
+    assert "<html" not in fragment and "Imported" in fragment
+    assert [step for step in range(5) if f"note {step}</ins>" in fragment] == [0, 1, 2, 3, 4]
+    assert "earlier entr" not in fragment
