@@ -51,26 +51,30 @@ def _batch_values(key: str, meta: tuple, now) -> dict:
     return values
 
 
-def _find_batch(existing: list, values: dict) -> int | None:
-    """The batch a key already has: its legacy session's, its day's (whoever made it), or a legacy one by name."""
+def _other_batches(existing: list) -> tuple[dict, dict]:
+    """Batches without a legacy session, indexed as _find_batch looks them up (the first one of each key wins)."""
+    by_day, by_name = {}, {}
     for batch in existing:
-        if values["legacy_session_id"] is not None:
-            if batch.legacy_session_id == values["legacy_session_id"]:
-                return batch.id
-        elif batch.batch_type == values["batch_type"]:
-            if values["batch_date"] is not None and values["batch_type"] != "excel_import":
-                if batch.batch_date == values["batch_date"]:
-                    return batch.id
-            elif batch.origin == "legacy" and batch.batch_date is None and batch.description == values["description"]:
-                return batch.id
-    return None
+        if batch.batch_date is not None:
+            by_day.setdefault((batch.batch_type, batch.batch_date), batch.id)
+        elif batch.origin == "legacy":
+            by_name.setdefault((batch.batch_type, batch.description), batch.id)
+    return by_day, by_name
+
+
+def _find_batch(others: tuple[dict, dict], values: dict) -> int | None:
+    """The batch a key without a legacy session already has: its day's (whoever made it), or a legacy one by name."""
+    by_day, by_name = others
+    if values["batch_date"] is not None and values["batch_type"] != "excel_import":
+        return by_day.get((values["batch_type"], values["batch_date"]))
+    return by_name.get((values["batch_type"], values["description"]))
 
 
 def _session_description(day: str) -> str:
     return f"Legacy actions of {day}" if day else "Legacy actions without a date"
 
 
-def _existing_batches(conn: Connection) -> tuple[dict, list]:
+def _existing_batches(conn: Connection) -> tuple[dict, tuple[dict, dict]]:
     rows = conn.execute(
         sa.select(
             BATCHES.c.id,
@@ -79,10 +83,10 @@ def _existing_batches(conn: Connection) -> tuple[dict, list]:
             BATCHES.c.legacy_session_id,
             BATCHES.c.origin,
             BATCHES.c.description,
-        )  # fmt: skip
+        ).order_by(BATCHES.c.id)
     ).all()
     by_session = {b.legacy_session_id: b.id for b in rows if b.legacy_session_id is not None}
-    return by_session, [b for b in rows if b.legacy_session_id is None]
+    return by_session, _other_batches([b for b in rows if b.legacy_session_id is None])
 
 
 def _resolve_batches(conn: Connection, wanted: dict) -> dict:
@@ -106,11 +110,16 @@ def _legacy_sessions(conn: Connection) -> dict:
     return dict(conn.execute(query).all())
 
 
+# Tables whose INSERT trigger writes the SQLite search index (see sql.bulk_insert).
+STAGED = frozenset({"guarantees"})
+
+
 def insert_all(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
     """Insert rows (dicts with the same keys) in one bulk write, stored as the ORM would store them."""
     columns = list(rows[0])
     convert = row_converter(conn, table, columns)
-    bulk_insert(conn, table.name, columns, [convert([row[name] for name in columns]) for row in rows])
+    rows = [convert([row[name] for name in columns]) for row in rows]
+    bulk_insert(conn, table.name, columns, rows, staged=table.name in STAGED)
 
 
 def prepare(conn: Connection, scan, summary, dry_run: bool, now) -> tuple[dict, dict]:

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from guarantees.legacy.groups import insert_all, prepare
 from guarantees.legacy.links import link
-from guarantees.legacy.plan import Context, NumberPlan, plan_number
+from guarantees.legacy.plan import CREATED_AT, ID, INPUT_COLUMNS, MIGRATOR, Context, NumberPlan, plan_number
 from guarantees.legacy.rows import (
     ACTION,
     IMPORT,
@@ -38,7 +38,7 @@ from guarantees.legacy.rows import (
     batch_key,
     classify,
 )
-from guarantees.legacy.sql import bulk_insert, bulk_session, row_converter, stream
+from guarantees.legacy.sql import bulk_insert, bulk_session, column_converter, stream
 from guarantees.models import (
     ActionSession,
     Bank,
@@ -51,7 +51,6 @@ from guarantees.models import (
     Supplier,
 )
 from guarantees.models.base import utcnow
-from guarantees.models.legacy import LEGACY_RECORD_COLUMNS
 
 CHUNK_ROWS = 20_000
 SCAN_BATCH = 5_000
@@ -89,9 +88,9 @@ COUNTS = sa.Table(
     sa.Column("ready", sa.Integer),
     prefixes=["TEMPORARY"],
 )
+# Not `raw`: a migrated item names its legacy row (legacy_record_id) instead of holding a copy of it.
 ITEM_COLUMNS = (
-    "batch_id", "row_number", "guarantee_id", "outcome", "changes", "raw", "legacy_record_id", "created_by",
-    "created_at",
+    "batch_id", "row_number", "guarantee_id", "outcome", "changes", "legacy_record_id", "created_by", "created_at",
 )  # fmt: skip
 
 
@@ -239,17 +238,27 @@ def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
     row_numbers: Counter = Counter()
     staged: list[tuple] = []
     parts = scan.parts
+    # Numbers repeat (about twelve rows each) and a session's rows share its batch: each is worked out once.
+    classified: dict = {}
+    keys: dict = {}  # session id → batch key (the session's type and date come with its id)
     for (
         row_id, raw_number, record_type, session_id, created_at, guarantee_id, action_link, session_type,
         session_created_at, item_guarantee_id, action_id,
     ) in stream(conn, query, SCAN_BATCH):  # fmt: skip
         summary.legacy_rows += 1
-        kind, number, reason = classify(record_type, raw_number)
+        found = classified.get((record_type, raw_number))
+        if found is None:
+            kind, number, reason = classify(record_type, raw_number)
+            part = None if reason else zlib.crc32(number.encode()) % parts
+            found = classified[record_type, raw_number] = (kind, number, reason, part)
+        kind, number, reason, part = found
         if reason:
             summary.unmigrated[reason] += 1
             continue
         if kind == IMPORT:
-            key = batch_key(session_type, session_id, session_created_at)
+            key = keys.get(session_id)
+            if key is None:
+                key = keys[session_id] = batch_key(session_type, session_id, session_created_at)
             row_numbers[key] += 1
             if guarantee_id is not None:
                 summary.already_linked += 1
@@ -258,7 +267,6 @@ def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
             else:
                 if key not in scan.batch_meta:
                     scan.batch_meta[key] = (session_type, session_id, session_created_at)
-                part = zlib.crc32(number.encode()) % parts
                 staged.append((row_id, number, IMPORT, part, key, row_numbers[key]))
                 summary.import_rows += 1
         elif action_link is not None:
@@ -272,7 +280,7 @@ def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
             )
         else:
             scan.action_days[action_day(created_at)] += 1
-            staged.append((row_id, number, ACTION, zlib.crc32(number.encode()) % parts, None, None))
+            staged.append((row_id, number, ACTION, part, None, None))
             summary.action_rows += 1
         if len(staged) >= SCAN_BATCH:
             bulk_insert(conn, TMP.name, TMP_COLUMNS, staged)
@@ -287,22 +295,24 @@ _GUARANTEE_COLUMNS = [GUARANTEES.c[name] for name in ("id", "guarantee_number", 
 _FIELD_COLUMNS = [c for c in GUARANTEES.c if c.name not in {"id", "guarantee_number", "is_locked", "status", "version"}]
 
 
-_LEGACY = [RECORDS.c[name] for name in LEGACY_RECORD_COLUMNS]
+# The chunk query yields plan.ROW_COLUMNS, preceded by the normalised number.
+_ROW = [
+    TMP.c.number, RECORDS.c.id, RECORDS.c.created_at, TMP.c.kind, RECORDS.c.record_type, TMP.c.bkey,
+    TMP.c.row_number, *(RECORDS.c[name] for name in INPUT_COLUMNS),
+]  # fmt: skip
+
+
+def _row_order(row: tuple) -> tuple:
+    return (row[CREATED_AT] or "", row[ID])
 
 
 def _chunk(conn: Connection, part: int, ctx: Context, summary: Summary, dry_run: bool) -> int:
     """Migrate the numbers of one partition in the current transaction; returns the rows done."""
-    query = (
-        sa.select(TMP.c.number, TMP.c.kind, TMP.c.bkey, TMP.c.row_number, *_LEGACY)
-        .join(RECORDS, RECORDS.c.id == TMP.c.id)
-        .where(TMP.c.part == part)
-    )
-    keys = [column.name for column in query.selected_columns]
+    query = sa.select(*_ROW).join(RECORDS, RECORDS.c.id == TMP.c.id).where(TMP.c.part == part)
     by_number = defaultdict(list)
     rows = 0
-    for values in stream(conn, query, 2_000):
-        row = dict(zip(keys, values, strict=True))
-        by_number[row["number"]].append(row)
+    for values in stream(conn, query, 5_000):
+        by_number[values[0]].append(values[1:])
         rows += 1
     if not rows:
         return 0
@@ -314,9 +324,12 @@ def _chunk(conn: Connection, part: int, ctx: Context, summary: Summary, dry_run:
         )
     }
     plans = []
+    cache: dict = {}
     for number in sorted(by_number):
-        number_rows = sorted(by_number.pop(number), key=lambda r: (r["created_at"] or "", r["id"]))
-        plans.append(plan_number(number, number_rows, existing.get(number), ctx))
+        number_rows = by_number.pop(number)
+        number_rows.sort(key=_row_order)
+        plans.append(plan_number(number, number_rows, existing.get(number), ctx, cache))
+    del cache
     for plan in plans:
         if plan.existing_id is None:
             summary.guarantees_created += 1
@@ -343,20 +356,14 @@ def _write(conn: Connection, part: int, plans: list[NumberPlan]) -> None:
     if actions:
         insert_all(conn, ACTIONS, actions)
     _update_existing(conn, [plan for plan in plans if plan.update])
-    convert = row_converter(conn, ITEMS, ITEM_COLUMNS, serialised=("changes", "raw"))
+    stamp = column_converter(conn, ITEMS.c.created_at)
     items, totals, ready = [], Counter(), Counter()
     for plan in plans:
         guarantee_id = plan.guarantee_id
-        for item in plan.items:
-            batch_id, legacy_id = item["batch_id"], item["legacy_record_id"]
-            items.append(
-                convert(
-                    (batch_id, item["row_number"], guarantee_id, item["outcome"], item["changes"],
-                     item["raw"], legacy_id, item["created_by"], item["created_at"])
-                )
-            )  # fmt: skip
+        for batch_id, row_number, outcome, changes, legacy_id, row_ready, when in plan.items:
+            items.append((batch_id, row_number, guarantee_id, outcome, changes, legacy_id, MIGRATOR, stamp(when)))
             totals[batch_id] += 1
-            ready[batch_id] += item["ready"]
+            ready[batch_id] += row_ready
     bulk_insert(conn, ITEMS.name, ITEM_COLUMNS, items)
     if totals:
         _add_counts(conn, [(batch_id, n, ready[batch_id]) for batch_id, n in totals.items()])

@@ -8,7 +8,6 @@ A number with action rows only is created from them.
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import itemgetter
 
 from guarantees.legacy.rows import (
     ACTION,
@@ -21,7 +20,6 @@ from guarantees.legacy.rows import (
     timestamp,
 )
 from guarantees.legacy.sql import to_json
-from guarantees.models.legacy import LEGACY_RECORD_COLUMNS
 
 MIGRATOR = "legacy-migration"
 IMPORT_TYPE = {"excel_import": "excel", "manual_batch": "manual", "text_paste": "paste"}
@@ -33,7 +31,11 @@ INPUT_COLUMNS = (
     "contract_source", "contract_number", "type", "amount", "issue_date", "expiry_date", "supplier_id", "bank_id",
     "match_status",
 )  # fmt: skip
-_INPUT, _RAW = itemgetter(*INPUT_COLUMNS), itemgetter(*LEGACY_RECORD_COLUMNS)
+# A row as the fold reads it: a plain tuple (a chunk holds tens of thousands), its input cells last.
+ROW_COLUMNS = ("id", "created_at", "kind", "record_type", "bkey", "row_number", *INPUT_COLUMNS)
+ID, CREATED_AT, KIND, RECORD_TYPE, BKEY, ROW_NUMBER = range(6)
+INPUT = len(ROW_COLUMNS) - len(INPUT_COLUMNS)
+MATCH_STATUS = ROW_COLUMNS.index("match_status")
 # Fields a migration may fill on a guarantee the register already holds when that guarantee is locked.
 FILLABLE_WHEN_LOCKED = ("comment", "supplier_display_name", "bank_display", "related_to")
 
@@ -58,24 +60,23 @@ class NumberPlan:
     guarantee: dict | None = None  # a new guarantee's values
     existing_id: int | None = None
     update: dict | None = None  # changes to a guarantee the register already holds
-    items: list[dict] = field(default_factory=list)  # without guarantee_id
+    # (batch_id, row_number, outcome, changes as JSON text, legacy_record_id, ready, created_at): the guarantee's
+    # id is added when it is known. No copy of the legacy row: the item names it (legacy_record_id), and that
+    # row is frozen by trigger, so a copy could only ever repeat it.
+    items: list[tuple] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)  # without guarantee_id
     guarantee_id: int | None = None
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
-def raw_row(row: dict) -> dict:
-    """The legacy row as read (columns that hold something), kept with its item."""
-    return {name: value for name, value in zip(LEGACY_RECORD_COLUMNS, _RAW(row), strict=True) if value is not None}
-
-
-def _values(row: dict, ctx: Context, cache: dict) -> dict:
+def _values(row: tuple, ctx: Context, cache: dict) -> dict:
     """row_values, remembered per distinct set of cells: re-imports of a number repeat the same cells."""
-    key = _INPUT(row)
+    key = row[INPUT:]
     found = cache.get(key)
     if found is None:
         dropped: dict = {}
-        found = cache[key] = (row_values(row, ctx.suppliers, ctx.banks, dropped), tuple(dropped))
+        cells = dict(zip(INPUT_COLUMNS, key, strict=True))
+        found = cache[key] = (row_values(cells, ctx.suppliers, ctx.banks, dropped), tuple(dropped))
     for name in found[1]:
         ctx.dropped[name] = ctx.dropped.get(name, 0) + 1
     return found[0]
@@ -87,15 +88,16 @@ def _changes(state: dict, values: dict) -> dict:
     }
 
 
-def _action(row, values: dict, state: dict, ctx: Context, number: str, when) -> dict:
-    kind = ACTION_TYPES[row["record_type"]]
+def _action(row: tuple, values: dict, state: dict, ctx: Context, number: str, when) -> dict:
+    kind = ACTION_TYPES[row[RECORD_TYPE]]
+    day = action_day(row[CREATED_AT])
     previous_expiry, previous_amount = state.get("expiry_date"), state.get("amount")
     new_expiry = values.get("expiry_date", previous_expiry) if kind == "extension" else previous_expiry
     return {
         "guarantee_number": number,
         "action_type": kind,
-        "action_session_id": ctx.sessions[action_day(row["created_at"])],
-        "action_date": iso_day(action_day(row["created_at"])),
+        "action_session_id": ctx.sessions[day],
+        "action_date": iso_day(day),
         "previous_expiry_date": previous_expiry,
         "new_expiry_date": new_expiry,
         "previous_amount": previous_amount,
@@ -114,7 +116,7 @@ def _action(row, values: dict, state: dict, ctx: Context, number: str, when) -> 
         "action_status": "issued",
         "is_locked": True,
         "origin": "legacy",
-        "legacy_record_id": row["id"],
+        "legacy_record_id": row[ID],
         "created_by": MIGRATOR,
         "created_at": when,
         "issued_by": MIGRATOR,
@@ -122,25 +124,27 @@ def _action(row, values: dict, state: dict, ctx: Context, number: str, when) -> 
     }
 
 
-def plan_number(number: str, rows: list, existing: dict | None, ctx: Context) -> NumberPlan:
-    """Fold the rows of one number (sorted by (created_at, id)); `existing` is the guarantee already held, if any."""
+def plan_number(number: str, rows: list, existing: dict | None, ctx: Context, cache: dict) -> NumberPlan:
+    """Fold the rows of one number (ROW_COLUMNS tuples sorted by (created_at, id)); `existing` is the guarantee
+    already held, if any; `cache` remembers row_values per set of cells (see _values)."""
     plan = NumberPlan(number=number, existing_id=existing["id"] if existing else None)
-    from_actions = all(row["kind"] == ACTION for row in rows)
+    from_actions = all(row[KIND] == ACTION for row in rows)
     state: dict = {}
     first_import = None
     ready = False
     # A row without a readable created_at takes the number's earliest known one (never "now": a re-run
     # after a rollback must give the same result).
-    stamps = [timestamp(row["created_at"]) for row in rows]
+    stamps = [timestamp(row[CREATED_AT]) for row in rows]
     known = [stamp for stamp in stamps if stamp is not None]
     earliest, latest = (min(known), max(known)) if known else (ctx.now, ctx.now)
-    cache: dict = {}
+    batches, items, outcomes = ctx.batches, plan.items, plan.outcomes
     applied = None  # the (cached, shared) values last folded into state: the same again changes nothing
     for row, stamp in zip(rows, stamps, strict=True):
         when = stamp or earliest
         values = _values(row, ctx, cache)
-        ready = ready or row["match_status"] == "ready"
-        if row["kind"] == ACTION:
+        row_ready = row[MATCH_STATUS] == "ready"
+        ready = ready or row_ready
+        if row[KIND] == ACTION:
             plan.actions.append(_action(row, values, state, ctx, number, when))
             if from_actions:
                 state.update(values)
@@ -159,20 +163,12 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context) ->
         if values is not applied:
             state.update(values)
             applied = values
-        plan.outcomes[outcome] = plan.outcomes.get(outcome, 0) + 1
-        plan.items.append(
-            {
-                "batch_id": ctx.batches[row["bkey"]],
-                "row_number": row["row_number"],
-                "outcome": outcome,
-                "changes": to_json(changes) if changes else "{}",  # JSON text: a chunk holds thousands of items
-                "raw": to_json(raw_row(row)),
-                "ready": row["match_status"] == "ready",
-                "legacy_record_id": row["id"],
-                "created_by": MIGRATOR,
-                "created_at": when,
-            }
-        )
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        # changes as JSON text: a chunk holds thousands of items
+        items.append(
+            (batches[row[BKEY]], row[ROW_NUMBER], outcome, to_json(changes) if changes else "{}", row[ID], row_ready,
+             when)
+        )  # fmt: skip
     released = any(action["action_type"] == "release" for action in plan.actions)
     lock_reason = None
     if plan.actions:
@@ -181,7 +177,7 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context) ->
         lock_reason = LOCK_READY
     if existing is None:
         plan.guarantee = _new_guarantee(number, state, first_import, released, lock_reason, ctx)
-        created = plan.items[0]["created_at"] if plan.items else earliest
+        created = items[0][-1] if items else earliest
         plan.guarantee.update(import_date=created.date(), created_at=created, updated_at=max(latest, created))
     else:
         plan.update = _merge(existing, state, released, lock_reason, ctx)
@@ -189,7 +185,7 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context) ->
 
 
 def _new_guarantee(number, state, first_import, released, lock_reason, ctx: Context) -> dict:
-    batch_key = first_import["bkey"] if first_import else None
+    batch_key = first_import[BKEY] if first_import else None
     return {
         "guarantee_number": number,
         **{name: state.get(name) for name in FIELDS if name != "match_status"},

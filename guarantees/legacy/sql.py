@@ -36,8 +36,14 @@ def stream(conn: Connection, query: sa.Select, batch: int = 5_000) -> Iterator[t
         cursor.close()
 
 
-def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Insert rows (tuples of values the driver takes as they are) in the current transaction."""
+def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple], staged: bool = False) -> None:
+    """Insert rows (tuples of values the driver takes as they are) in the current transaction.
+
+    `staged` (SQLite): for a table whose INSERT trigger writes an FTS5 index. Fired by a statement of its own,
+    the trigger makes FTS5 flush its pending terms at every row (about ten times the cost of the insert);
+    the rows go to a temporary table first and into `table` in one INSERT ... SELECT, which fires the same
+    trigger for every row but lets FTS5 flush once.
+    """
     if not rows:
         return
     names = ", ".join(columns)
@@ -48,9 +54,19 @@ def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list
         ):
             for row in rows:
                 copy.write_row(row)
-    else:
-        marks = ", ".join("?" for _ in columns)
+        return
+    marks = ", ".join("?" for _ in columns)
+    if not staged:
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        return
+    stage = f"legacy_stage_{table}"
+    # Untyped columns: the values reach `table` as bound, and its own column affinities apply there.
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ({names})")
+    try:
+        conn.exec_driver_sql(f"INSERT INTO {stage} ({names}) VALUES ({marks})", rows)
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage}")
+    finally:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
 
 
 def row_converter(
@@ -84,6 +100,12 @@ def row_converter(
         return tuple(out)
 
     return convert
+
+
+def column_converter(conn: Connection, column: sa.Column) -> Callable:
+    """One column's value as `bulk_insert` writes it (see row_converter), remembered: values repeat."""
+    convert = row_converter(conn, column.table, [column.name])
+    return lru_cache(maxsize=4096)(lambda value: convert((value,))[0])
 
 
 @contextmanager
