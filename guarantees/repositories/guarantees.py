@@ -139,7 +139,9 @@ SEARCH_TEXT = (
 )
 TRIGRAM = 3  # a trigram index cannot look up fewer characters: shorter searches scan
 COUNT_CAP = 2000  # counted exactly up to here; beyond it the list says "more than" and pages on
+WALK_ABOVE = 10_000  # SQLite: above this many index candidates a broad search walks the list's order
 # Orders an index can walk (expiry_date, guarantee_number, amount, status, match_status, each with the id).
+# PostgreSQL walks an ascending index backwards only as DESC NULLS FIRST, so there it serves "asc" alone.
 WALKABLE_SORTS = {"expiry", "number", "amount", "status", "match"}
 
 
@@ -160,12 +162,16 @@ def _terms(params: ListParams) -> list[str]:
     return list(terms.values())
 
 
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
 def _index(params: ListParams) -> _Index | None:
     """The search index's candidates for `params.q`; None when the index cannot help (no q, or too short)."""
     terms = _terms(params) if params.q else []
     if not terms or any(len(term) < TRIGRAM for term in terms):
         return None
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _dialect() == "postgresql":
         names = [f"term_{n}" for n in range(len(terms))]
         clause = " OR ".join(f"{SEARCH_TEXT} ILIKE :{name}" for name in names)
         likes = {name: _like(term) for name, term in zip(names, terms, strict=True)}
@@ -194,7 +200,7 @@ def _conditions(params: ListParams, *, index: bool = True) -> list:
 def _behind_the_index(conditions: list) -> list:
     """SQLite: mark the other filters as unselective, so that the planner enters through the search index
     rather than through, say, the status index, whether or not ANALYZE has run (PostgreSQL has statistics)."""
-    if db.session.get_bind().dialect.name != "sqlite":
+    if _dialect() != "sqlite":
         return conditions
     return [sa.func.likelihood(condition, sa.literal_column("0.9")) for condition in conditions]
 
@@ -268,6 +274,17 @@ def _capped_count(params: ListParams) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(matching.subquery())) or 0
 
 
+def _few_candidates(params: ListParams) -> bool:
+    """SQLite: whether the FTS index holds at most WALK_ABOVE candidates, so that sorting them all costs less
+    than walking the list's order (where matches may cluster far from the start). Its phrases match exactly,
+    and counting them capped is cheap; PostgreSQL's trigram candidates are too loose to tell."""
+    candidates = _index(params)
+    if candidates is None or _dialect() != "sqlite":
+        return False
+    capped = sa.select(sa.literal(1)).select_from(candidates.source).where(candidates.driver).limit(WALK_ABOVE + 1)
+    return (db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery())) or 0) <= WALK_ABOVE
+
+
 def search(params: ListParams) -> Page:
     """One page of the guarantees matching `params`, and how many match (two queries).
 
@@ -277,7 +294,8 @@ def search(params: ListParams) -> Page:
     total = _capped_count(params)
     if total > COUNT_CAP:
         # Walk the list's order when an index can: matches are dense, so the page fills early.
-        walk = params.sort in WALKABLE_SORTS
+        walk = params.sort in WALKABLE_SORTS and (params.order == "asc" or _dialect() == "sqlite")
+        walk = walk and not _few_candidates(params)
         query = _ordered(sa.select(Guarantee).where(*_conditions(params, index=not walk)), params)
         offset = (params.page - 1) * PER_PAGE
         items = list(db.session.scalars(query.limit(PER_PAGE + 1).offset(offset)).unique().all())
