@@ -342,6 +342,16 @@ def _chunk(conn: Connection, part: int, ctx: Context, summary: Summary, dry_run:
     return rows
 
 
+_STAMPS: dict = {}
+
+
+def _stamps(dialect: str, conn: Connection):
+    """created_at of items as stored, one converter per backend for the whole run: a session's rows share it."""
+    if dialect not in _STAMPS:
+        _STAMPS[dialect] = column_converter(conn, ITEMS.c.created_at)
+    return _STAMPS[dialect]
+
+
 def _write(conn: Connection, part: int, plans: list[NumberPlan]) -> None:
     """Guarantees, then actions, then changes to guarantees already held, items and batch counts."""
     new = [plan.guarantee for plan in plans if plan.guarantee is not None]
@@ -356,7 +366,7 @@ def _write(conn: Connection, part: int, plans: list[NumberPlan]) -> None:
     if actions:
         insert_all(conn, ACTIONS, actions)
     _update_existing(conn, [plan for plan in plans if plan.update])
-    stamp = column_converter(conn, ITEMS.c.created_at)
+    stamp = _stamps(conn.dialect.name, conn)
     items, totals, ready = [], Counter(), Counter()
     for plan in plans:
         guarantee_id = plan.guarantee_id

@@ -69,17 +69,14 @@ class NumberPlan:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
-def _values(row: tuple, ctx: Context, cache: dict) -> dict:
-    """row_values, remembered per distinct set of cells: re-imports of a number repeat the same cells."""
+def _remember(row: tuple, ctx: Context, cache: dict) -> tuple[dict, tuple]:
+    """row_values of a row and the names of the values it dropped, remembered per distinct set of cells:
+    re-imports of a number repeat the same cells."""
     key = row[INPUT:]
-    found = cache.get(key)
-    if found is None:
-        dropped: dict = {}
-        cells = dict(zip(INPUT_COLUMNS, key, strict=True))
-        found = cache[key] = (row_values(cells, ctx.suppliers, ctx.banks, dropped), tuple(dropped))
-    for name in found[1]:
-        ctx.dropped[name] = ctx.dropped.get(name, 0) + 1
-    return found[0]
+    dropped: dict = {}
+    cells = dict(zip(INPUT_COLUMNS, key, strict=True))
+    found = cache[key] = (row_values(cells, ctx.suppliers, ctx.banks, dropped), tuple(dropped))
+    return found
 
 
 def _changes(state: dict, values: dict) -> dict:
@@ -139,9 +136,15 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context, ca
     earliest, latest = (min(known), max(known)) if known else (ctx.now, ctx.now)
     batches, items, outcomes = ctx.batches, plan.items, plan.outcomes
     applied = None  # the (cached, shared) values last folded into state: the same again changes nothing
+    dropped_total = ctx.dropped
     for row, stamp in zip(rows, stamps, strict=True):
         when = stamp or earliest
-        values = _values(row, ctx, cache)
+        found = cache.get(row[INPUT:])  # _values, inlined: this loop runs once per legacy row
+        if found is None:
+            found = _remember(row, ctx, cache)
+        values, dropped = found
+        for name in dropped:
+            dropped_total[name] = dropped_total.get(name, 0) + 1
         row_ready = row[MATCH_STATUS] == "ready"
         ready = ready or row_ready
         if row[KIND] == ACTION:

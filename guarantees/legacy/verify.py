@@ -6,7 +6,7 @@ trigger. Rows that cannot be migrated are not problems: they are listed with the
 """
 
 import importlib.util
-from collections import Counter, namedtuple
+from collections import Counter
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -163,38 +163,44 @@ def _rows(conn: Connection, problems: _Problems) -> tuple[list, int, int]:
         .order_by(R.c.id)
     )
     unmigrated, total, linked = [], 0, 0
-    fields = [column.name for column in query.selected_columns]
-    Row = namedtuple("Row", fields)  # noqa: N806 - a record type
-    for row in map(Row._make, stream(conn, query)):
-        kind, number, reason = classify(row.record_type, row.guarantee_number)
+    classified: dict = {}  # (record_type, number) → classify(...): numbers repeat, about twelve rows each
+    for (
+        row_id, raw_number, record_type, guarantee_id, action_link, batch_link, linked_number, action_id,
+        action_guarantee_id, action_record_id, batch_id, batch_origin, item_id,
+    ) in stream(conn, query):  # fmt: skip
+        found = classified.get((record_type, raw_number))
+        if found is None:
+            found = classified[record_type, raw_number] = classify(record_type, raw_number)
+        kind, number, reason = found
         if reason:
             total += 1
             if len(unmigrated) < MAX_UNMIGRATED:
-                unmigrated.append({"id": row.id, "reason": reason})
-        if row.migrated_guarantee_id is not None or row.migrated_action_id is not None:
+                unmigrated.append({"id": row_id, "reason": reason})
+        if guarantee_id is not None or action_link is not None:
             linked += 1
-        if kind == IMPORT and row.migrated_guarantee_id is None:
-            problems.add("migratable import rows are not linked to a guarantee", row.id)
-        if kind == ACTION and row.migrated_action_id is None:
-            problems.add("action rows are not linked to an action", row.id)
-        if row.migrated_guarantee_id is not None:
-            if row.linked_number is None:
-                problems.add("legacy rows link to a guarantee that does not exist", row.id)
-            elif number and normalise_number(row.linked_number) != number:
-                problems.add("legacy rows link to a guarantee of another number", row.id)
-        if row.migrated_action_id is not None:
-            if row.action_id is None:
-                problems.add("legacy rows link to an action that does not exist", row.id)
+        if kind == IMPORT and guarantee_id is None:
+            problems.add("migratable import rows are not linked to a guarantee", row_id)
+        if kind == ACTION and action_link is None:
+            problems.add("action rows are not linked to an action", row_id)
+        if guarantee_id is not None:
+            # A guarantee's number is stored normalised: equal text is the common case, checked first.
+            if linked_number is None:
+                problems.add("legacy rows link to a guarantee that does not exist", row_id)
+            elif number and linked_number != number and normalise_number(linked_number) != number:
+                problems.add("legacy rows link to a guarantee of another number", row_id)
+        if action_link is not None:
+            if action_id is None:
+                problems.add("legacy rows link to an action that does not exist", row_id)
             else:
-                if row.action_record_id is not None and row.action_record_id != row.id:
-                    problems.add("legacy rows link to an action migrated from another row", row.id)
-                if row.migrated_guarantee_id is not None and row.action_guarantee_id != row.migrated_guarantee_id:
-                    problems.add("legacy rows link to an action of another guarantee", row.id)
-        if row.import_batch_id is not None:
-            if row.batch_id is None:
-                problems.add("legacy rows link to a batch that does not exist", row.id)
-            elif row.batch_origin == "legacy" and kind == IMPORT and row.item_id is None:
-                problems.add("migrated import rows have no batch item", row.id)
+                if action_record_id is not None and action_record_id != row_id:
+                    problems.add("legacy rows link to an action migrated from another row", row_id)
+                if guarantee_id is not None and action_guarantee_id != guarantee_id:
+                    problems.add("legacy rows link to an action of another guarantee", row_id)
+        if batch_link is not None:
+            if batch_id is None:
+                problems.add("legacy rows link to a batch that does not exist", row_id)
+            elif batch_origin == "legacy" and kind == IMPORT and item_id is None:
+                problems.add("migrated import rows have no batch item", row_id)
     return unmigrated, total, linked
 
 

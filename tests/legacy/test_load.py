@@ -113,3 +113,22 @@ def test_cells_of_unexpected_types_are_reported(app, cli, legacy_file):
     assert loaded[2].session_id == 1 and loaded[2].supplier_id is None
     assert report["altered_total"] == 1 and report["altered"][0]["column"] == "supplier_id"
     assert report["renumbered_total"] == 1 and loaded[3].raw_bank_name == "Riyad Bank"
+
+
+def test_rows_needing_conversion_keep_their_order_among_rows_copied_as_they_are(app, cli, legacy_file):
+    rows = [
+        {"id": 1, "session_id": 1, "guarantee_number": "G-1", "comment": "a\x00b"},
+        {"id": 2, "session_id": 1, "guarantee_number": "G-2", "comment": "plain"},
+        {"id": "7", "session_id": 1, "guarantee_number": "G-7 text id"},
+        {"id": 7, "session_id": 1, "guarantee_number": "G-7 integer id"},
+        {"id": 3, "session_id": 1, "guarantee_number": "G-3", "bank_id": "4"},
+    ]
+    code, output, report = cli("load", str(legacy_file(rows=rows)), "--json")
+    assert code == 0, output
+    loaded = records()
+    assert sorted(loaded) == [1, 2, 3, 7, 8]
+    assert (loaded[1].comment, loaded[2].comment) == ("ab", "plain")
+    assert (loaded[7].guarantee_number, loaded[8].guarantee_number) == ("G-7 text id", "G-7 integer id")
+    assert loaded[3].bank_id == 4
+    assert [(r["id"], r["column"]) for r in report["altered"]] == [(1, "comment")]
+    assert [(r["old_id"], r["new_id"]) for r in report["renumbered"]] == [(7, 8)]
