@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer, lazyload
 
 from guarantees.extensions import db
 from guarantees.models import (
@@ -81,11 +81,22 @@ def parse_legacy_time(text: str | None) -> datetime | None:
         return None
 
 
-def legacy_rows(guarantee: Guarantee) -> list[dict]:
-    """Legacy imported_records rows of this guarantee (linked or by number), all columns, with their session
-    type and whether a new-table row already carries them (one query)."""
-    record = ImportedRecord.__table__
-    has_counterpart = sa.or_(
+def _of_guarantee(record, guarantee: Guarantee):
+    """Legacy rows linked to `guarantee`, or unlinked and carrying its number."""
+    return sa.or_(
+        record.c.migrated_guarantee_id == guarantee.id,
+        # A linked row always carries its own guarantee's number: look by number only among the
+        # unlinked ones, so both branches are index lookups rather than a scan of every legacy row.
+        sa.and_(
+            record.c.migrated_guarantee_id.is_(None),
+            _normalised_number(record.c.guarantee_number) == guarantee.guarantee_number,
+        ),
+    )
+
+
+def _has_counterpart(record):
+    """SQL: a new-table row already tells this legacy row's story."""
+    return sa.or_(
         sa.exists().where(ImportBatchItem.legacy_record_id == record.c.id),
         sa.exists().where(GuaranteeAction.legacy_record_id == record.c.id),
         sa.exists().where(GuaranteeEdit.legacy_record_id == record.c.id),
@@ -95,28 +106,35 @@ def legacy_rows(guarantee: Guarantee) -> list[dict]:
             sa.exists().where(GuaranteeAction.id == record.c.migrated_action_id),
         ),
     )
+
+
+def legacy_rows(guarantee: Guarantee, *, ids: list[int] | None = None) -> list[dict]:
+    """Legacy imported_records rows of this guarantee (linked or by number), all columns, with their session
+    type and whether a new-table row already carries them (one query); with `ids`, only those rows."""
+    record = ImportedRecord.__table__
     query = (
         sa.select(
             *(record.c[name] for name in RAW_COLUMNS),
             ImportSession.session_type.label("legacy_session_type"),
-            has_counterpart.label("has_counterpart"),
+            _has_counterpart(record).label("has_counterpart"),
         )
         .select_from(record)
         .outerjoin(ImportSession, ImportSession.id == record.c.session_id)
-        .where(
-            sa.or_(
-                record.c.migrated_guarantee_id == guarantee.id,
-                # A linked row always carries its own guarantee's number: look by number only among the
-                # unlinked ones, so both branches are index lookups rather than a scan of every legacy row.
-                sa.and_(
-                    record.c.migrated_guarantee_id.is_(None),
-                    _normalised_number(record.c.guarantee_number) == guarantee.guarantee_number,
-                ),
-            )
-        )
+        .where(record.c.id.in_(ids) if ids is not None else _of_guarantee(record, guarantee))
         .order_by(record.c.created_at, record.c.id)
     )
     return [dict(row._mapping) for row in db.session.execute(query)]
+
+
+def legacy_summary(guarantee: Guarantee) -> tuple[int, list[dict]]:
+    """How many legacy rows refer to `guarantee`, and those of them no new-table row tells: all the timeline
+    needs. One light query finds both; the full rows are read only when there are any (usually none)."""
+    record = ImportedRecord.__table__
+    rows = db.session.execute(
+        sa.select(record.c.id, _has_counterpart(record)).where(_of_guarantee(record, guarantee))
+    ).all()
+    untold = [record_id for record_id, told in rows if not told]
+    return len(rows), (legacy_rows(guarantee, ids=untold) if untold else [])
 
 
 def _items(guarantee_id: int) -> list[Entry]:
@@ -187,6 +205,9 @@ def _actions(guarantee_id: int) -> list[Entry]:
         sa.select(GuaranteeAction, session)
         .outerjoin(session, session.id == GuaranteeAction.action_session_id)
         .where(GuaranteeAction.guarantee_id == guarantee_id)
+        # every action is this guarantee's, already in the session: no need to join it (and its supplier
+        # and bank) again on each of hundreds of rows
+        .options(lazyload(GuaranteeAction.guarantee))
     ).unique()
     entries = []
     for action, action_session in rows:
@@ -215,11 +236,22 @@ def _actions(guarantee_id: int) -> list[Entry]:
 
 
 def _prints(action_ids: list[int]) -> list[Entry]:
+    """The prints of these actions, through the link table: the ids each print covered here, without
+    reading every print's full list of ids."""
     if not action_ids:
         return []
-    printed = sa.select(LetterPrintAction.letter_print_id).where(LetterPrintAction.action_id.in_(action_ids))
-    prints = db.session.scalars(sa.select(LetterPrint).where(LetterPrint.id.in_(printed))).all()
-    mine = set(action_ids)
+    rows = db.session.execute(
+        sa.select(LetterPrint, LetterPrintAction.action_id)
+        .join(LetterPrintAction, LetterPrintAction.letter_print_id == LetterPrint.id)
+        .where(LetterPrintAction.action_id.in_(action_ids))
+        .options(defer(LetterPrint.action_ids))
+        .order_by(LetterPrint.id, LetterPrintAction.action_id)
+    ).all()
+    covered: dict[int, list[int]] = {}
+    prints: dict[int, LetterPrint] = {}
+    for letter_print, action_id in rows:
+        prints[letter_print.id] = letter_print
+        covered.setdefault(letter_print.id, []).append(action_id)
     return [
         Entry(
             kind="print",
@@ -228,10 +260,10 @@ def _prints(action_ids: list[int]) -> list[Entry]:
             user=letter_print.printed_by,
             title="print",
             print=letter_print,
-            detail=", ".join(str(i) for i in letter_print.action_ids if i in mine),
+            detail=", ".join(str(i) for i in covered[letter_print.id]),
             sequence=letter_print.id,
         )
-        for letter_print in prints
+        for letter_print in prints.values()
     ]
 
 

@@ -4,7 +4,7 @@ from flask import Flask, current_app, g, request, session
 from flask_babel import gettext as _
 
 from guarantees.extensions import babel
-from guarantees.web import errors, formatting, rendering
+from guarantees.web import errors, formatting, rendering, translations
 from guarantees.web.security import require_login
 
 LANGUAGES = ("en", "ar")
@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.config.setdefault("HTMX_SRI", "sha384-HGfztofotfshcF7+8n44JQL2oJmowVChPTg48S+jvZoztPfvwD79OC/LTtG6dMp+")
     babel.locale_selector = select_locale
     app.extensions["babel"].locale_selector = select_locale
+    translations.install(app)
     for name in BLUEPRINTS + ("review", "admin"):
         try:
             module = importlib.import_module(f"guarantees.web.{name}")

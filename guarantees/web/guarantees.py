@@ -186,12 +186,17 @@ def bulk():
 # -- one guarantee -------------------------------------------------------------------------------------------------
 
 
-TIMELINE_SHOWN = 100
+TIMELINE_SHOWN = 50
 
 
 def _detail(guarantee, **extra) -> dict:
     """Everything the guarantee page shows (a constant number of queries)."""
-    legacy = history.legacy_rows(guarantee)
+    view = "legacy" if request.args.get("view") == "legacy" else "timeline"
+    if view == "legacy":
+        legacy = history.legacy_rows(guarantee)
+        legacy_count = len(legacy)
+    else:  # the timeline needs only the legacy rows no new row tells, and how many there are in all
+        legacy_count, legacy = history.legacy_summary(guarantee)
     entries = history.timeline(guarantee, legacy)
     # A long history opens on its newest entries; the earlier ones are one click away (?history=all).
     earlier = 0 if request.args.get("history") == "all" else max(0, len(entries) - TIMELINE_SHOWN)
@@ -202,8 +207,9 @@ def _detail(guarantee, **extra) -> dict:
         "entries": entries[earlier:],
         "earlier_entries": earlier,
         "legacy": legacy,
+        "legacy_count": legacy_count,
         "raw_columns": history.RAW_COLUMNS,
-        "view": "legacy" if request.args.get("view") == "legacy" else "timeline",
+        "view": view,
         "default_extension": actions.default_extension(guarantee),
         "can_edit": current_user.can("editor"),
         "lock_reason": _lock_reason(guarantee),

@@ -92,6 +92,11 @@ def test_a_legacy_row_without_counterpart_appears_once(make_guarantee):
     assert entries[0].record["id"] == by_number.id  # 2023 comes before today's entry
     assert legacy[0].source == "legacy" and legacy[0].legacy_session == (7, None)
     assert ("comment", None, "old import") in legacy[0].changes
+    # the timeline asks only for the rows no new row tells; the count covers them all
+    count, untold = history.legacy_summary(guarantee)
+    assert [row["id"] for row in untold] == [by_number.id, linked.id]
+    everything = history.legacy_rows(guarantee)
+    assert count == len(everything) and untold == [row for row in everything if not row["has_counterpart"]]
 
 
 def test_legacy_rows_carried_by_migrated_items_and_actions_appear_once(app, make_guarantee):
