@@ -9,7 +9,8 @@ How it stays fast, flat in memory and resumable:
 2. prepare — one transaction creates the missing batches and the day's action sessions (issued,
    locked, with their final counts);
 3. chunks — one transaction per partition writes the guarantees, actions and items of its numbers,
-   set-based (COPY / executemany); a number is never half done;
+   set-based (COPY / executemany); a number is never half done. The writes run on a second connection,
+   in a thread, while the next partition is read and folded;
 4. links — the back-links are written from the items and actions themselves, by id range, one
    UPDATE ... FROM per range (in id order, so that each page of imported_records is written once).
 
@@ -23,6 +24,7 @@ import sys
 import time
 import zlib
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -54,6 +56,7 @@ from guarantees.models.base import utcnow
 
 CHUNK_ROWS = 20_000
 SCAN_BATCH = 5_000
+IN_LIST = 5_000
 # Test hooks: after committing chunk N (or with chunk N written but not committed), say so on stderr and
 # wait to be killed. Never set in production.
 PAUSE_ENV = "LEGACY_MIGRATE_PAUSE_AFTER_CHUNK"
@@ -156,23 +159,7 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
             ctx = Context(
                 batches=batches, sessions=sessions, suppliers=_ids(conn, Supplier), banks=_ids(conn, Bank), now=now
             )
-            pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
-            for part in range(scan.parts):
-                done = _chunk(conn, part, ctx, summary, dry_run)
-                if not done:
-                    conn.rollback()
-                    continue
-                if dry_run:
-                    conn.rollback()
-                else:
-                    if pause_in == summary.chunks + 1:
-                        _pause(f"chunk {pause_in} written, not committed")
-                    conn.commit()
-                summary.chunks += 1
-                if progress and done:
-                    progress(done)
-                if pause_after == summary.chunks and not dry_run:
-                    _pause(f"chunk {pause_after} committed")
+            _chunks(engine, conn, scan.parts, ctx, summary, dry_run, progress)
             link(conn, dry_run, summary)
             summary.values_not_carried = dict(ctx.dropped)
         finally:
@@ -199,9 +186,8 @@ def _ids(conn: Connection, model) -> set[int]:
 
 def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
     """Classify every legacy row and stage the unlinked migratable ones in the temporary table."""
-    for table in (TMP, COUNTS):
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
-        table.create(conn)
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TMP.name}")
+    TMP.create(conn)
     unlinked = conn.scalar(  # rows still to migrate (an estimate: unmigratable rows are in it)
         sa.select(sa.func.count())
         .select_from(RECORDS)
@@ -306,8 +292,86 @@ def _row_order(row: tuple) -> tuple:
     return (row[CREATED_AT] or "", row[ID])
 
 
-def _chunk(conn: Connection, part: int, ctx: Context, summary: Summary, dry_run: bool) -> int:
-    """Migrate the numbers of one partition in the current transaction; returns the rows done."""
+@dataclass
+class _Planned:
+    """One partition, folded: what the writer writes in one transaction."""
+
+    rows: int
+    plans: list[NumberPlan]
+
+
+def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary: Summary, dry_run: bool, progress):
+    """Fold and write every partition, one transaction per partition.
+
+    The writes go through a connection of their own. On PostgreSQL they run in a thread while this connection
+    reads and folds the next partition: the server's work (indexes, foreign key checks) and the fold's Python
+    overlap instead of taking turns. Partitions hold disjoint numbers, so the fold never needs what the writer
+    is writing. At most one partition is being written and one folded (memory stays flat); a writer's failure
+    ends the run. SQLite does its work in this process, handing the interpreter lock back and forth at every
+    row: there a thread costs more than it overlaps, and the writes follow each fold.
+    """
+    pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
+
+    def done(rows: int) -> None:
+        summary.chunks += 1
+        if progress:
+            progress(rows)
+
+    if dry_run:
+        for part in range(parts):
+            planned = _plan(conn, part, ctx, summary)
+            conn.rollback()
+            if planned:
+                done(planned.rows)
+        return
+    threaded = engine.dialect.name == "postgresql"
+    with (
+        engine.connect() as writer,
+        bulk_session(writer, collector=False),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="legacy-migrate-writer") as pool,
+    ):
+        if threaded:
+            writer.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
+            COUNTS.create(writer)
+            writer.commit()
+        try:
+            pending, submitted = None, 0
+            for part in range(parts):
+                planned = _plan(conn, part, ctx, summary)
+                conn.rollback()  # the fold only reads: no snapshot held while the writer commits
+                if not planned:
+                    continue
+                if pending is not None:
+                    done(pending.result())  # the writer's error, if any, ends the run here
+                submitted += 1
+                if threaded:
+                    pending = pool.submit(_commit, writer, planned, submitted, pause_in, pause_after)
+                else:
+                    done(_commit(writer, planned, submitted, pause_in, pause_after))
+            if pending is not None:
+                done(pending.result())
+        finally:
+            try:
+                writer.rollback()
+                writer.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
+                writer.commit()
+            except sa.exc.DBAPIError:  # the connection is gone: so is its temporary table
+                pass
+
+
+def _commit(conn: Connection, planned: _Planned, number: int, pause_in: int, pause_after: int) -> int:
+    """Write one folded partition and commit it (the writer thread); returns its rows."""
+    _write(conn, planned.plans)
+    if pause_in == number:
+        _pause(f"chunk {number} written, not committed")
+    conn.commit()
+    if pause_after == number:
+        _pause(f"chunk {number} committed")
+    return planned.rows
+
+
+def _plan(conn: Connection, part: int, ctx: Context, summary: Summary) -> _Planned | None:
+    """Read and fold the numbers of one partition (None when it holds no row); counts what they become."""
     query = sa.select(*_ROW).join(RECORDS, RECORDS.c.id == TMP.c.id).where(TMP.c.part == part)
     by_number = defaultdict(list)
     rows = 0
@@ -315,7 +379,7 @@ def _chunk(conn: Connection, part: int, ctx: Context, summary: Summary, dry_run:
         by_number[values[0]].append(values[1:])
         rows += 1
     if not rows:
-        return 0
+        return None
     numbers = sa.select(TMP.c.number).where(TMP.c.part == part)
     existing = {
         g.guarantee_number: g._asdict()
@@ -337,9 +401,7 @@ def _chunk(conn: Connection, part: int, ctx: Context, summary: Summary, dry_run:
             summary.guarantees_merged += 1
         summary.items.update(plan.outcomes)
         summary.actions.update(a["action_type"] for a in plan.actions)
-    if not dry_run:
-        _write(conn, part, plans)
-    return rows
+    return _Planned(rows=rows, plans=plans)
 
 
 _STAMPS: dict = {}
@@ -352,14 +414,16 @@ def _stamps(dialect: str, conn: Connection):
     return _STAMPS[dialect]
 
 
-def _write(conn: Connection, part: int, plans: list[NumberPlan]) -> None:
+def _write(conn: Connection, plans: list[NumberPlan]) -> None:
     """Guarantees, then actions, then changes to guarantees already held, items and batch counts."""
     new = [plan.guarantee for plan in plans if plan.guarantee is not None]
     if new:
         insert_all(conn, GUARANTEES, new)
-    staged = sa.select(TMP.c.number).where(TMP.c.part == part)
-    ids = dict(conn.execute(sa.select(GUARANTEES.c.guarantee_number, GUARANTEES.c.id).where(
-        GUARANTEES.c.guarantee_number.in_(staged))).all())  # fmt: skip
+    numbers = [plan.number for plan in plans]
+    ids = {}
+    for start in range(0, len(numbers), IN_LIST):  # bound lists of a size every driver takes
+        ids.update(conn.execute(sa.select(GUARANTEES.c.guarantee_number, GUARANTEES.c.id).where(
+            GUARANTEES.c.guarantee_number.in_(numbers[start : start + IN_LIST]))).all())  # fmt: skip
     for plan in plans:
         plan.guarantee_id = ids[plan.number]
     actions = [{**action, "guarantee_id": plan.guarantee_id} for plan in plans for action in plan.actions]

@@ -113,7 +113,7 @@ def column_converter(conn: Connection, column: sa.Column) -> Callable:
 
 
 @contextmanager
-def bulk_session(conn: Connection) -> Iterator[None]:
+def bulk_session(conn: Connection, collector: bool = True) -> Iterator[None]:
     """Settings for a long bulk job on this connection, restored afterwards.
 
     The cyclic garbage collector runs rarely: the job makes millions of short-lived, acyclic objects,
@@ -122,8 +122,9 @@ def bulk_session(conn: Connection) -> Iterator[None]:
     and the job resumes from what is linked), with a page cache big enough for the indexes it updates.
     """
     threshold = gc.get_threshold()
-    gc.freeze()  # what exists now (the app, its caches) is never scanned again during the job
-    gc.set_threshold(100_000, 50, 100)
+    if collector:  # once per process: a second connection of the same job (collector=False) leaves it alone
+        gc.freeze()  # what exists now (the app, its caches) is never scanned again during the job
+        gc.set_threshold(100_000, 50, 100)
     synchronous = None
     if conn.dialect.name == "sqlite" and not conn.in_transaction():
         driver = conn.connection.driver_connection  # outside a transaction: SQLite refuses the pragma inside one
@@ -140,5 +141,6 @@ def bulk_session(conn: Connection) -> Iterator[None]:
             conn.connection.driver_connection.execute(f"PRAGMA synchronous = {int(synchronous)}")
             conn.connection.driver_connection.execute(f"PRAGMA cache_size = {int(cache_size)}")
             conn.connection.driver_connection.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
+        if collector:
+            gc.set_threshold(*threshold)
+            gc.unfreeze()
