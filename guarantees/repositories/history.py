@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, defer, lazyload
+from sqlalchemy.orm import defer
 
 from guarantees.extensions import db
 from guarantees.models import (
@@ -44,8 +44,8 @@ class Entry:
     title: str
     changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     batch: ImportBatch | None = None
-    session: ActionSession | None = None
-    action: GuaranteeAction | None = None
+    session: "SessionRef | None" = None
+    action: sa.Row | None = None  # a guarantee_actions row
     print: LetterPrint | None = None
     record: dict | None = None
     legacy_session: tuple[int | None, str | None] | None = None
@@ -176,9 +176,9 @@ def _same_save(entry: Entry, edit: GuaranteeEdit, legacy_id: int | None) -> bool
 
 
 def _edits(guarantee_id: int) -> list[Entry]:
-    edits = db.session.scalars(
-        sa.select(GuaranteeEdit).where(GuaranteeEdit.guarantee_id == guarantee_id).order_by(GuaranteeEdit.id)
-    ).all()
+    table = GuaranteeEdit.__table__
+    # plain rows, not ORM objects: a long history has hundreds, and the timeline only reads them
+    edits = db.session.execute(sa.select(table).where(table.c.guarantee_id == guarantee_id).order_by(table.c.id)).all()
     entries: list[Entry] = []
     for edit in edits:
         if entries and _same_save(entries[-1], edit, edit.legacy_record_id):
@@ -199,18 +199,30 @@ def _edits(guarantee_id: int) -> list[Entry]:
     return entries
 
 
+@dataclass(frozen=True)
+class SessionRef:
+    """The action session an entry links to: all the timeline shows of it."""
+
+    id: int
+    description: str | None
+
+
 def _actions(guarantee_id: int) -> list[Entry]:
-    session = aliased(ActionSession)
+    action_table, session_table = GuaranteeAction.__table__, ActionSession.__table__
+    # plain rows, not ORM objects: a long history has hundreds, and the timeline only reads them
     rows = db.session.execute(
-        sa.select(GuaranteeAction, session)
-        .outerjoin(session, session.id == GuaranteeAction.action_session_id)
-        .where(GuaranteeAction.guarantee_id == guarantee_id)
-        # every action is this guarantee's, already in the session: no need to join it (and its supplier
-        # and bank) again on each of hundreds of rows
-        .options(lazyload(GuaranteeAction.guarantee))
-    ).unique()
+        sa.select(action_table, session_table.c.description.label("session_description"))
+        .outerjoin(session_table, session_table.c.id == action_table.c.action_session_id)
+        .where(action_table.c.guarantee_id == guarantee_id)
+    ).all()
+    sessions: dict[int, SessionRef] = {}
     entries = []
-    for action, action_session in rows:
+    for action in rows:
+        action_session = None
+        if action.action_session_id is not None:
+            action_session = sessions.setdefault(
+                action.action_session_id, SessionRef(action.action_session_id, action.session_description)
+            )
         changes = []
         if action.previous_expiry_date != action.new_expiry_date:
             changes.append(("expiry_date", _day(action.previous_expiry_date), _day(action.new_expiry_date)))
