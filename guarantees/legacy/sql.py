@@ -28,6 +28,8 @@ def stream(conn: Connection, query: sa.Select, batch: int = 5_000) -> Iterator[t
     sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     driver = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
+        # Every row is read: plan for the whole result (hash joins), not for the first rows as a cursor would.
+        driver.execute("SET LOCAL cursor_tuple_fraction = 1.0")
         cursor = driver.cursor(name=f"legacy_stream_{id(query)}")
         cursor.itersize = batch
     else:
