@@ -1,5 +1,6 @@
 """The guarantee list: search, filters, sorting and paging, kept in the URL; one guarantee; today's entries."""
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -138,8 +139,9 @@ SEARCH_TEXT = (
     "coalesce(guarantees.contract_number, '') || chr(10) || coalesce(guarantees.po_number, ''))"
 )
 TRIGRAM = 3  # a trigram index cannot look up fewer characters: shorter searches scan
+FTS_END = 6  # SQLite: a term longer than twice this is looked up by its first and last characters
 COUNT_CAP = 2000  # counted exactly up to here; beyond it the list says "more than" and pages on
-WALK_ABOVE = 10_000  # SQLite: above this many index candidates a broad search walks the list's order
+WALK_ABOVE = 5_000  # SQLite: above this many index candidates a broad search walks the list's order
 # Orders an index can walk (expiry_date, guarantee_number, amount, status, match_status, each with the id).
 # PostgreSQL walks an ascending index backwards only as DESC NULLS FIRST, so there it serves "asc" alone.
 WALKABLE_SORTS = {"expiry", "number", "amount", "status", "match"}
@@ -166,6 +168,19 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def _fts_phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _fts_query(term: str) -> str:
+    """FTS5 trigram query for rows containing `term`. A phrase in double quotes matches as a substring, case
+    folded; a long one costs a pass over every one of its trigrams, frequent ones included, so a long term
+    asks for its two ends instead (a superset, which the exact conditions then narrow)."""
+    if len(term) <= 2 * FTS_END:
+        return _fts_phrase(term)
+    return f"({_fts_phrase(term[:FTS_END])} AND {_fts_phrase(term[-FTS_END:])})"
+
+
 def _index(params: ListParams) -> _Index | None:
     """The search index's candidates for `params.q`; None when the index cannot help (no q, or too short)."""
     terms = _terms(params) if params.q else []
@@ -177,8 +192,7 @@ def _index(params: ListParams) -> _Index | None:
         likes = {name: _like(term) for name, term in zip(names, terms, strict=True)}
         condition = sa.text(f"({clause})").bindparams(**likes)
         return _Index(condition=condition, source=Guarantee.__table__, driver=condition)
-    # FTS5 trigram phrases: a phrase in double quotes matches as a substring, case folded.
-    phrases = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    phrases = " OR ".join(_fts_query(term) for term in terms)
     fts = sa.table("guarantees_search", sa.column("rowid"))
     match = sa.text("guarantees_search MATCH :phrases").bindparams(phrases=phrases)
     return _Index(
@@ -265,47 +279,70 @@ class Page:
     more: bool = False
 
 
-def _capped_count(params: ListParams) -> int:
-    """How many guarantees match, counting no further than COUNT_CAP + 1: the index drives, so it stops early."""
-    candidates = _index(params)
-    source, driver = (candidates.source, [candidates.driver]) if candidates else (Guarantee.__table__, [])
-    filters = _behind_the_index(_filters(params)) if candidates else _filters(params)
-    matching = sa.select(sa.literal(1)).select_from(source).where(*driver, *filters).limit(COUNT_CAP + 1)
+def _count_to_cap(source, conditions: list) -> int:
+    """How many rows of `source` meet `conditions`, counting no further than COUNT_CAP + 1."""
+    matching = sa.select(sa.literal(1)).select_from(source).where(*conditions).limit(COUNT_CAP + 1)
     return db.session.scalar(sa.select(sa.func.count()).select_from(matching.subquery())) or 0
 
 
-def _few_candidates(params: ListParams) -> bool:
-    """SQLite: whether the FTS index holds at most WALK_ABOVE candidates, so that sorting them all costs less
-    than walking the list's order (where matches may cluster far from the start). Its phrases match exactly,
-    and counting them capped is cheap; PostgreSQL's trigram candidates are too loose to tell."""
-    candidates = _index(params)
-    if candidates is None or _dialect() != "sqlite":
-        return False
-    capped = sa.select(sa.literal(1)).select_from(candidates.source).where(candidates.driver).limit(WALK_ABOVE + 1)
-    return (db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery())) or 0) <= WALK_ABOVE
+def _page(params: ListParams, conditions: list, total: int) -> Page:
+    """The page of an exactly counted result (total <= COUNT_CAP)."""
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(params.page, pages)
+    query = _ordered(sa.select(Guarantee).where(*conditions), params)
+    items = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).unique().all()
+    return Page(items=list(items), total=total, page=page, pages=pages)
+
+
+def _page_past_cap(params: ListParams, conditions: list) -> Page:
+    """A page of a result of more than COUNT_CAP: whether there is a next page is all that is known."""
+    query = _ordered(sa.select(Guarantee).where(*conditions), params)
+    offset = (params.page - 1) * PER_PAGE
+    items = list(db.session.scalars(query.limit(PER_PAGE + 1).offset(offset)).unique().all())
+    pages = params.page + (1 if len(items) > PER_PAGE else 0)
+    return Page(items=items[:PER_PAGE], total=COUNT_CAP, page=params.page, pages=pages, more=True)
+
+
+def _walkable(params: ListParams) -> bool:
+    return params.sort in WALKABLE_SORTS and (params.order == "asc" or _dialect() == "sqlite")
 
 
 def search(params: ListParams) -> Page:
-    """One page of the guarantees matching `params`, and how many match (two queries).
+    """One page of the guarantees matching `params`, and how many match.
 
     Counting tens of thousands of matches would cost more than the page itself, and no one pages through
     them: past COUNT_CAP the count says "more than", and where an index holds the list's order the page is
     read along it, which finds its rows early because matches are dense."""
-    total = _capped_count(params)
-    if total > COUNT_CAP:
-        # Walk the list's order when an index can: matches are dense, so the page fills early.
-        walk = params.sort in WALKABLE_SORTS and (params.order == "asc" or _dialect() == "sqlite")
-        walk = walk and not _few_candidates(params)
-        query = _ordered(sa.select(Guarantee).where(*_conditions(params, index=not walk)), params)
-        offset = (params.page - 1) * PER_PAGE
-        items = list(db.session.scalars(query.limit(PER_PAGE + 1).offset(offset)).unique().all())
-        pages = params.page + (1 if len(items) > PER_PAGE else 0)
-        return Page(items=items[:PER_PAGE], total=COUNT_CAP, page=params.page, pages=pages, more=True)
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(params.page, pages)
-    query = _ordered(sa.select(Guarantee).where(*_conditions(params)), params)
-    items = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).unique().all()
-    return Page(items=list(items), total=total, page=page, pages=pages)
+    candidates = _index(params)
+    if candidates is not None and _dialect() == "sqlite":
+        return _search_fts(params, candidates)
+    if candidates is None:
+        total = _count_to_cap(Guarantee.__table__, _filters(params))
+    else:
+        total = _count_to_cap(candidates.source, [candidates.driver, *_filters(params)])
+    if total <= COUNT_CAP:
+        return _page(params, _conditions(params), total)
+    return _page_past_cap(params, _conditions(params, index=not _walkable(params)))
+
+
+def _search_fts(params: ListParams, candidates: _Index) -> Page:
+    """SQLite with the FTS index: its candidates are read once. Up to WALK_ABOVE of them, the count and the
+    page both work from that list (a few thousand rowid lookups); beyond it the result is so broad that the
+    count stops at the cap and the page walks the list's order where an index holds it."""
+    fts = sa.table("guarantees_search", sa.column("rowid"))
+    found = db.session.scalars(sa.select(fts.c.rowid).where(candidates.driver).limit(WALK_ABOVE + 1)).all()
+    filters = _behind_the_index(_filters(params))
+    if len(found) <= WALK_ABOVE:
+        listed = sa.select(sa.column("value", sa.Integer)).select_from(sa.func.json_each(json.dumps(list(found))))
+        conditions = [Guarantee.id.in_(listed), *filters]
+        total = _count_to_cap(Guarantee.__table__, conditions)
+        if total <= COUNT_CAP:
+            return _page(params, conditions, total)
+        return _page_past_cap(params, conditions)
+    total = _count_to_cap(candidates.source, [candidates.driver, *filters])
+    if total <= COUNT_CAP:
+        return _page(params, [candidates.condition, *filters], total)
+    return _page_past_cap(params, _conditions(params, index=not _walkable(params)))
 
 
 def for_export(params: ListParams) -> list[Guarantee]:
