@@ -25,6 +25,7 @@ import time
 import zlib
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -303,12 +304,12 @@ class _Planned:
 def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary: Summary, dry_run: bool, progress):
     """Fold and write every partition, one transaction per partition.
 
-    The writes go through a connection of their own. On PostgreSQL they run in a thread while this connection
-    reads and folds the next partition: the server's work (indexes, foreign key checks) and the fold's Python
-    overlap instead of taking turns. Partitions hold disjoint numbers, so the fold never needs what the writer
-    is writing. At most one partition is being written and one folded (memory stays flat); a writer's failure
-    ends the run. SQLite does its work in this process, handing the interpreter lock back and forth at every
-    row: there a thread costs more than it overlaps, and the writes follow each fold.
+    On PostgreSQL the writes go through a connection of their own, in a thread, while this connection reads and
+    folds the next partition: the server's work (indexes, foreign key checks) and the fold's Python overlap
+    instead of taking turns. Partitions hold disjoint numbers, so the fold never needs what the writer is
+    writing. At most one partition is being written and one folded (memory stays flat); a writer's failure ends
+    the run. SQLite does its work in this process, handing the interpreter lock back and forth at every row:
+    there a thread costs more than it overlaps, and this connection writes each partition after its fold.
     """
     pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
 
@@ -325,12 +326,12 @@ def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary:
                 done(planned.rows)
         return
     threaded = engine.dialect.name == "postgresql"
-    with (
-        engine.connect() as writer,
-        bulk_session(writer, collector=False),
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="legacy-migrate-writer") as pool,
-    ):
+    with ExitStack() as stack:
+        writer, pool = conn, None  # SQLite: this connection and its page cache (a second one would hold another)
         if threaded:
+            writer = stack.enter_context(engine.connect())
+            stack.enter_context(bulk_session(writer, collector=False))
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="legacy-migrate-writer"))
             writer.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
             COUNTS.create(writer)
             writer.commit()
@@ -344,19 +345,21 @@ def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary:
                 if pending is not None:
                     done(pending.result())  # the writer's error, if any, ends the run here
                 submitted += 1
-                if threaded:
+                if pool is not None:
                     pending = pool.submit(_commit, writer, planned, submitted, pause_in, pause_after)
                 else:
                     done(_commit(writer, planned, submitted, pause_in, pause_after))
             if pending is not None:
                 done(pending.result())
         finally:
-            try:
-                writer.rollback()
-                writer.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
-                writer.commit()
-            except sa.exc.DBAPIError:  # the connection is gone: so is its temporary table
-                pass
+            if pool is not None:
+                pool.shutdown()  # a write under way ends (committed or failed) before its connection is closed
+                try:
+                    writer.rollback()
+                    writer.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
+                    writer.commit()
+                except sa.exc.DBAPIError:  # the connection is gone: so is its temporary table
+                    pass
 
 
 def _commit(conn: Connection, planned: _Planned, number: int, pause_in: int, pause_after: int) -> int:
