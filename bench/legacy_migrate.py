@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import sqlite3
@@ -208,12 +209,16 @@ def main() -> int:
         return 0
     sizes = [size for size in (args.small, args.rows) if size]
     results = {}
+    # The machine may be shared: the load average says how much of it the figures had.
+    load = {"start": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="bench-legacy-") as folder:
         for size in sizes:
             results[size] = run_size(size, args.database_url, Path(folder))
+    load["end"] = os.getloadavg()
     backend = "postgresql" if args.database_url and not args.database_url.startswith("sqlite") else "sqlite"
     if args.json:
-        print(json.dumps({"backend": backend, "php_reference_rows_per_s": PHP_REFERENCE, "results": results}))
+        print(json.dumps({"backend": backend, "php_reference_rows_per_s": PHP_REFERENCE, "results": results,
+                          "load_average": load}))  # fmt: skip
         return 0 if all(r["ok"] for r in results.values()) else 1
     cpu_note = "this process's CPU" + (" (the server's work is not in it)" if backend == "postgresql" else "")
     print(f"legacy migration bench on {backend}; reference: legacy PHP migration ~{PHP_REFERENCE:,} rows/s")
@@ -231,6 +236,10 @@ def main() -> int:
             f"{r['renumbered']} renumbered; RSS after load/migrate/verify {r['rss_after_load_mb']:.0f}/"
             f"{r['rss_after_migrate_mb']:.0f}/{r['peak_rss_mb']:.0f} MB)"
         )
+    print(
+        "load average (1, 5, 15 min): "
+        + "; ".join(f"{when} {', '.join(f'{v:.2f}' for v in values)}" for when, values in load.items())
+    )
     largest = results[sizes[-1]]
     print(
         f"goals: migrate >= {GOALS['migrate']:,} rows/s ({largest['migrate_rows_per_s']:,} wall, "
