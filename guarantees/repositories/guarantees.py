@@ -379,12 +379,13 @@ def todays_manual_batch() -> ImportBatch | None:
     )
 
 
-def batch_entries(batch_id: int) -> list[tuple[ImportBatchItem, Guarantee]]:
-    """The rows of a batch with their guarantees, in entry order (one query)."""
+def batch_entries(batch_id: int, limit: int | None = None) -> list[tuple[ImportBatchItem, Guarantee]]:
+    """The rows of a batch with their guarantees, newest first, the newest `limit` of them (one query)."""
     rows = db.session.execute(
         sa.select(ImportBatchItem, Guarantee)
         .join(Guarantee, Guarantee.id == ImportBatchItem.guarantee_id)
         .where(ImportBatchItem.batch_id == batch_id)
         .order_by(ImportBatchItem.row_number.desc(), ImportBatchItem.id.desc())
+        .limit(limit)
     ).unique()
     return [(item, guarantee) for item, guarantee in rows]

@@ -30,12 +30,17 @@ def form_data(form) -> dict:
     return data
 
 
+ENTRIES_SHOWN = 50
+
+
 def _context(**extra) -> dict:
     batch = repo.todays_manual_batch()
     return {
         "day": register_today(),
         "batch": batch,
-        "entries": repo.batch_entries(batch.id) if batch else [],
+        # the newest entries only: a busy day's batch grows by hundreds, and the batch page lists them all
+        "entries": repo.batch_entries(batch.id, limit=ENTRIES_SHOWN) if batch else [],
+        "entries_shown": ENTRIES_SHOWN,
         "can_edit": current_user.can("editor"),
         "values": BLANK,
         "errors": {},

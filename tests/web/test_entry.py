@@ -136,3 +136,14 @@ def test_the_currency_is_kept_and_defaults_to_sar(editor):
     editor.post("/batches/today", data={**ENTRY, "guarantee_number": "MN-2", "currency": ""}, htmx=True)
     currencies = db.session.scalars(sa.select(Guarantee.currency).order_by(Guarantee.id)).all()
     assert currencies == ["USD", "SAR"]
+
+
+def test_a_busy_day_shows_the_newest_entries_and_links_to_the_whole_batch(editor, make_guarantee, monkeypatch):
+    from guarantees.web import entry
+
+    monkeypatch.setattr(entry, "ENTRIES_SHOWN", 2)
+    for number in ("BUSY-1", "BUSY-2", "BUSY-3"):
+        make_guarantee(number)
+    html = editor.get("/batches/today").get_data(as_text=True)
+    assert "BUSY-3" in html and "BUSY-2" in html and "BUSY-1" not in html
+    assert "The newest 2 entries are shown." in html and "All 3 entries of the batch" in html
