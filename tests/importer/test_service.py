@@ -206,6 +206,13 @@ def test_writes_in_chunks_keep_every_row_and_link(app, workbook, monkeypatch):
         assert numbers[item.guarantee_id] == record.guarantee_number == number
         assert record.migrated_guarantee_id == item.guarantee_id
     assert guarantee("C-4").amount == Decimal("4.00") and count(Guarantee) == 6
+    # the imported guarantees are in the search index (on SQLite written through a staging table)
+    from werkzeug.datastructures import MultiDict
+
+    from guarantees.repositories import guarantees as listing
+
+    found = listing.search(listing.parse_params(MultiDict({"q": "supplier"}))[0])
+    assert sorted(g.guarantee_number for g in found.items) == ["C-1", "C-2", "C-3", "C-4"]
 
 
 def test_nothing_legacy_is_written_when_dual_write_is_off(app, workbook):
