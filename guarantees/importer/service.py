@@ -36,7 +36,6 @@ raises NothingToImport. Nothing is written in any of these cases.
 from __future__ import annotations
 
 import gc
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -47,7 +46,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 import psycopg
-import psycopg.sql
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -59,6 +57,7 @@ from guarantees.importer.error_workbook import write_error_workbook
 from guarantees.importer.mapping import FIELDS, Detection, detect
 from guarantees.importer.reader import Workbook, WorkbookError, read_workbook
 from guarantees.importer.rows import ParsedRow, SkippedRow, parse_rows
+from guarantees.legacy.sql import insert_all
 from guarantees.models import Guarantee, ImportBatch, ImportBatchItem
 from guarantees.models.base import utcnow
 from guarantees.models.guarantee import ACTION_FIELDS, IDENTIFYING_FIELDS
@@ -497,53 +496,12 @@ def _chunks(rows: list) -> Iterator[list]:
         yield rows[start : start + WRITE_CHUNK]
 
 
-def _staged_insert(connection, table: sa.Table, rows: list[dict]) -> None:
-    """SQLite: insert through a temporary table and one INSERT … SELECT. The search index's trigger on
-    guarantees flushes the FTS5 index at the end of every statement, so an executemany of 50,000 rows would
-    write 50,000 tiny index segments (several times the cost of the insert itself)."""
-    columns = list(rows[0])
-    # The stage binds values with the target's own types; its columns are untyped, so the values reach the
-    # target as bound and the target's column affinities apply there, exactly as a direct insert.
-    stage = sa.Table(f"stage_{table.name}", sa.MetaData(), *(sa.Column(c, table.c[c].type) for c in columns))
-    names = ", ".join(columns)
-    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage.name} ({names})")
-    try:
-        connection.execute(sa.insert(stage), rows)
-        insert = f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage.name} ORDER BY rowid"
-        connection.exec_driver_sql(insert)
-    finally:
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {stage.name}")
-
-
 def _bulk_insert(session: Session, table: sa.Table, rows: list[dict]) -> None:
-    """Insert many rows (all with the same keys) in the session's transaction.
-
-    PostgreSQL (psycopg): COPY, three times faster than multi-row INSERTs. Elsewhere: one Core
-    executemany. Not the ORM's bulk insert, which starts a new statement whenever the NULL
-    columns change from one row to the next, nor RETURNING, which costs a statement per row
-    on SQLite when the order must be kept.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    if connection.dialect.name == "sqlite" and table.name == "guarantees":
-        _staged_insert(connection, table, rows)
-        return
-    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
-        session.execute(sa.insert(table), rows)
-        return
-    columns = list(rows[0])
-    as_json = [isinstance(table.c[name].type, sa.JSON) for name in columns]
-    command = psycopg.sql.SQL("COPY {} ({}) FROM STDIN").format(
-        psycopg.sql.Identifier(table.name), psycopg.sql.SQL(", ").join(map(psycopg.sql.Identifier, columns))
-    )
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(command) as copy:
-        for row in rows:
-            values = [row[name] for name in columns]
-            for index, is_json in enumerate(as_json):
-                if is_json and values[index] is not None:
-                    values[index] = json.dumps(values[index])
-            copy.write_row(values)
+    """Insert many rows (all with the same keys) in the session's transaction: COPY on PostgreSQL, one
+    executemany on SQLite (through a staging table where the search index's trigger would flush per row).
+    Not the ORM's bulk insert, which starts a new statement whenever the NULL columns change from one row
+    to the next, nor RETURNING, which costs a statement per row on SQLite when the order must be kept."""
+    insert_all(session.connection(), table, rows)
 
 
 def _insert_new(session: Session, plan: ImportPreview, batch: ImportBatch, user: str | None) -> dict[str, int]:

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from guarantees.legacy.plan import MIGRATOR
 from guarantees.legacy.rows import iso_day, parse_timestamp, sqlite_date
-from guarantees.legacy.sql import bulk_insert, row_converter
+from guarantees.legacy.sql import insert_all
 from guarantees.models import ActionSession, ImportBatch
 
 BATCHES = ImportBatch.__table__
@@ -108,18 +108,6 @@ def _legacy_sessions(conn: Connection) -> dict:
         ACTION_SESSIONS.c.origin == "legacy", ACTION_SESSIONS.c.created_by == MIGRATOR
     )
     return dict(conn.execute(query).all())
-
-
-# Tables whose INSERT trigger writes the SQLite search index (see sql.bulk_insert).
-STAGED = frozenset({"guarantees"})
-
-
-def insert_all(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
-    """Insert rows (dicts with the same keys) in one bulk write, stored as the ORM would store them."""
-    columns = list(rows[0])
-    convert = row_converter(conn, table, columns)
-    rows = [convert([row[name] for name in columns]) for row in rows]
-    bulk_insert(conn, table.name, columns, rows, staged=table.name in STAGED)
 
 
 def prepare(conn: Connection, scan, summary, dry_run: bool, now) -> tuple[dict, dict]:

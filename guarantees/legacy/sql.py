@@ -1,4 +1,5 @@
-"""Bulk writes for the legacy path: COPY on PostgreSQL, executemany on SQLite, without per-row overhead."""
+"""Bulk writes for the legacy path and the Excel import: COPY on PostgreSQL, executemany on SQLite, without
+per-row overhead."""
 
 import gc
 import json
@@ -73,6 +74,20 @@ def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage}")
     finally:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
+
+
+# Tables whose INSERT trigger writes the SQLite search index (see bulk_insert).
+STAGED = frozenset({"guarantees"})
+
+
+def insert_all(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert rows (dicts with the same keys) in one bulk write, stored as the ORM would store them."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    convert = row_converter(conn, table, columns)
+    rows = [convert([row[name] for name in columns]) for row in rows]
+    bulk_insert(conn, table.name, columns, rows, staged=table.name in STAGED)
 
 
 def row_converter(
