@@ -202,13 +202,16 @@ def _index(params: ListParams) -> _Index | None:
     )
 
 
-def _conditions(params: ListParams, *, index: bool = True) -> list:
-    """The WHERE of the list. With `index`, the search index narrows the rows down first; the exact conditions
+def _conditions(params: ListParams) -> list:
+    """The WHERE of the list: the search index narrows the rows down first, where it can; the exact conditions
     then decide, so the result is the same either way."""
-    candidates = _index(params) if index else None
+    return _narrowed(_index(params), _filters(params))
+
+
+def _narrowed(candidates: _Index | None, filters: list) -> list:
     if candidates is None:
-        return _filters(params)
-    return [candidates.condition, *_behind_the_index(_filters(params))]
+        return filters
+    return [candidates.condition, *_behind_the_index(filters)]
 
 
 def _behind_the_index(conditions: list) -> list:
@@ -314,35 +317,36 @@ def search(params: ListParams) -> Page:
     them: past COUNT_CAP the count says "more than", and where an index holds the list's order the page is
     read along it, which finds its rows early because matches are dense."""
     candidates = _index(params)
+    filters = _filters(params)
     if candidates is not None and _dialect() == "sqlite":
-        return _search_fts(params, candidates)
+        return _search_fts(params, candidates, filters)
     if candidates is None:
-        total = _count_to_cap(Guarantee.__table__, _filters(params))
+        total = _count_to_cap(Guarantee.__table__, filters)
     else:
-        total = _count_to_cap(candidates.source, [candidates.driver, *_filters(params)])
+        total = _count_to_cap(candidates.source, [candidates.driver, *filters])
     if total <= COUNT_CAP:
-        return _page(params, _conditions(params), total)
-    return _page_past_cap(params, _conditions(params, index=not _walkable(params)))
+        return _page(params, _narrowed(candidates, filters), total)
+    return _page_past_cap(params, filters if _walkable(params) else _narrowed(candidates, filters))
 
 
-def _search_fts(params: ListParams, candidates: _Index) -> Page:
+def _search_fts(params: ListParams, candidates: _Index, filters: list) -> Page:
     """SQLite with the FTS index: its candidates are read once. Up to WALK_ABOVE of them, the count and the
     page both work from that list (a few thousand rowid lookups); beyond it the result is so broad that the
     count stops at the cap and the page walks the list's order where an index holds it."""
     fts = sa.table("guarantees_search", sa.column("rowid"))
     found = db.session.scalars(sa.select(fts.c.rowid).where(candidates.driver).limit(WALK_ABOVE + 1)).all()
-    filters = _behind_the_index(_filters(params))
+    hinted = _behind_the_index(filters)
     if len(found) <= WALK_ABOVE:
         listed = sa.select(sa.column("value", sa.Integer)).select_from(sa.func.json_each(json.dumps(list(found))))
-        conditions = [Guarantee.id.in_(listed), *filters]
+        conditions = [Guarantee.id.in_(listed), *hinted]
         total = _count_to_cap(Guarantee.__table__, conditions)
         if total <= COUNT_CAP:
             return _page(params, conditions, total)
         return _page_past_cap(params, conditions)
-    total = _count_to_cap(candidates.source, [candidates.driver, *filters])
+    total = _count_to_cap(candidates.source, [candidates.driver, *hinted])
     if total <= COUNT_CAP:
-        return _page(params, [candidates.condition, *filters], total)
-    return _page_past_cap(params, _conditions(params, index=not _walkable(params)))
+        return _page(params, [candidates.condition, *hinted], total)
+    return _page_past_cap(params, filters if _walkable(params) else [candidates.condition, *hinted])
 
 
 def for_export(params: ListParams) -> list[Guarantee]:
