@@ -9,8 +9,8 @@ How it stays fast, flat in memory and resumable:
 2. prepare — one transaction creates the missing batches and the day's action sessions (issued,
    locked, with their final counts);
 3. chunks — one transaction per partition writes the guarantees, actions and items of its numbers,
-   set-based (COPY / executemany); a number is never half done. The writes run on a second connection,
-   in a thread, while the next partition is read and folded;
+   set-based (COPY / executemany / one INSERT from JSON); a number is never half done. The writes run on a
+   second connection, in a thread, while the next partition is read and folded;
 4. links — the back-links are written from the items and actions themselves, by id range, one
    UPDATE ... FROM per range (in id order, so that each page of imported_records is written once).
 
@@ -282,7 +282,7 @@ _GUARANTEE_COLUMNS = [GUARANTEES.c[name] for name in ("id", "guarantee_number", 
 _FIELD_COLUMNS = [c for c in GUARANTEES.c if c.name not in {"id", "guarantee_number", "is_locked", "status", "version"}]
 
 
-# The chunk query yields plan.ROW_COLUMNS, preceded by the normalised number.
+# The chunk query yields plan.ROW_COLUMNS.
 _ROW = [
     TMP.c.number, RECORDS.c.id, RECORDS.c.created_at, TMP.c.kind, RECORDS.c.record_type, TMP.c.bkey,
     TMP.c.row_number, *(RECORDS.c[name] for name in INPUT_COLUMNS),
@@ -304,12 +304,13 @@ class _Planned:
 def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary: Summary, dry_run: bool, progress):
     """Fold and write every partition, one transaction per partition.
 
-    On PostgreSQL the writes go through a connection of their own, in a thread, while this connection reads and
-    folds the next partition: the server's work (indexes, foreign key checks) and the fold's Python overlap
-    instead of taking turns. Partitions hold disjoint numbers, so the fold never needs what the writer is
-    writing. At most one partition is being written and one folded (memory stays flat); a writer's failure ends
-    the run. SQLite does its work in this process, handing the interpreter lock back and forth at every row:
-    there a thread costs more than it overlaps, and this connection writes each partition after its fold.
+    The writes go through a connection of their own, in a thread, while this connection reads and folds the
+    next partition: the database's work (indexes, foreign key checks, the search index) and the fold's Python
+    overlap instead of taking turns. Partitions hold disjoint numbers, so the fold never needs what the writer
+    is writing. At most one partition is being written and one folded (memory stays flat); a writer's failure
+    ends the run. On SQLite the batch items, most of the rows, go in as one statement (bulk_insert's
+    `unlocked`), which runs without the interpreter lock; an in-memory SQLite database has no second
+    connection, and there this connection writes each partition after its fold.
     """
     pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
 
@@ -325,9 +326,9 @@ def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary:
             if planned:
                 done(planned.rows)
         return
-    threaded = engine.dialect.name == "postgresql"
+    threaded = engine.dialect.name == "postgresql" or engine.url.database not in (None, "", ":memory:")
     with ExitStack() as stack:
-        writer, pool = conn, None  # SQLite: this connection and its page cache (a second one would hold another)
+        writer, pool = conn, None
         if threaded:
             writer = stack.enter_context(engine.connect())
             stack.enter_context(bulk_session(writer, collector=False))
@@ -379,7 +380,7 @@ def _plan(conn: Connection, part: int, ctx: Context, summary: Summary) -> _Plann
     by_number = defaultdict(list)
     rows = 0
     for values in stream(conn, query, 5_000):
-        by_number[values[0]].append(values[1:])
+        by_number[values[0]].append(values)
         rows += 1
     if not rows:
         return None
@@ -441,7 +442,7 @@ def _write(conn: Connection, plans: list[NumberPlan]) -> None:
             items.append((batch_id, row_number, guarantee_id, outcome, changes, legacy_id, MIGRATOR, stamp(when)))
             totals[batch_id] += 1
             ready[batch_id] += row_ready
-    bulk_insert(conn, ITEMS.name, ITEM_COLUMNS, items)
+    bulk_insert(conn, ITEMS.name, ITEM_COLUMNS, items, unlocked=True)
     if totals:
         _add_counts(conn, [(batch_id, n, ready[batch_id]) for batch_id, n in totals.items()])
 

@@ -31,9 +31,10 @@ INPUT_COLUMNS = (
     "contract_source", "contract_number", "type", "amount", "issue_date", "expiry_date", "supplier_id", "bank_id",
     "match_status",
 )  # fmt: skip
-# A row as the fold reads it: a plain tuple (a chunk holds tens of thousands), its input cells last.
-ROW_COLUMNS = ("id", "created_at", "kind", "record_type", "bkey", "row_number", *INPUT_COLUMNS)
-ID, CREATED_AT, KIND, RECORD_TYPE, BKEY, ROW_NUMBER = range(6)
+# A row as the fold reads it: a plain tuple (a chunk holds tens of thousands), as the chunk query yields it
+# (its normalised number first), its input cells last.
+ROW_COLUMNS = ("number", "id", "created_at", "kind", "record_type", "bkey", "row_number", *INPUT_COLUMNS)
+NUMBER, ID, CREATED_AT, KIND, RECORD_TYPE, BKEY, ROW_NUMBER = range(7)
 INPUT = len(ROW_COLUMNS) - len(INPUT_COLUMNS)
 MATCH_STATUS = ROW_COLUMNS.index("match_status")
 # Fields a migration may fill on a guarantee the register already holds when that guarantee is locked.
@@ -80,9 +81,12 @@ def _remember(row: tuple, ctx: Context, cache: dict) -> tuple[dict, tuple]:
 
 
 def _changes(state: dict, values: dict) -> dict:
-    return {
-        name: [display(state.get(name)), display(value)] for name, value in values.items() if state.get(name) != value
-    }
+    get, changes = state.get, {}
+    for name, value in values.items():
+        old = get(name)
+        if old != value:
+            changes[name] = [display(old), display(value)]
+    return changes
 
 
 def _action(row: tuple, values: dict, state: dict, ctx: Context, number: str, when) -> dict:
