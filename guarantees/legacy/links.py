@@ -1,11 +1,16 @@
 """The back-links of migrated legacy rows (step 4 of a migrate), written from the items and actions themselves.
 
 Set-based, by id range, one commit per range: a run killed before or during this step leaves items and
-actions whose rows are not linked yet, and the next run links them here.
+actions whose rows are not linked yet, and the next run links them here. On PostgreSQL two connections link
+alternate ranges at once: each row rewritten there costs the server a new row version and an entry in each of
+imported_records' indexes, work that a second backend runs on a second core. SQLite has one writer at a time.
 """
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from guarantees.models import GuaranteeAction, ImportBatchItem, ImportedRecord
 
@@ -13,6 +18,7 @@ RECORDS = ImportedRecord.__table__
 ITEMS = ImportBatchItem.__table__
 ACTIONS = GuaranteeAction.__table__
 LINK_RANGE = 50_000
+LINKERS = 2  # PostgreSQL connections linking at once
 # (table that names the legacy row, its columns → imported_records columns, the link that says "done")
 LINK_TARGETS = (
     (ITEMS.name, {"guarantee_id": "migrated_guarantee_id", "batch_id": "import_batch_id"}, "migrated_guarantee_id"),
@@ -37,7 +43,7 @@ def _link_sql(dialect: str, source: str, columns: dict, done: str) -> str:
     )
 
 
-def link(conn: Connection, dry_run: bool, summary) -> None:
+def link(conn: Connection, dry_run: bool, summary, engine: Engine | None = None) -> None:
     """Write the back-links of every legacy row whose item or action exists, by id range, one commit per range."""
     if dry_run:
         summary.links = summary.relinked + sum(summary.items.values()) + sum(summary.actions.values())
@@ -46,8 +52,31 @@ def link(conn: Connection, dry_run: bool, summary) -> None:
     conn.commit()
     if low is None:
         return
+    starts = list(range(low, high + 1, LINK_RANGE))
+    if engine is None or engine.dialect.name != "postgresql" or len(starts) < 2:
+        summary.links += _link_ranges(conn, starts)
+        return
+    lock = threading.Lock()
+
+    def take() -> int | None:
+        with lock:
+            return starts.pop(0) if starts else None
+
+    def linker() -> int:
+        with engine.connect() as own:
+            return _link_ranges(own, iter(take, None))
+
+    with ThreadPoolExecutor(max_workers=LINKERS, thread_name_prefix="legacy-migrate-linker") as pool:
+        linked = [pool.submit(linker) for _ in range(LINKERS)]
+        summary.links += sum(future.result() for future in linked)  # a linker's error ends the run here
+
+
+def _link_ranges(conn: Connection, starts) -> int:
+    """Link the ranges beginning at `starts`, one commit each; returns the rows linked."""
     statements = [_link_sql(conn.dialect.name, *target) for target in LINK_TARGETS]
-    for start in range(low, high + 1, LINK_RANGE):
+    linked = 0
+    for start in starts:
         for statement in statements:
-            summary.links += conn.exec_driver_sql(statement, (start, start + LINK_RANGE)).rowcount
+            linked += conn.exec_driver_sql(statement, (start, start + LINK_RANGE)).rowcount
         conn.commit()
+    return linked

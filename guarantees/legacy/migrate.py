@@ -161,7 +161,7 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
                 batches=batches, sessions=sessions, suppliers=_ids(conn, Supplier), banks=_ids(conn, Bank), now=now
             )
             _chunks(engine, conn, scan.parts, ctx, summary, dry_run, progress)
-            link(conn, dry_run, summary)
+            link(conn, dry_run, summary, engine)
             summary.values_not_carried = dict(ctx.dropped)
         finally:
             try:
