@@ -19,22 +19,38 @@ ITEMS = ImportBatchItem.__table__
 ACTIONS = GuaranteeAction.__table__
 LINK_RANGE = 50_000
 LINKERS = 2  # PostgreSQL connections linking at once
-# (table that names the legacy row, its columns → imported_records columns, the link that says "done")
+# (table that names the legacy row, its columns → imported_records columns, the link that says "done", whether
+# it names few of the legacy rows)
 LINK_TARGETS = (
-    (ITEMS.name, {"guarantee_id": "migrated_guarantee_id", "batch_id": "import_batch_id"}, "migrated_guarantee_id"),
-    (ACTIONS.name, {"guarantee_id": "migrated_guarantee_id", "id": "migrated_action_id"}, "migrated_action_id"),
+    (
+        ITEMS.name,
+        {"guarantee_id": "migrated_guarantee_id", "batch_id": "import_batch_id"},
+        "migrated_guarantee_id",
+        False,
+    ),
+    (ACTIONS.name, {"guarantee_id": "migrated_guarantee_id", "id": "migrated_action_id"}, "migrated_action_id", True),
 )
 
 
-def _link_sql(dialect: str, source: str, columns: dict, done: str) -> str:
+def _link_sql(dialect: str, source: str, columns: dict, done: str, few: bool) -> str:
     """Link the rows of an id range to what names them in `source` (by its legacy_record_id)."""
     r = RECORDS.name
-    if dialect == "sqlite":  # an UPDATE ... FROM would scan imported_records once per joined row
+    if dialect == "sqlite" and few:
+        # The source's few rows of the range drive: each names its legacy row by rowid.
         targets, values = ", ".join(columns.values()), ", ".join(f"s.{name}" for name in columns)
-        named = f"FROM {source} AS s WHERE s.legacy_record_id = {r}.id"
         return (
-            f"UPDATE {r} SET ({targets}) = (SELECT {values} {named}) "
-            f"WHERE id >= ? AND id < ? AND {done} IS NULL AND EXISTS (SELECT 1 {named})"
+            f"UPDATE {r} SET ({targets}) = (SELECT {values} FROM {source} AS s WHERE s.legacy_record_id = {r}.id) "
+            f"WHERE id IN (SELECT legacy_record_id FROM {source} WHERE legacy_record_id >= ? AND legacy_record_id < ?) "
+            f"AND {done} IS NULL"
+        )
+    if dialect == "sqlite":
+        # Most legacy rows of the range are named: walk the range's unlinked rows and find each one's source row
+        # once (a correlated SET with an EXISTS would look it up twice).
+        assignments = ", ".join(f"{target} = s.{name}" for name, target in columns.items())
+        return (
+            f"UPDATE {r} SET {assignments} FROM (SELECT legacy_record_id, {', '.join(columns)} FROM {source} "
+            f"WHERE legacy_record_id >= ? AND legacy_record_id < ?) AS s "
+            f"WHERE s.legacy_record_id = {r}.id AND {r}.{done} IS NULL"
         )
     assignments = ", ".join(f"{target} = s.{name}" for name, target in columns.items())
     return (
