@@ -27,9 +27,12 @@ CSP = (
 
 
 def select_locale() -> str:
-    """The interface language: ?lang= (remembered), then the browser's preference."""
+    """The interface language: ?lang= (remembered), then the browser's preference.
+
+    On a letter, ?lang= is the letter's language, not the interface's: printing an English letter leaves the
+    pages around it in the language the user chose."""
     chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
+    if chosen in LANGUAGES and request.blueprint != "letters":
         session["lang"] = chosen
     return session.get("lang") or request.accept_languages.best_match(LANGUAGES) or "en"
 

@@ -74,6 +74,15 @@ def test_english_letter_has_the_same_content(editor, make_guarantee, riyad):
     assert "Lana Medical Company" in html and "Yours faithfully" in html
 
 
+def test_a_letters_language_leaves_the_interface_language_alone(editor, make_guarantee, riyad):
+    _, (action,) = issued_session(make_guarantee, {"number": "LANG1"})
+    editor.get("/?lang=ar")
+    english = editor.get(f"/letters/actions/{action.id}?lang=en").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in english
+    assert '<div class="screen-toolbar" dir="rtl" lang="ar">' in english  # the toolbar speaks the interface's
+    assert '<html lang="ar" dir="rtl">' in editor.get("/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("raw", "words"),
     [("ADVANCED", "ضمان دفعة مقدمة"), ("advance", "ضمان دفعة مقدمة"), ("BID", "ضمان ابتدائي"),
