@@ -189,27 +189,44 @@ def bulk():
 TIMELINE_SHOWN = 50
 
 
+class _Labels(dict):
+    """A label function remembered for one page: a timeline says the same few fields and statuses many times,
+    and each translation looks up the locale and its catalogue."""
+
+    def __init__(self, label) -> None:
+        super().__init__()
+        self.label = label
+
+    def __missing__(self, key):
+        self[key] = value = self.label(key)
+        return value
+
+
 def _detail(guarantee, **extra) -> dict:
     """Everything the guarantee page shows (a constant number of queries)."""
     view = "legacy" if request.args.get("view") == "legacy" else "timeline"
-    if view == "legacy":
+    entries, earlier = [], 0
+    if view == "legacy":  # the raw rows, all of them; the timeline is not shown
         legacy = history.legacy_rows(guarantee)
         legacy_count = len(legacy)
-    else:  # the timeline needs only the legacy rows no new row tells, and how many there are in all
+    elif request.args.get("history") == "all":  # the whole timeline (the "earlier entries" link)
         legacy_count, legacy = history.legacy_summary(guarantee)
-    entries = history.timeline(guarantee, legacy)
-    # A long history opens on its newest entries; the earlier ones are one click away (?history=all).
-    earlier = 0 if request.args.get("history") == "all" else max(0, len(entries) - TIMELINE_SHOWN)
+        entries = history.timeline(guarantee, legacy)
+    else:  # a long history opens on its newest entries, read and built alone; the earlier ones are one click away
+        newest = history.newest(guarantee, TIMELINE_SHOWN)
+        entries, earlier, legacy_count, legacy = newest.entries, newest.earlier, newest.legacy_count, []
     return {
         "guarantee": guarantee,
         "protected": service.protected_fields(guarantee),
         "editable": EDITABLE_FIELDS,
-        "entries": entries[earlier:],
+        "entries": entries,
         "earlier_entries": earlier,
         "legacy": legacy,
         "legacy_count": legacy_count,
         "raw_columns": history.RAW_COLUMNS,
         "view": view,
+        "field_labels": _Labels(field_label),
+        "status_labels": _Labels(status_label),
         "default_extension": actions.default_extension(guarantee),
         "can_edit": current_user.can("editor"),
         "lock_reason": _lock_reason(guarantee),

@@ -204,3 +204,25 @@ def test_extend_then_release_are_on_the_timeline_and_a_second_release_is_refused
     page.get_by_role("button", name="Release selected").click()
     expect(page.locator(".flash-error")).to_contain_text("has been released: no further release")
     shot(page, "second-release-refused")
+
+
+def test_a_long_timeline_opens_on_its_newest_entries_and_loads_the_earlier_ones(
+    sign_in, live_server, in_app, monkeypatch
+):
+    from guarantees.web import guarantees as pages
+
+    monkeypatch.setattr(pages, "TIMELINE_SHOWN", 3)
+    guarantee_id = in_app(enter, "LONG-1")
+    for step in range(5):
+        in_app(guarantees.update, guarantee_id, {"comment": f"note {step}"}, expected_version=1 + step, user="clerk")
+    page = sign_in("auditor")
+    page.goto(f"{live_server.url}/guarantees/{guarantee_id}")
+    wait_for_htmx(page)
+    entries, notes = page.locator("#history ol.timeline > li"), page.locator("#history .kind-edit ins")
+    expect(entries).to_have_count(3)
+    expect(notes).to_have_text(["note 2", "note 3", "note 4"])
+    page.get_by_role("link", name="Show the 3 earlier entries").click()
+    expect(entries).to_have_count(6)
+    expect(notes).to_have_text([f"note {step}" for step in range(5)])
+    expect(page.locator("#history .kind-import")).to_have_count(1)
+    expect(page.locator("#history")).not_to_contain_text("earlier entr")

@@ -1,9 +1,21 @@
 """A guarantee's timeline: new-table history and legacy rows merged, each fact once, oldest first."""
 
+import re
+from datetime import timedelta
+
 import pytest
 
 from guarantees.extensions import db
-from guarantees.models import GuaranteeAction, ImportBatch, ImportBatchItem, ImportedRecord
+from guarantees.models import (
+    Guarantee,
+    GuaranteeAction,
+    GuaranteeEdit,
+    ImportBatch,
+    ImportBatchItem,
+    ImportedRecord,
+    MatchDecision,
+)
+from guarantees.models.base import utcnow
 from guarantees.repositories import history
 from guarantees.services import actions, letters
 from guarantees.services import guarantees as service
@@ -194,3 +206,173 @@ def test_review_decision_shows_once_on_the_timeline(app, editor, make_guarantee)
     assert html.count("Supplier chosen in review") == 1
     assert "Zeta Medical" in html
     assert "Legacy row " not in html  # its dual-written legacy row is linked, so not shown a second time
+
+
+# -- the newest page and the earlier entries ----------------------------------------------------------------------
+
+LEGACY_TIME_FORMATS = ("%Y-%m-%dT%H:%M:%S.%f", "%Y/%m/%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d")
+
+
+def version_of(guarantee_id: int) -> int:
+    db.session.expire_all()
+    return db.session.get(Guarantee, guarantee_id).version
+
+
+def long_history(make_guarantee, rounds: int = 6) -> Guarantee:
+    """A guarantee with more than `rounds` entries from every source, interleaved in time: saves (dual-written,
+    of one and of two fields, and two-field saves without a legacy row), issued actions and their prints, batch
+    items, review decisions, legacy rows no new row tells (times in several formats, one unreadable, one linked
+    rather than found by number), and at the end entries of every kind recorded in the same instant."""
+    guarantee = make_guarantee("PAGE-1", amount="100000", expiry_date="2026-06-01")
+    service.update(
+        guarantee.id, {"comment": "first", "po_number": "PO-1"}, expected_version=1, user="clerk"
+    )  # two fields in one save, before the first letter locks the PO number
+    batch = ImportBatch(batch_type="excel_import", description="repeats.xlsx", created_by="importer")
+    db.session.add(batch)
+    db.session.commit()
+    legacy_row(guarantee_number="page -1", created_at="someday", comment="unreadable time")  # sorts first
+    legacy_row(guarantee_number="OLD-1", migrated_guarantee_id=guarantee.id, created_at="2020-01-02 03:04:05")
+    issued = []
+    for step in range(rounds):
+        service.update(guarantee.id, {"comment": f"note {step}"}, expected_version=version_of(guarantee.id), user="a")
+        action = actions.reduce(guarantee.id, str(90000 - step * 1000), user="b", notes=f"cut {step}")
+        issued.append(action.id)
+        letters.log_print([action.id], language="ar" if step % 2 else "en", user="printer")
+        at = utcnow()
+        db.session.add_all(
+            [
+                ImportBatchItem(
+                    batch_id=batch.id, guarantee_id=guarantee.id, outcome="unchanged", row_number=step, created_at=at
+                ),
+                MatchDecision(
+                    guarantee_id=guarantee.id, entity="bank", raw_name=f"bank {step}", chosen_id=step + 1,
+                    decided_by="reviewer", decided_at=at + timedelta(microseconds=1),
+                ),
+                GuaranteeEdit(
+                    guarantee_id=guarantee.id, field="comment", old_value=None, new_value=f"plain {step}",
+                    edited_by="c", edited_at=at + timedelta(microseconds=2),
+                ),
+                GuaranteeEdit(
+                    guarantee_id=guarantee.id, field="type", old_value=None, new_value=f"kind {step}",
+                    edited_by="c", edited_at=at + timedelta(microseconds=3),
+                ),
+            ]
+        )  # fmt: skip
+        db.session.commit()
+        moment = utcnow().strftime(LEGACY_TIME_FORMATS[step % len(LEGACY_TIME_FORMATS)])
+        legacy_row(guarantee_number=f" page\u00a0-{' ' if step % 2 else ''}1", created_at=moment, comment=f"old {step}")
+    other = actions.extend(make_guarantee("PAGE-OTHER").id, user="b")
+    letters.log_print([issued[0], other.id, issued[-1]], language="en", user="printer")  # shows this guarantee's two
+    late = GuaranteeEdit(guarantee_id=guarantee.id, field="comment", new_value="found late", edited_by="migration")
+    late.edited_at = utcnow() - timedelta(days=400)  # written last, with the time it happened: ids are not time
+    db.session.add(late)
+    db.session.commit()
+    # One instant, every kind: the same time, and an edit and a decision with the same id as well.
+    at = utcnow() + timedelta(seconds=5)
+    same = 10**6
+    db.session.add_all(
+        [
+            ImportBatchItem(batch_id=batch.id, guarantee_id=guarantee.id, outcome="unchanged", created_at=at),
+            GuaranteeEdit(id=same, guarantee_id=guarantee.id, field="comment", new_value="tie", edited_at=at),
+            MatchDecision(id=same, guarantee_id=guarantee.id, entity="supplier", chosen_id=1, decided_at=at),
+            GuaranteeAction(
+                guarantee_id=guarantee.id, guarantee_number="PAGE-1", action_type="extension", action_status="issued",
+                is_locked=True, origin="legacy", created_at=at,
+            ),
+        ]
+    )  # fmt: skip
+    db.session.commit()
+    legacy_row(guarantee_number="PAGE-1", created_at=at.isoformat(), comment="same instant")
+    db.session.expire_all()
+    return db.session.get(Guarantee, guarantee.id)
+
+
+def described(entry: history.Entry) -> tuple:
+    """All an entry shows."""
+    return (
+        entry.kind, entry.source, entry.at, entry.user, str(entry.title), entry.changes, entry.sequence,
+        None if entry.detail is None else str(entry.detail), entry.batch, entry.session,
+        entry.action.id if entry.action is not None else None, entry.print,
+        entry.record["id"] if entry.record else None, entry.legacy_session,
+    )  # fmt: skip
+
+
+def test_the_newest_entries_are_the_end_of_the_whole_timeline(app, make_guarantee):
+    guarantee = long_history(make_guarantee)
+    with app.test_request_context("/"):  # decisions' titles are translated
+        everything = [described(entry) for entry in history.timeline(guarantee)]
+    kinds = [entry[0] for entry in everything]
+    assert {kind: kinds.count(kind) for kind in set(kinds)} == {
+        "import": 8, "edit": 15, "action": 7, "print": 7, "decision": 7, "legacy": 9,
+    }  # fmt: skip
+    assert everything[0][0] == "legacy" and everything[0][2] is None  # the unreadable time comes first
+    instant = everything[-5:]  # one instant: in order of kind, and the edit before the decision with its id
+    assert [entry[0] for entry in instant] == ["legacy", "import", "edit", "decision", "action"]
+    assert len({entry[2] for entry in instant}) == 1 and instant[2][6] == instant[3][6]
+    last_print = [entry for entry in everything if entry[0] == "print"][-1]
+    assert last_print in everything[-10:] and len(last_print[7].split(", ")) == 2  # not the other guarantee's
+    legacy_count = len(history.legacy_rows(guarantee))
+    assert legacy_count > 9  # the dual-written rows are counted, not shown
+    for limit in range(1, len(everything) + 2):
+        newest = history.newest(guarantee, limit)
+        with app.test_request_context("/"):
+            assert [described(entry) for entry in newest.entries] == everything[-limit:], limit
+        assert newest.earlier == max(0, len(everything) - limit)
+        assert newest.legacy_count == legacy_count
+
+
+def test_the_newest_page_and_the_earlier_entries_make_the_whole_timeline(viewer, make_guarantee, monkeypatch):
+    from guarantees.web import guarantees as pages
+
+    guarantee = long_history(make_guarantee)
+    total = len(history.timeline(guarantee))
+    for shown in (7, 20):
+        monkeypatch.setattr(pages, "TIMELINE_SHOWN", shown)
+        page = viewer.get(f"/guarantees/{guarantee.id}").get_data(as_text=True)
+        newest = re.findall(r'<li class="kind-.*?</li>', page, re.S)
+        assert len(newest) == shown and f"Show the {total - shown} earlier entries" in page
+        assert f"Legacy rows as they were ({len(history.legacy_rows(guarantee))})" in page
+        link = re.search(r'hx-get="([^"]*history=all[^"]*)"', page).group(1).replace("&amp;", "&")
+        fragment = viewer.get(link, htmx=True).get_data(as_text=True)
+        everything = re.findall(r'<li class="kind-.*?</li>', fragment, re.S)
+        assert len(everything) == total and len(set(everything)) == total  # none lost, none twice
+        assert everything[-shown:] == newest  # the page is the end of the whole timeline, in order
+        assert "earlier entr" not in fragment
+    assert "same instant" in page and "old 0" not in page and "unreadable time" in fragment
+
+
+def test_saves_without_dual_write_are_paged_whole(app, make_guarantee):
+    app.config["DUAL_WRITE"] = False
+    guarantee = make_guarantee("PAGE-2")
+    for user in ("a", "b", "a", "b"):
+        fields = {"comment": f"note {version_of(guarantee.id)}", "po_number": f"PO-{version_of(guarantee.id)}"}
+        service.update(guarantee.id, fields, expected_version=version_of(guarantee.id), user=user)
+    start = utcnow() + timedelta(seconds=10)
+    for seconds in (0, 0.5, 0.9, 1.2, 1.7, 2.1, 2.3, 3.5):  # one save: within a second of its first edit
+        edit = GuaranteeEdit(guarantee_id=guarantee.id, field="comment", new_value=f"at {seconds}", edited_by="c")
+        edit.edited_at = start + timedelta(seconds=seconds)
+        db.session.add(edit)
+        db.session.commit()
+    late = GuaranteeEdit(guarantee_id=guarantee.id, field="type", new_value="found late", edited_by="migration")
+    late.edited_at = start - timedelta(days=400)  # the last id, the oldest time
+    db.session.add(late)
+    db.session.commit()
+    everything = [described(entry) for entry in history.timeline(guarantee)]
+    assert everything[0][3] == "migration"
+    assert [len(entry[5]) for entry in everything][2:] == [2, 2, 2, 2, 3, 3, 1, 1]
+    for limit in range(1, len(everything) + 2):
+        newest = history.newest(guarantee, limit)
+        assert [described(entry) for entry in newest.entries] == everything[-limit:]
+        assert newest.earlier == max(0, len(everything) - limit) and newest.legacy_count == 0
+
+
+def test_legacy_rows_are_found_by_any_spelling_of_the_number(make_guarantee):
+    guarantee = make_guarantee("A_1%B\\2")
+    linked = [row["id"] for row in history.legacy_rows(guarantee)]  # its dual-written row
+    spellings = ("a_1%b\\2", " A _1 %B\\2\u00a0", "a\u200b_1%\tb\\2")
+    found = [legacy_row(guarantee_number=spelling).id for spelling in spellings]
+    for other in ("AX1%B\\2", "A_1%B2", "A_1XB\\2", "A_1%B\\"):  # what LIKE wildcards alone would match
+        legacy_row(guarantee_number=other)
+    assert sorted(row["id"] for row in history.legacy_rows(guarantee)) == sorted(linked + found)
+    assert history.legacy_summary(guarantee)[0] == len(linked) + 3
+    assert [entry.record["id"] for entry in history.newest(guarantee, 10).entries if entry.kind == "legacy"] == found
