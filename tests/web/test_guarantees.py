@@ -282,3 +282,23 @@ def test_a_broad_search_says_more_than_and_still_pages(editor, make_guarantee, m
     assert 'rel="next"' in html and 'rel="prev"' not in html
     html = editor.get("/guarantees?q=broad&page=3", htmx=True).get_data(as_text=True)
     assert "WIDE-4" in html and 'rel="prev"' in html and 'rel="next"' not in html and "Page 3" in html
+
+
+@pytest.mark.parametrize("sort", ["supplier", "bank"])
+def test_a_broad_search_sorted_by_supplier_or_bank_pages_in_that_order(editor, make_guarantee, monkeypatch, sort):
+    from guarantees.repositories import guarantees as repository
+
+    monkeypatch.setattr(repository, "COUNT_CAP", 3)
+    monkeypatch.setattr(repository, "SORT_MAX", 3)  # past it the page is read along the sort key's index
+    monkeypatch.setattr(repository, "PER_PAGE", 2)
+    monkeypatch.setattr(repository, "WALK_MAX", 10**9)
+    for n, letter in enumerate("CAEBD"):
+        make_guarantee(f"KEY-{n}", raw_supplier_name=f"Broad Supplier {letter}", raw_bank_name=f"Broad Bank {letter}")
+    make_guarantee("KEY-X", raw_supplier_name="Other", raw_bank_name="Other")
+    seen = []
+    for page in (1, 2, 3):
+        html = editor.get(f"/guarantees?q=broad&sort={sort}&order=desc&page={page}", htmx=True).get_data(as_text=True)
+        assert "More than 3 guarantees" in html and "KEY-X" not in html
+        shown = [f"Broad {sort.title()} {letter}" for letter in "ABCDE" if f"Broad {sort.title()} {letter}" in html]
+        seen += [label[-1] for label in sorted(shown, key=html.index)]
+    assert seen == ["E", "D", "C", "B", "A"]
