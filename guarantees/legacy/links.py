@@ -35,6 +35,7 @@ LINK_TARGETS = (
 def _link_sql(dialect: str, source: str, columns: dict, done: str, few: bool) -> str:
     """Link the rows of an id range to what names them in `source` (by its legacy_record_id)."""
     r = RECORDS.name
+    assignments = ", ".join(f"{target} = s.{name}" for name, target in columns.items())
     if dialect == "sqlite" and few:
         # The source's few rows of the range drive: each names its legacy row by rowid.
         targets, values = ", ".join(columns.values()), ", ".join(f"s.{name}" for name in columns)
@@ -46,13 +47,11 @@ def _link_sql(dialect: str, source: str, columns: dict, done: str, few: bool) ->
     if dialect == "sqlite":
         # Most legacy rows of the range are named: walk the range's unlinked rows and find each one's source row
         # once (a correlated SET with an EXISTS would look it up twice).
-        assignments = ", ".join(f"{target} = s.{name}" for name, target in columns.items())
         return (
             f"UPDATE {r} SET {assignments} FROM (SELECT legacy_record_id, {', '.join(columns)} FROM {source} "
             f"WHERE legacy_record_id >= ? AND legacy_record_id < ?) AS s "
             f"WHERE s.legacy_record_id = {r}.id AND {r}.{done} IS NULL"
         )
-    assignments = ", ".join(f"{target} = s.{name}" for name, target in columns.items())
     return (
         f"UPDATE {r} SET {assignments} FROM {source} AS s WHERE s.legacy_record_id = {r}.id "
         f"AND {r}.id >= %s AND {r}.id < %s AND {r}.{done} IS NULL"

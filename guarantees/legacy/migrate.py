@@ -33,7 +33,16 @@ from sqlalchemy.engine import Connection, Engine
 
 from guarantees.legacy.groups import insert_all, prepare
 from guarantees.legacy.links import link
-from guarantees.legacy.plan import CREATED_AT, ID, INPUT_COLUMNS, MIGRATOR, Context, NumberPlan, plan_number
+from guarantees.legacy.plan import (
+    CREATED_AT,
+    ID,
+    INPUT_COLUMNS,
+    MIGRATOR,
+    NUMBER,
+    Context,
+    NumberPlan,
+    plan_number,
+)
 from guarantees.legacy.rows import (
     ACTION,
     IMPORT,
@@ -380,7 +389,7 @@ def _plan(conn: Connection, part: int, ctx: Context, summary: Summary) -> _Plann
     by_number = defaultdict(list)
     rows = 0
     for values in stream(conn, query, 5_000):
-        by_number[values[0]].append(values)
+        by_number[values[NUMBER]].append(values)
         rows += 1
     if not rows:
         return None

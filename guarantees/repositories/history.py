@@ -323,9 +323,7 @@ def _edits(guarantee_id: int, limit: int | None) -> tuple[list[tuple], int]:
             saves.append([edit])
     order = KIND_ORDER["edit"]
     candidates = [((save[0].edited_at, order, save[0].id), _EDITS, i, _edit, save) for i, save in enumerate(saves)]
-    if limit is not None and len(candidates) > limit:
-        candidates = heapq.nlargest(limit, candidates, key=_rank)
-    return candidates, len(saves)
+    return _keep_newest(candidates, limit), len(saves)
 
 
 def _edit(save: list, refs: dict) -> Entry:
@@ -473,9 +471,7 @@ def _legacy_candidates(rows, limit: int | None) -> list[tuple]:
         ((parse_legacy_time(row["created_at"]) or datetime.min, order, row["id"] or 0), _LEGACY, i, _legacy, row)
         for i, row in enumerate(rows)
     ]
-    if limit is not None and len(candidates) > limit:
-        candidates = heapq.nlargest(limit, candidates, key=_rank)
-    return candidates
+    return _keep_newest(candidates, limit)
 
 
 def _legacy(row: dict, refs: dict) -> Entry:
@@ -515,6 +511,13 @@ def _text(value) -> str | None:
 
 def _rank(candidate: tuple) -> tuple:
     return candidate[:3]
+
+
+def _keep_newest(candidates: list[tuple], limit: int | None) -> list[tuple]:
+    """The newest `limit` of a source's candidates read whole in Python (all of them with None)."""
+    if limit is not None and len(candidates) > limit:
+        return heapq.nlargest(limit, candidates, key=_rank)
+    return candidates
 
 
 def _new_table_candidates(guarantee_id: int, limit: int | None) -> tuple[list[tuple], int]:
