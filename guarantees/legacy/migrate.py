@@ -8,9 +8,9 @@ How it stays fast, flat in memory and resumable:
    number land in the same partition;
 2. prepare — one transaction creates the missing batches and the day's action sessions (issued,
    locked, with their final counts);
-3. chunks — one transaction per partition writes the guarantees, actions and items of its numbers,
-   set-based (COPY / executemany / one INSERT from JSON); a number is never half done. The writes run on a
-   second connection, in a thread, while the next partition is read and folded;
+3. chunks — worker processes read and fold the partitions (each number's rows into a guarantee, its
+   items and actions) while this process writes each folded partition in one transaction, set-based
+   (COPY / executemany / one INSERT from JSON); a number is never half done;
 4. links — the back-links are written from the items and actions themselves, by id range, one
    UPDATE ... FROM per range (in id order, so that each page of imported_records is written once).
 
@@ -24,13 +24,12 @@ import sys
 import time
 import zlib
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from guarantees.legacy.folding import folded
 from guarantees.legacy.groups import insert_all, prepare
 from guarantees.legacy.links import link
 from guarantees.legacy.plan import (
@@ -81,6 +80,9 @@ BATCHES = ImportBatch.__table__
 ACTION_SESSIONS = ActionSession.__table__
 
 _TMP_META = sa.MetaData()
+# The staged rows: a table of its own, not a temporary one, because the worker processes that fold the partitions
+# read it through connections of their own (unlogged on PostgreSQL: it is dropped at the end of the run, and a
+# run killed before that drops it when it starts again).
 TMP = sa.Table(
     "legacy_migrate_rows",
     _TMP_META,
@@ -90,7 +92,6 @@ TMP = sa.Table(
     sa.Column("part", sa.Integer, nullable=False),
     sa.Column("bkey", sa.Text),
     sa.Column("row_number", sa.Integer),
-    prefixes=["TEMPORARY"],
 )
 TMP_COLUMNS = [column.name for column in TMP.columns]
 COUNTS = sa.Table(
@@ -197,7 +198,10 @@ def _ids(conn: Connection, model) -> set[int]:
 def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
     """Classify every legacy row and stage the unlinked migratable ones in the temporary table."""
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TMP.name}")
-    TMP.create(conn)
+    create = str(sa.schema.CreateTable(TMP).compile(dialect=conn.dialect))
+    if conn.dialect.name == "postgresql":
+        create = create.replace("CREATE TABLE", "CREATE UNLOGGED TABLE", 1)
+    conn.exec_driver_sql(create)
     unlinked = conn.scalar(  # rows still to migrate (an estimate: unmigratable rows are in it)
         sa.select(sa.func.count())
         .select_from(RECORDS)
@@ -304,76 +308,46 @@ def _row_order(row: tuple) -> tuple:
 
 @dataclass
 class _Planned:
-    """One partition, folded: what the writer writes in one transaction."""
+    """One partition, folded: what one transaction writes."""
 
     rows: int
     plans: list[NumberPlan]
+    dropped: dict  # values not carried over, by field
 
 
 def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary: Summary, dry_run: bool, progress):
-    """Fold and write every partition, one transaction per partition.
-
-    The writes go through a connection of their own, in a thread, while this connection reads and folds the
-    next partition: the database's work (indexes, foreign key checks, the search index) and the fold's Python
-    overlap instead of taking turns. Partitions hold disjoint numbers, so the fold never needs what the writer
-    is writing. At most one partition is being written and one folded (memory stays flat); a writer's failure
-    ends the run. On SQLite the batch items, most of the rows, go in as one statement (bulk_insert's
-    `unlocked`), which runs without the interpreter lock; an in-memory SQLite database has no second
-    connection, and there this connection writes each partition after its fold.
-    """
+    """Write every folded partition (see folding.folded), one transaction each, in partition order."""
     pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
+    if not dry_run and conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
+        COUNTS.create(conn)
+        conn.commit()
+    written = 0
+    with folded(engine, conn, parts, ctx, _plan) as partitions:
+        for planned in partitions:
+            _tally(summary, ctx, planned)
+            if not dry_run:
+                written += 1
+                _commit(conn, planned, written, pause_in, pause_after)
+            summary.chunks += 1
+            if progress:
+                progress(planned.rows)
 
-    def done(rows: int) -> None:
-        summary.chunks += 1
-        if progress:
-            progress(rows)
 
-    if dry_run:
-        for part in range(parts):
-            planned = _plan(conn, part, ctx, summary)
-            conn.rollback()
-            if planned:
-                done(planned.rows)
-        return
-    threaded = engine.dialect.name == "postgresql" or engine.url.database not in (None, "", ":memory:")
-    with ExitStack() as stack:
-        writer, pool = conn, None
-        if threaded:
-            writer = stack.enter_context(engine.connect())
-            stack.enter_context(bulk_session(writer, collector=False))
-            pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="legacy-migrate-writer"))
-            writer.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
-            COUNTS.create(writer)
-            writer.commit()
-        try:
-            pending, submitted = None, 0
-            for part in range(parts):
-                planned = _plan(conn, part, ctx, summary)
-                conn.rollback()  # the fold only reads: no snapshot held while the writer commits
-                if not planned:
-                    continue
-                if pending is not None:
-                    done(pending.result())  # the writer's error, if any, ends the run here
-                submitted += 1
-                if pool is not None:
-                    pending = pool.submit(_commit, writer, planned, submitted, pause_in, pause_after)
-                else:
-                    done(_commit(writer, planned, submitted, pause_in, pause_after))
-            if pending is not None:
-                done(pending.result())
-        finally:
-            if pool is not None:
-                pool.shutdown()  # a write under way ends (committed or failed) before its connection is closed
-                try:
-                    writer.rollback()
-                    writer.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
-                    writer.commit()
-                except sa.exc.DBAPIError:  # the connection is gone: so is its temporary table
-                    pass
+def _tally(summary: Summary, ctx: Context, planned: _Planned) -> None:
+    for plan in planned.plans:
+        if plan.existing_id is None:
+            summary.guarantees_created += 1
+        else:
+            summary.guarantees_merged += 1
+        summary.items.update(plan.outcomes)
+        summary.actions.update(a["action_type"] for a in plan.actions)
+    for name, count in planned.dropped.items():
+        ctx.dropped[name] = ctx.dropped.get(name, 0) + count
 
 
 def _commit(conn: Connection, planned: _Planned, number: int, pause_in: int, pause_after: int) -> int:
-    """Write one folded partition and commit it (the writer thread); returns its rows."""
+    """Write one folded partition and commit it; returns its rows."""
     _write(conn, planned.plans)
     if pause_in == number:
         _pause(f"chunk {number} written, not committed")
@@ -383,38 +357,35 @@ def _commit(conn: Connection, planned: _Planned, number: int, pause_in: int, pau
     return planned.rows
 
 
-def _plan(conn: Connection, part: int, ctx: Context, summary: Summary) -> _Planned | None:
-    """Read and fold the numbers of one partition (None when it holds no row); counts what they become."""
-    query = sa.select(*_ROW).join(RECORDS, RECORDS.c.id == TMP.c.id).where(TMP.c.part == part)
-    by_number = defaultdict(list)
-    rows = 0
-    for values in stream(conn, query, 5_000):
-        by_number[values[NUMBER]].append(values)
-        rows += 1
-    if not rows:
-        return None
-    numbers = sa.select(TMP.c.number).where(TMP.c.part == part)
-    existing = {
-        g.guarantee_number: g._asdict()
-        for g in conn.execute(
-            sa.select(*_GUARANTEE_COLUMNS, *_FIELD_COLUMNS).where(GUARANTEES.c.guarantee_number.in_(numbers))
-        )
-    }
+def _plan(conn: Connection, part: int, ctx: Context) -> _Planned | None:
+    """Read and fold the numbers of one partition (None when it holds no row). Reads only: this runs in a worker
+    process as well as here, and ends its transaction, so that no snapshot is held while partitions are written."""
+    try:
+        query = sa.select(*_ROW).join(RECORDS, RECORDS.c.id == TMP.c.id).where(TMP.c.part == part)
+        by_number = defaultdict(list)
+        rows = 0
+        for values in stream(conn, query, 5_000):
+            by_number[values[NUMBER]].append(values)
+            rows += 1
+        if not rows:
+            return None
+        numbers = sa.select(TMP.c.number).where(TMP.c.part == part)
+        existing = {
+            g.guarantee_number: g._asdict()
+            for g in conn.execute(
+                sa.select(*_GUARANTEE_COLUMNS, *_FIELD_COLUMNS).where(GUARANTEES.c.guarantee_number.in_(numbers))
+            )
+        }
+    finally:
+        conn.rollback()
+    ctx = replace(ctx, dropped={})
     plans = []
     cache: dict = {}
     for number in sorted(by_number):
         number_rows = by_number.pop(number)
         number_rows.sort(key=_row_order)
         plans.append(plan_number(number, number_rows, existing.get(number), ctx, cache))
-    del cache
-    for plan in plans:
-        if plan.existing_id is None:
-            summary.guarantees_created += 1
-        else:
-            summary.guarantees_merged += 1
-        summary.items.update(plan.outcomes)
-        summary.actions.update(a["action_type"] for a in plan.actions)
-    return _Planned(rows=rows, plans=plans)
+    return _Planned(rows=rows, plans=plans, dropped=ctx.dropped)
 
 
 _STAMPS: dict = {}

@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from guarantees.legacy import folding
 from tests.legacy.conftest import count, many_rows, snapshot, write_legacy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,11 +40,37 @@ def migrate_until_killed(url: str, hook: str, chunk: int) -> None:
             assert time.monotonic() < deadline, "the migrate never reached its pause"
         else:
             pytest.fail(f"migrate ended without pausing (exit {process.wait()})")
+        workers = _children(process.pid)
+        assert workers or folding.workers_for(sa.create_engine(url)) < 2, "no fold worker was running"
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=60)
         process.stderr.close()
     assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 10  # its fold workers die with it: none is left holding a connection
+    while (left := [pid for pid in workers if _alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc; none found elsewhere)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(") ", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 @pytest.mark.slow

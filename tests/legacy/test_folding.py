@@ -1,0 +1,90 @@
+"""The fold of a migrate's partitions in worker processes gives exactly the result of the fold in the migrating
+process, and the workers never outlive it."""
+
+import os
+import signal
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from guarantees.legacy import folding
+from guarantees.legacy.load import load
+from guarantees.legacy.migrate import migrate
+from tests.legacy.conftest import many_rows, snapshot, write_legacy
+
+
+def _migrate(url: str, legacy) -> dict:
+    engine = sa.create_engine(url)
+    try:
+        load(engine, legacy)
+        summary = migrate(engine, chunk_rows=100)
+    finally:
+        engine.dispose()
+    return summary.as_dict()
+
+
+@pytest.mark.skipif(folding.workers_for(sa.create_engine("sqlite:///x.sqlite")) < 2, reason="needs two CPUs")
+def test_workers_fold_as_the_migrating_process_does(backend, database, tmp_path, monkeypatch):
+    sessions, rows = many_rows(1500, 120)
+    legacy = write_legacy(tmp_path / "legacy.sqlite", rows=rows, sessions=sessions)
+    here = backend.fresh()
+    try:
+        pools = []
+        in_order = folding._in_order
+        monkeypatch.setattr(
+            folding, "_in_order", lambda pool, *args, **kw: pools.append(pool) or in_order(pool, *args, **kw)
+        )
+        in_workers = _migrate(database, legacy)
+        assert pools, "the partitions were not folded by worker processes"
+        monkeypatch.setattr(folding, "workers_for", lambda engine: 0)
+        in_process = _migrate(here, legacy)
+        assert len(pools) == 1
+        for summary in (in_workers, in_process):
+            summary.pop("seconds"), summary.pop("rows_per_second")
+        assert in_workers == in_process
+        assert in_workers["chunks"] > 2
+        assert snapshot(database) == snapshot(here)
+    finally:
+        backend.drop(here)
+
+
+def test_no_workers_where_they_cannot_share_the_database():
+    assert folding.workers_for(sa.create_engine("sqlite://")) == 0
+    assert folding.workers_for(sa.create_engine("sqlite:///:memory:")) == 0
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc")
+def test_a_worker_ends_when_the_migrating_process_dies():
+    """A worker's start-up asks the kernel to end it with its parent: a parent that dies at once shows it."""
+    pids_read, pids_write = os.pipe()
+    ready_read, ready_write = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # pragma: no cover - runs in the forked children
+        worker = os.fork()
+        if worker == 0:
+            folding._STATE["parent"] = os.getppid()
+            folding._die_with_parent()
+            os.write(pids_write, f"{os.getpid()}\n".encode())
+            os.write(ready_write, b"1")
+            while True:
+                signal.pause()
+        os.read(ready_read, 1)
+        os._exit(0)  # the parent dies; its worker must follow
+    os.close(pids_write)
+    worker = int(os.read(pids_read, 32))
+    os.waitpid(parent, 0)
+    for fd in (pids_read, ready_read, ready_write):
+        os.close(fd)
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(") ", 1)[1][0] != "Z"  # a zombie has ended, waiting to be reaped
+    except FileNotFoundError:
+        return False
