@@ -103,12 +103,14 @@ def migrate_command(dry_run: bool, as_json: bool, chunk_rows: int) -> None:
     Idempotent (a second run changes nothing) and resumable: each chunk of whole guarantee numbers is
     committed on its own, the back-links last, and a new run continues from what is not done.
     """
-    from guarantees.legacy.migrate import migrate
+    from guarantees.legacy.migrate import MigrateBusy, migrate
 
     _require_upgraded(as_json)
     try:
         with _progress("migrate" + (" (dry run)" if dry_run else ""), None) as progress:
             summary = migrate(db.engine, dry_run=dry_run, chunk_rows=chunk_rows, progress=progress)
+    except MigrateBusy as busy:
+        _fail(str(busy), as_json)
     except sa.exc.SQLAlchemyError as error:
         _fail(
             f"The migration stopped: {error.__class__.__name__}: {str(error).splitlines()[0]}. The chunk it was "

@@ -18,12 +18,15 @@ A run killed anywhere leaves whole numbers migrated; the next run skips the rows
 item or an action (linking them in step 4) and continues with the rest, reaching the same result.
 """
 
+import fcntl
 import os
 import signal
 import sys
 import time
 import zlib
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
@@ -64,6 +67,7 @@ from guarantees.models import (
 from guarantees.models.base import utcnow
 
 CHUNK_ROWS = 20_000
+RUN_LOCK = 0x6C65676D  # the PostgreSQL advisory lock a migrate holds while it runs
 SCAN_BATCH = 5_000
 IN_LIST = 5_000
 # Test hooks: after committing chunk N (or with chunk N written but not committed), say so on stderr and
@@ -153,12 +157,47 @@ class _Scan:
     relinks: int = 0
 
 
+class MigrateBusy(Exception):
+    """Another migrate is running on this database: this one changed nothing."""
+
+
+@contextmanager
+def _alone(conn: Connection) -> Iterator[None]:
+    """One migrate at a time on a database: the staging table is the run's own, shared with its workers."""
+    busy = MigrateBusy("Another `flask legacy migrate` is running on this database; nothing was changed.")
+    if conn.dialect.name == "postgresql":
+        if not conn.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": RUN_LOCK}):
+            conn.rollback()
+            raise busy
+        conn.commit()
+        try:
+            yield
+        finally:
+            try:
+                conn.rollback()
+                conn.scalar(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": RUN_LOCK})
+                conn.commit()
+            except sa.exc.DBAPIError:  # the connection is gone, and its session lock with it
+                pass
+        return
+    database = conn.engine.url.database
+    if database in (None, "", ":memory:"):  # no other connection can reach it
+        yield
+        return
+    with open(database, "rb") as held:  # flock: apart from SQLite's own (fcntl) locks, freed when the process ends
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise busy from None
+        yield
+
+
 def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_ROWS, progress=None) -> Summary:
     """Migrate every unlinked legacy row; see the module docstring. `progress(n)` is called as rows are done."""
     started = time.perf_counter()
     summary = Summary(dry_run=dry_run)
     now = utcnow()
-    with engine.connect() as conn, bulk_session(conn):
+    with engine.connect() as conn, bulk_session(conn), _alone(conn):
         try:
             scan = _scan(conn, summary, chunk_rows)
             conn.commit()

@@ -25,8 +25,8 @@ def flask(url: str, *args: str, env: dict | None = None) -> subprocess.Completed
     )  # fmt: skip
 
 
-def migrate_until_killed(url: str, hook: str, chunk: int) -> None:
-    """Start `flask legacy migrate`, wait for the hook to say it paused, then SIGKILL it."""
+def migrate_until_killed(url: str, hook: str, chunk: int, meanwhile=None) -> None:
+    """Start `flask legacy migrate`, wait for the hook to say it paused, run `meanwhile()`, then SIGKILL it."""
     process = subprocess.Popen(
         [FLASK, "--app", "app", "legacy", "migrate", "--chunk-rows", "100"], cwd=ROOT,
         env={**os.environ, "DATABASE_URL": url, hook: str(chunk)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -40,6 +40,8 @@ def migrate_until_killed(url: str, hook: str, chunk: int) -> None:
             assert time.monotonic() < deadline, "the migrate never reached its pause"
         else:
             pytest.fail(f"migrate ended without pausing (exit {process.wait()})")
+        if meanwhile is not None:
+            meanwhile()
         workers = _children(process.pid)
         assert workers or folding.workers_for(sa.create_engine(url)) < 2, "no fold worker was running"
         os.kill(process.pid, signal.SIGKILL)
@@ -103,3 +105,24 @@ def test_killed_migrate_resumes_to_the_uninterrupted_result(backend, database, t
         assert "Nothing to migrate" in again.stdout
     finally:
         backend.drop(reference)
+
+
+@pytest.mark.slow
+def test_a_second_migrate_while_one_runs_is_refused(backend, database, tmp_path):
+    sessions, rows = many_rows(600, 50)
+    legacy = write_legacy(tmp_path / "legacy.sqlite", rows=rows, sessions=sessions)
+    assert flask(database, "legacy", "load", str(legacy)).returncode == 0
+    refused = []
+
+    def second():
+        refused.append(flask(database, "legacy", "migrate", "--chunk-rows", "100"))
+
+    migrate_until_killed(database, "LEGACY_MIGRATE_PAUSE_AFTER_CHUNK", 1, meanwhile=second)
+    (second_run,) = refused
+    assert second_run.returncode == 1
+    assert "Another `flask legacy migrate` is running on this database" in second_run.stderr
+    partial = count(database, "guarantees")
+    assert partial > 0  # the first run's committed chunk, and nothing from the refused one
+    resumed = flask(database, "legacy", "migrate", "--chunk-rows", "100")
+    assert resumed.returncode == 0, resumed.stderr
+    assert flask(database, "legacy", "verify").returncode == 0
