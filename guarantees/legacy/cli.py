@@ -96,11 +96,15 @@ def load_command(path: str, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Compute and print the summary; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=20_000, show_default=True,
-              help="About how many legacy rows each committed chunk holds.")  # fmt: skip
-def migrate_command(dry_run: bool, as_json: bool, chunk_rows: int) -> None:
+              help="About how many legacy rows each chunk holds.")  # fmt: skip
+@click.option("--commit-chunks", is_flag=True,
+              help="Commit each chunk on its own, even into an empty register (slower).")  # fmt: skip
+def migrate_command(dry_run: bool, as_json: bool, chunk_rows: int, commit_chunks: bool) -> None:
     """Migrate legacy rows to batches, guarantees, items, actions and action sessions, back-linked.
 
-    Idempotent (a second run changes nothing) and resumable: each chunk of whole guarantee numbers is
+    Idempotent (a second run changes nothing) and resumable. Into an empty register the run is one
+    transaction, the new tables' indexes built at its end: a crash leaves the register as it was. Into a
+    register that already holds guarantees (or with --commit-chunks) each chunk of whole guarantee numbers is
     committed on its own, the back-links last, and a new run continues from what is not done.
     """
     from guarantees.legacy.migrate import MigrateBusy, migrate
@@ -108,13 +112,16 @@ def migrate_command(dry_run: bool, as_json: bool, chunk_rows: int) -> None:
     _require_upgraded(as_json)
     try:
         with _progress("migrate" + (" (dry run)" if dry_run else ""), None) as progress:
-            summary = migrate(db.engine, dry_run=dry_run, chunk_rows=chunk_rows, progress=progress)
+            summary = migrate(
+                db.engine, dry_run=dry_run, chunk_rows=chunk_rows, commit_chunks=commit_chunks, progress=progress
+            )
     except MigrateBusy as busy:
         _fail(str(busy), as_json)
     except sa.exc.SQLAlchemyError as error:
         _fail(
-            f"The migration stopped: {error.__class__.__name__}: {str(error).splitlines()[0]}. The chunk it was "
-            "writing was rolled back; what was committed stays, and running the command again resumes.",
+            f"The migration stopped: {error.__class__.__name__}: {str(error).splitlines()[0]}. What it was "
+            "writing was rolled back (into an empty register, the whole run); what was committed stays, and "
+            "running the command again resumes.",
             as_json,
         )
     data = summary.as_dict()
@@ -145,7 +152,8 @@ def _print_migrate(summary, data: dict) -> None:
         click.echo(f"  batch items: {items}")
         actions = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.actions.items())) or "none"
         click.echo(f"  actions: {actions}; action sessions created: {summary.action_sessions_created}")
-        click.echo(f"  links written: {summary.links} in {summary.chunks} chunks")
+        how = "one transaction" if summary.one_transaction else "a transaction per chunk"
+        click.echo(f"  links written: {summary.links}; {summary.chunks} chunks in {how}")
     if summary.unmigrated:
         click.echo(f"{data['unmigrated_rows']} rows stay unmigrated (see `flask legacy verify`):")
         for reason, n in sorted(summary.unmigrated.items()):

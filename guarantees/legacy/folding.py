@@ -94,4 +94,8 @@ def _die_with_parent() -> None:
 def _fold(part: int):
     if _STATE["connection"] is None:
         _STATE["connection"] = _STATE["engine"].connect()
-    return _STATE["plan"](_STATE["connection"], part, _STATE["ctx"])
+    conn = _STATE["connection"]
+    try:
+        return _STATE["plan"](conn, part, _STATE["ctx"])
+    finally:
+        conn.rollback()  # no snapshot held while the migrating process writes

@@ -51,6 +51,7 @@ class Context:
     banks: set[int]
     now: datetime
     dropped: dict[str, int] = field(default_factory=dict)
+    empty: bool = False  # the register holds no guarantee yet: none to merge into
 
 
 @dataclass

@@ -25,10 +25,10 @@ def flask(url: str, *args: str, env: dict | None = None) -> subprocess.Completed
     )  # fmt: skip
 
 
-def migrate_until_killed(url: str, hook: str, chunk: int, meanwhile=None) -> None:
+def migrate_until_killed(url: str, hook: str, chunk: int, meanwhile=None, options=("--commit-chunks",)) -> None:
     """Start `flask legacy migrate`, wait for the hook to say it paused, run `meanwhile()`, then SIGKILL it."""
     process = subprocess.Popen(
-        [FLASK, "--app", "app", "legacy", "migrate", "--chunk-rows", "100"], cwd=ROOT,
+        [FLASK, "--app", "app", "legacy", "migrate", "--chunk-rows", "100", *options], cwd=ROOT,
         env={**os.environ, "DATABASE_URL": url, hook: str(chunk)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
@@ -75,8 +75,43 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.fixture
+def loaded_pair(backend, database, tmp_path):
+    """The same synthetic legacy file loaded into `database` and into a reference database: (database, reference)."""
+    sessions, rows = many_rows(3000, 250)
+    legacy = write_legacy(tmp_path / "legacy.sqlite", rows=rows, sessions=sessions)
+    reference = backend.fresh()
+    try:
+        for url in (database, reference):
+            loaded = flask(url, "legacy", "load", str(legacy))
+            assert loaded.returncode == 0, loaded.stderr
+        yield database, reference
+    finally:
+        backend.drop(reference)
+
+
+@pytest.mark.slow
+def test_a_killed_one_transaction_run_leaves_the_register_as_it_was(loaded_pair):
+    database, reference = loaded_pair
+    done = flask(reference, "legacy", "migrate", "--chunk-rows", "100")  # one transaction: the register is empty
+    assert done.returncode == 0, done.stderr
+    assert "in one transaction" in done.stdout
+    before = snapshot(database)
+
+    migrate_until_killed(database, "LEGACY_MIGRATE_PAUSE_IN_CHUNK", 3, options=())
+    assert snapshot(database) == before  # no batch, guarantee, item, action or link: all or nothing
+    assert count(database, "import_batches") == 0
+
+    resumed = flask(database, "legacy", "migrate", "--chunk-rows", "100")
+    assert resumed.returncode == 0, resumed.stderr
+    assert snapshot(database) == snapshot(reference)
+    assert flask(database, "legacy", "verify").returncode == 0
+
+
 @pytest.mark.slow
 def test_killed_migrate_resumes_to_the_uninterrupted_result(backend, database, tmp_path):
+    """Chunks committed one by one (--commit-chunks): each kill keeps what was committed; the resumed run, in a
+    transaction per chunk since the register is no longer empty, ends where one uninterrupted transaction does."""
     sessions, rows = many_rows(3000, 250)
     legacy = write_legacy(tmp_path / "legacy.sqlite", rows=rows, sessions=sessions)
     reference = backend.fresh()
@@ -86,6 +121,7 @@ def test_killed_migrate_resumes_to_the_uninterrupted_result(backend, database, t
             assert loaded.returncode == 0, loaded.stderr
         done = flask(reference, "legacy", "migrate", "--chunk-rows", "100")
         assert done.returncode == 0, done.stderr
+        assert "in one transaction" in done.stdout
 
         migrate_until_killed(database, "LEGACY_MIGRATE_PAUSE_IN_CHUNK", 3)  # killed inside chunk 3
         partial = count(database, "guarantees")
@@ -96,7 +132,7 @@ def test_killed_migrate_resumes_to_the_uninterrupted_result(backend, database, t
 
         resumed = flask(database, "legacy", "migrate", "--chunk-rows", "100")
         assert resumed.returncode == 0, resumed.stderr
-        assert "already linked" in resumed.stdout
+        assert "already linked" in resumed.stdout and "a transaction per chunk" in resumed.stdout
         assert snapshot(database) == snapshot(reference)
         for url in (database, reference):
             verified = flask(url, "legacy", "verify")
