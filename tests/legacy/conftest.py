@@ -279,6 +279,25 @@ def snapshot(url: str) -> dict:
         engine.dispose()
 
 
+def schema(url: str) -> dict:
+    """Every index, constraint and trigger of the database by name, with its definition."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                queries = (
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()",
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE connamespace = current_schema()::regnamespace",
+                    "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal",
+                )
+            else:
+                queries = ("SELECT type || ' ' || name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",)
+            return {name: definition for query in queries for name, definition in conn.exec_driver_sql(query)}
+    finally:
+        engine.dispose()
+
+
 def count(url: str, table: str) -> int:
     engine = sa.create_engine(url)
     try:

@@ -16,7 +16,7 @@ from guarantees.models import (
     ImportedRecord,
 )
 from guarantees.text import normalise_number
-from tests.legacy.conftest import count, load_check, snapshot
+from tests.legacy.conftest import count, load_check, schema, snapshot
 
 
 @pytest.fixture
@@ -211,6 +211,7 @@ def test_a_guarantee_the_app_created_first_is_merged_not_duplicated(app, cli, le
     code, output, summary = cli("migrate", "--json")
     assert code == 0, output
     assert summary["guarantees_created"] == 8 and summary["guarantees_merged"] == 1
+    assert summary["one_transaction"] is False  # the register held a guarantee: a transaction per chunk
     merged = guarantee("XYZ300")
     assert merged.id == existing_id and merged.amount == Decimal("55.00")  # the app's value stays
     assert merged.expiry_date == date(2026, 1, 1) and merged.version == 2  # a gap filled from legacy rows
@@ -234,3 +235,23 @@ def test_migrate_needs_the_upgraded_schema(backend, make_app, legacy_file):
         with app.app_context():
             db.engine.dispose()
         backend.drop(url)
+
+
+def test_an_empty_register_is_migrated_in_one_transaction_with_its_indexes_rebuilt(cli, legacy_file, database):
+    assert cli("load", str(legacy_file()))[0] == 0
+    before = schema(database)
+    code, output, summary = cli("migrate", "--json")
+    assert code == 0, output
+    assert summary["one_transaction"] is True
+    assert schema(database) == before  # every index, foreign key and trigger set aside is back, as it was
+    code, output, report = cli("verify", "--json")
+    assert code == 0 and report["ok"], output
+
+
+def test_commit_chunks_commits_each_chunk_even_into_an_empty_register(cli, legacy_file, database):
+    assert cli("load", str(legacy_file()))[0] == 0
+    code, output, summary = cli("migrate", "--json", "--commit-chunks", "--chunk-rows", "3")
+    assert code == 0, output
+    assert summary["one_transaction"] is False and summary["chunks"] > 1
+    code, output, report = cli("verify", "--json")
+    assert code == 0 and report["ok"], output

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.legacy import folding
-from tests.legacy.conftest import count, many_rows, snapshot, write_legacy
+from tests.legacy.conftest import count, many_rows, schema, snapshot, write_legacy
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -96,15 +96,21 @@ def test_a_killed_one_transaction_run_leaves_the_register_as_it_was(loaded_pair)
     done = flask(reference, "legacy", "migrate", "--chunk-rows", "100")  # one transaction: the register is empty
     assert done.returncode == 0, done.stderr
     assert "in one transaction" in done.stdout
-    before = snapshot(database)
+    before, indexes = snapshot(database), schema(database)
 
     migrate_until_killed(database, "LEGACY_MIGRATE_PAUSE_IN_CHUNK", 3, options=())
     assert snapshot(database) == before  # no batch, guarantee, item, action or link: all or nothing
     assert count(database, "import_batches") == 0
+    # The indexes and foreign keys it had set aside are all back; only its staging table is left, for the next run
+    # to drop.
+    left = schema(database)
+    assert all("legacy_migrate_rows" in name for name in left if name not in indexes)
+    assert {name: left[name] for name in indexes} == indexes
 
     resumed = flask(database, "legacy", "migrate", "--chunk-rows", "100")
     assert resumed.returncode == 0, resumed.stderr
     assert snapshot(database) == snapshot(reference)
+    assert schema(database) == indexes == schema(reference)  # built again at the end, as they were
     assert flask(database, "legacy", "verify").returncode == 0
 
 
