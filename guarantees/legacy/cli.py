@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from tqdm import tqdm
 
 from guarantees.extensions import db
+from guarantees.legacy.migrate import CHUNK_ROWS
 
 legacy = AppGroup("legacy", help="Load, migrate, verify and roll back legacy data.")
 
@@ -95,7 +96,7 @@ def load_command(path: str, as_json: bool) -> None:
 @legacy.command("migrate")
 @click.option("--dry-run", is_flag=True, help="Compute and print the summary; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
-@click.option("--chunk-rows", type=click.IntRange(min=1), default=20_000, show_default=True,
+@click.option("--chunk-rows", type=click.IntRange(min=1), default=CHUNK_ROWS, show_default=True,
               help="About how many legacy rows each chunk holds.")  # fmt: skip
 @click.option("--commit-chunks", is_flag=True,
               help="Commit each chunk on its own, even into an empty register (slower).")  # fmt: skip

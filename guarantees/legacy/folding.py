@@ -50,7 +50,7 @@ def folded(engine: Engine, conn: Connection, parts: int, ctx, plan: Callable) ->
     _STATE.update(engine=engine, ctx=ctx, plan=plan, connection=None, parent=os.getpid())
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
     try:
-        yield _in_order(pool, parts, ahead=workers + 1)
+        yield _in_order(pool, parts, ahead=workers)
     finally:
         pool.terminate()  # a partition folded for a run that stopped early is thrown away
         pool.join()

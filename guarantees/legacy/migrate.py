@@ -3,19 +3,22 @@
 How it stays fast, flat in memory and resumable:
 
 1. scan — one streamed pass over imported_records (ordered by id) classifies every row, numbers
-   each import row within its batch, and writes the unlinked migratable rows to a temporary table
+   each import row within its batch, and writes the unlinked migratable rows to a staging table
    with their normalised number and a partition (a hash of the number), so that all rows of one
    number land in the same partition;
-2. prepare — one transaction creates the missing batches and the day's action sessions (issued,
-   locked, with their final counts);
+2. prepare — the missing batches and the day's action sessions (issued, locked, with their final counts);
 3. chunks — worker processes read and fold the partitions (each number's rows into a guarantee, its
-   items and actions) while this process writes each folded partition in one transaction, set-based
+   items and actions; see folding.py) while this process writes each folded partition, set-based
    (COPY / executemany / one INSERT from JSON); a number is never half done;
-4. links — the back-links are written from the items and actions themselves, by id range, one
-   UPDATE ... FROM per range (in id order, so that each page of imported_records is written once).
+4. links — the back-links are written from the items and actions themselves, one UPDATE ... FROM each.
 
-A run killed anywhere leaves whole numbers migrated; the next run skips the rows that already have an
-item or an action (linking them in step 4) and continues with the rest, reaching the same result.
+Into an empty register (the first migration, or one after a rollback) steps 2 to 4 are one transaction,
+with the new tables' non-unique indexes and foreign keys set aside until its end (see deferred.py): a run
+killed anywhere leaves the register as it was, and the next run starts again. Otherwise (the register
+already holds guarantees, or `commit_chunks`) each chunk is its own transaction and the links are written
+by id range, a commit each: a run killed anywhere leaves whole numbers migrated; the next run skips the
+rows that already have an item or an action (linking them in step 4) and continues with the rest. Either
+way the result is the one an uninterrupted run gives.
 """
 
 import fcntl
@@ -67,7 +70,7 @@ from guarantees.models import (
 )
 from guarantees.models.base import utcnow
 
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 10_000
 RUN_LOCK = 0x6C65676D  # the PostgreSQL advisory lock a migrate holds while it runs
 SCAN_BATCH = 5_000
 IN_LIST = 5_000
