@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from guarantees.extensions import db
 from guarantees.models import Bank, ImportedRecord, ImportSession, Supplier
-from tests.legacy.conftest import count
+from tests.legacy.conftest import count, schema
 
 
 def records() -> dict[int, ImportedRecord]:
@@ -132,3 +132,12 @@ def test_rows_needing_conversion_keep_their_order_among_rows_copied_as_they_are(
     assert loaded[3].bank_id == 4
     assert [(r["id"], r["column"]) for r in report["altered"]] == [(1, "comment")]
     assert [(r["old_id"], r["new_id"]) for r in report["renumbered"]] == [(7, 8)]
+
+
+def test_a_load_leaves_every_index_as_it_was(cli, legacy_file, database):
+    """On PostgreSQL the load builds imported_records' indexes after the copy: they come back as they were."""
+    before = schema(database)
+    assert cli("load", str(legacy_file()))[0] == 0
+    assert schema(database) == before
+    code, output, _ = cli("load", str(legacy_file()))  # refused, and still nothing changed
+    assert code == 1 and schema(database) == before
