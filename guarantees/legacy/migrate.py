@@ -8,7 +8,7 @@ How it stays fast, flat in memory and resumable:
    number land in the same partition;
 2. prepare — the missing batches and the day's action sessions (issued, locked, with their final counts);
 3. chunks — worker processes read and fold the partitions (each number's rows into a guarantee, its
-   items and actions; see folding.py) while this process writes each folded partition, set-based
+   items and actions; see workers.py) while this process writes each folded partition, set-based
    (COPY / executemany / one INSERT from JSON); a number is never half done;
 4. links — the back-links are written from the items and actions themselves, one UPDATE ... FROM each.
 
@@ -26,7 +26,6 @@ import os
 import signal
 import sys
 import time
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,7 +35,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from guarantees.legacy.deferred import aside
-from guarantees.legacy.folding import folded
 from guarantees.legacy.groups import insert_all, prepare
 from guarantees.legacy.links import link, link_all
 from guarantees.legacy.plan import (
@@ -49,14 +47,10 @@ from guarantees.legacy.plan import (
     NumberPlan,
     plan_number,
 )
-from guarantees.legacy.rows import (
-    ACTION,
-    IMPORT,
-    action_day,
-    batch_key,
-    classify,
-)
+from guarantees.legacy.scan import STAGED as TMP
+from guarantees.legacy.scan import scan as stage
 from guarantees.legacy.sql import bulk_insert, bulk_session, column_converter, stream
+from guarantees.legacy.workers import mapped
 from guarantees.models import (
     ActionSession,
     Bank,
@@ -65,14 +59,12 @@ from guarantees.models import (
     ImportBatch,
     ImportBatchItem,
     ImportedRecord,
-    ImportSession,
     Supplier,
 )
 from guarantees.models.base import utcnow
 
 CHUNK_ROWS = 10_000
 RUN_LOCK = 0x6C65676D  # the PostgreSQL advisory lock a migrate holds while it runs
-SCAN_BATCH = 5_000
 IN_LIST = 5_000
 # Test hooks: after committing chunk N (or with chunk N written but not committed), say so on stderr and
 # wait to be killed. Never set in production.
@@ -80,7 +72,6 @@ PAUSE_ENV = "LEGACY_MIGRATE_PAUSE_AFTER_CHUNK"
 PAUSE_IN_ENV = "LEGACY_MIGRATE_PAUSE_IN_CHUNK"
 
 RECORDS = ImportedRecord.__table__
-SESSIONS = ImportSession.__table__
 GUARANTEES = Guarantee.__table__
 ACTIONS = GuaranteeAction.__table__
 ITEMS = ImportBatchItem.__table__
@@ -88,20 +79,6 @@ BATCHES = ImportBatch.__table__
 ACTION_SESSIONS = ActionSession.__table__
 
 _TMP_META = sa.MetaData()
-# The staged rows: a table of its own, not a temporary one, because the worker processes that fold the partitions
-# read it through connections of their own (unlogged on PostgreSQL: it is dropped at the end of the run, and a
-# run killed before that drops it when it starts again).
-TMP = sa.Table(
-    "legacy_migrate_rows",
-    _TMP_META,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("number", sa.String(100), nullable=False),
-    sa.Column("kind", sa.String(1), nullable=False),
-    sa.Column("part", sa.Integer, nullable=False),
-    sa.Column("bkey", sa.Text),
-    sa.Column("row_number", sa.Integer),
-)
-TMP_COLUMNS = [column.name for column in TMP.columns]
 COUNTS = sa.Table(
     "legacy_migrate_counts",
     _TMP_META,
@@ -155,14 +132,6 @@ class Summary:
         return data
 
 
-@dataclass
-class _Scan:
-    parts: int
-    batch_meta: dict = field(default_factory=dict)  # batch key → (session type, session id, session created_at)
-    action_days: Counter = field(default_factory=Counter)
-    relinks: int = 0
-
-
 class MigrateBusy(Exception):
     """Another migrate is running on this database: this one changed nothing."""
 
@@ -213,7 +182,7 @@ def migrate(
     now = utcnow()
     with engine.connect() as conn, bulk_session(conn), _alone(conn):
         try:
-            scan = _scan(conn, summary, chunk_rows)
+            scan = stage(engine, conn, summary, chunk_rows)
             conn.commit()
             summary.one_transaction = not dry_run and not commit_chunks and _register_empty(conn)
             batches, sessions = prepare(conn, scan, summary, dry_run, now)
@@ -260,102 +229,6 @@ def _ids(conn: Connection, model) -> set[int]:
     return set(conn.scalars(sa.select(model.__table__.c.id)))
 
 
-def _scan(conn: Connection, summary: Summary, chunk_rows: int) -> _Scan:
-    """Classify every legacy row and stage the unlinked migratable ones in the temporary table."""
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TMP.name}")
-    create = str(sa.schema.CreateTable(TMP).compile(dialect=conn.dialect))
-    if conn.dialect.name == "postgresql":
-        create = create.replace("CREATE TABLE", "CREATE UNLOGGED TABLE", 1)
-    conn.exec_driver_sql(create)
-    unlinked = conn.scalar(  # rows still to migrate (an estimate: unmigratable rows are in it)
-        sa.select(sa.func.count())
-        .select_from(RECORDS)
-        .where(
-            RECORDS.c.migrated_guarantee_id.is_(None),
-            RECORDS.c.migrated_action_id.is_(None),
-            ~sa.exists().where(ITEMS.c.legacy_record_id == RECORDS.c.id),
-            ~sa.exists().where(ACTIONS.c.legacy_record_id == RECORDS.c.id),
-        )
-    )
-    scan = _Scan(parts=max(1, -(-unlinked // max(chunk_rows, 1))))
-    r, s, i, a = RECORDS, SESSIONS.alias("s"), ITEMS.alias("i"), ACTIONS.alias("a")
-    query = (
-        sa.select(
-            r.c.id,
-            r.c.guarantee_number,
-            r.c.record_type,
-            r.c.session_id,
-            r.c.created_at,
-            r.c.migrated_guarantee_id,
-            r.c.migrated_action_id,
-            s.c.session_type,
-            s.c.created_at.label("session_created_at"),
-            i.c.guarantee_id.label("item_guarantee_id"),
-            a.c.id.label("action_id"),
-        )  # fmt: skip
-        .select_from(
-            r.outerjoin(s, s.c.id == r.c.session_id)
-            .outerjoin(i, i.c.legacy_record_id == r.c.id)
-            .outerjoin(a, a.c.legacy_record_id == r.c.id)
-        )
-        .order_by(r.c.id)
-    )
-    row_numbers: Counter = Counter()
-    staged: list[tuple] = []
-    parts = scan.parts
-    # Numbers repeat (about twelve rows each) and a session's rows share its batch: each is worked out once.
-    classified: dict = {}
-    keys: dict = {}  # session id → batch key (the session's type and date come with its id)
-    for (
-        row_id, raw_number, record_type, session_id, created_at, guarantee_id, action_link, session_type,
-        session_created_at, item_guarantee_id, action_id,
-    ) in stream(conn, query, SCAN_BATCH):  # fmt: skip
-        summary.legacy_rows += 1
-        found = classified.get((record_type, raw_number))
-        if found is None:
-            kind, number, reason = classify(record_type, raw_number)
-            part = None if reason else zlib.crc32(number.encode()) % parts
-            found = classified[record_type, raw_number] = (kind, number, reason, part)
-        kind, number, reason, part = found
-        if reason:
-            summary.unmigrated[reason] += 1
-            continue
-        if kind == IMPORT:
-            key = keys.get(session_id)
-            if key is None:
-                key = keys[session_id] = batch_key(session_type, session_id, session_created_at)
-            row_numbers[key] += 1
-            if guarantee_id is not None:
-                summary.already_linked += 1
-            elif item_guarantee_id is not None:
-                scan.relinks += 1  # migrated (its item exists), link still to write
-            else:
-                if key not in scan.batch_meta:
-                    scan.batch_meta[key] = (session_type, session_id, session_created_at)
-                staged.append((row_id, number, IMPORT, part, key, row_numbers[key]))
-                summary.import_rows += 1
-        elif action_link is not None:
-            summary.already_linked += 1
-        elif action_id is not None:
-            scan.relinks += 1
-        elif guarantee_id is not None:
-            summary.problems.append(
-                f"action row {row_id} is linked to guarantee {guarantee_id} but its action link is lost "
-                "and no action names it: not re-created"
-            )
-        else:
-            scan.action_days[action_day(created_at)] += 1
-            staged.append((row_id, number, ACTION, part, None, None))
-            summary.action_rows += 1
-        if len(staged) >= SCAN_BATCH:
-            bulk_insert(conn, TMP.name, TMP_COLUMNS, staged)
-            staged = []
-    bulk_insert(conn, TMP.name, TMP_COLUMNS, staged)
-    conn.exec_driver_sql(f"CREATE INDEX {TMP.name}_part ON {TMP.name} (part)")
-    summary.relinked = scan.relinks
-    return scan
-
-
 _GUARANTEE_COLUMNS = [GUARANTEES.c[name] for name in ("id", "guarantee_number", "is_locked", "status", "version")]
 _FIELD_COLUMNS = [c for c in GUARANTEES.c if c.name not in {"id", "guarantee_number", "is_locked", "status", "version"}]
 
@@ -381,15 +254,15 @@ class _Planned:
 
 
 def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary: Summary, dry_run: bool, progress):
-    """Write every folded partition (see folding.folded) in partition order: one transaction each, or all in the
+    """Write every folded partition (folded by workers.mapped) in partition order: one transaction each, or all in the
     run's one transaction, the batches' counters then added once at the end."""
     pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
     if not dry_run and conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
         COUNTS.create(conn)
     written, totals, ready = 0, Counter(), Counter()
-    with folded(engine, conn, parts, ctx, _plan) as partitions:
-        for planned in partitions:
+    with mapped(engine, conn, _plan, range(parts), ctx) as partitions:
+        for planned in filter(None, partitions):  # (an empty partition folds to None)
             _tally(summary, ctx, planned)
             if not dry_run:
                 written += 1
@@ -428,7 +301,7 @@ def _tally(summary: Summary, ctx: Context, planned: _Planned) -> None:
 
 def _plan(conn: Connection, part: int, ctx: Context) -> _Planned | None:
     """Read and fold the numbers of one partition (None when it holds no row). Reads only: a worker process runs
-    this as well as the migrating one (see folding)."""
+    this as well as the migrating one (see workers.py)."""
     query = sa.select(*_ROW).join(RECORDS, RECORDS.c.id == TMP.c.id).where(TMP.c.part == part)
     by_number = defaultdict(list)
     rows = 0

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from guarantees.legacy import folding
+from guarantees.legacy import workers
 from tests.legacy.conftest import count, many_rows, schema, snapshot, write_legacy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,15 +42,15 @@ def migrate_until_killed(url: str, hook: str, chunk: int, meanwhile=None, option
             pytest.fail(f"migrate ended without pausing (exit {process.wait()})")
         if meanwhile is not None:
             meanwhile()
-        workers = _children(process.pid)
-        assert workers or folding.workers_for(sa.create_engine(url)) < 2, "no fold worker was running"
+        running = _children(process.pid)
+        assert running or workers.workers_for(sa.create_engine(url)) < 2, "no worker was running"
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=60)
         process.stderr.close()
     assert process.returncode == -signal.SIGKILL
     deadline = time.monotonic() + 10  # its fold workers die with it: none is left holding a connection
-    while (left := [pid for pid in workers if _alive(pid)]) and time.monotonic() < deadline:
+    while (left := [pid for pid in running if _alive(pid)]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not left
 

@@ -1,4 +1,4 @@
-"""The fold of a migrate's partitions in worker processes gives exactly the result of the fold in the migrating
+"""The scan and the fold of a migrate in worker processes give exactly the result of the same work in the migrating
 process, and the workers never outlive it."""
 
 import os
@@ -8,7 +8,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from guarantees.legacy import folding
+from guarantees.legacy import scan, workers
 from guarantees.legacy.load import load
 from guarantees.legacy.migrate import migrate
 from tests.legacy.conftest import many_rows, snapshot, write_legacy
@@ -24,22 +24,24 @@ def _migrate(url: str, legacy) -> dict:
     return summary.as_dict()
 
 
-@pytest.mark.skipif(folding.workers_for(sa.create_engine("sqlite:///x.sqlite")) < 2, reason="needs two CPUs")
-def test_workers_fold_as_the_migrating_process_does(backend, database, tmp_path, monkeypatch):
+@pytest.mark.skipif(workers.workers_for(sa.create_engine("sqlite:///x.sqlite")) < 2, reason="needs two CPUs")
+def test_workers_scan_and_fold_as_the_migrating_process_does(backend, database, tmp_path, monkeypatch):
     sessions, rows = many_rows(1500, 120)
     legacy = write_legacy(tmp_path / "legacy.sqlite", rows=rows, sessions=sessions)
     here = backend.fresh()
+    monkeypatch.setattr(scan, "RANGE_ROWS", 190)  # several ranges, sessions (of 25 rows) across them
     try:
         pools = []
-        in_order = folding._in_order
+        in_order = workers._in_order
         monkeypatch.setattr(
-            folding, "_in_order", lambda pool, *args, **kw: pools.append(pool) or in_order(pool, *args, **kw)
+            workers, "_in_order", lambda pool, *args, **kw: pools.append(pool) or in_order(pool, *args, **kw)
         )
         in_workers = _migrate(database, legacy)
-        assert pools, "the partitions were not folded by worker processes"
-        monkeypatch.setattr(folding, "workers_for", lambda engine: 0)
+        assert len(pools) == 2, "the rows were not scanned and folded by worker processes"
+        monkeypatch.setattr(workers, "workers_for", lambda engine: 0)
+        monkeypatch.setattr(scan, "RANGE_ROWS", 100_000)  # here, in one range: the numbering needs no offsets
         in_process = _migrate(here, legacy)
-        assert len(pools) == 1
+        assert len(pools) == 2
         for summary in (in_workers, in_process):
             summary.pop("seconds"), summary.pop("rows_per_second")
         assert in_workers == in_process
@@ -50,8 +52,8 @@ def test_workers_fold_as_the_migrating_process_does(backend, database, tmp_path,
 
 
 def test_no_workers_where_they_cannot_share_the_database():
-    assert folding.workers_for(sa.create_engine("sqlite://")) == 0
-    assert folding.workers_for(sa.create_engine("sqlite:///:memory:")) == 0
+    assert workers.workers_for(sa.create_engine("sqlite://")) == 0
+    assert workers.workers_for(sa.create_engine("sqlite:///:memory:")) == 0
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads /proc")
@@ -63,8 +65,8 @@ def test_a_worker_ends_when_the_migrating_process_dies():
     if parent == 0:  # pragma: no cover - runs in the forked children
         worker = os.fork()
         if worker == 0:
-            folding._STATE["parent"] = os.getppid()
-            folding._die_with_parent()
+            workers._STATE["parent"] = os.getppid()
+            workers._die_with_parent()
             os.write(pids_write, f"{os.getpid()}\n".encode())
             os.write(ready_write, b"1")
             while True:

@@ -1,0 +1,198 @@
+"""Step 1 of a migrate: classify every legacy row and stage the unlinked migratable ones.
+
+The rows are read by id range, each range in one streamed pass (by the worker processes when there are any,
+see workers.py): every row is classified, each import row numbered within its batch, and the unlinked
+migratable rows come back with their normalised number and a partition (a hash of the number, so that all rows
+of one number land in the same partition). This process writes them to the staging table as the ranges come
+back, in id order, adding to each import row's number the rows its batch had in the earlier ranges.
+"""
+
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from guarantees.legacy.rows import ACTION, IMPORT, action_day, batch_key, classify
+from guarantees.legacy.sql import bulk_insert, stream
+from guarantees.legacy.workers import mapped
+from guarantees.models import GuaranteeAction, ImportBatchItem, ImportedRecord, ImportSession
+
+RECORDS = ImportedRecord.__table__
+SESSIONS = ImportSession.__table__
+ITEMS = ImportBatchItem.__table__
+ACTIONS = GuaranteeAction.__table__
+READ_BATCH = 5_000
+RANGE_ROWS = 50_000  # about how many legacy rows one range (one task) holds
+
+_META = sa.MetaData()
+# The staged rows: a table of its own, not a temporary one, because the worker processes that fold the partitions
+# read it through connections of their own (unlogged on PostgreSQL: it is dropped at the end of the run, and a
+# run killed before that drops it when it starts again).
+STAGED = sa.Table(
+    "legacy_migrate_rows",
+    _META,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("number", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(1), nullable=False),
+    sa.Column("part", sa.Integer, nullable=False),
+    sa.Column("bkey", sa.Text),
+    sa.Column("row_number", sa.Integer),
+)
+STAGED_COLUMNS = [column.name for column in STAGED.columns]
+
+
+@dataclass
+class Scan:
+    """What the scan found for the next steps."""
+
+    parts: int
+    batch_meta: dict = field(default_factory=dict)  # batch key → (session type, session id, session created_at)
+    action_days: Counter = field(default_factory=Counter)
+    relinks: int = 0
+
+
+@dataclass
+class _Range:
+    """One id range, scanned: its figures, and its staged rows with their numbers within this range only."""
+
+    legacy_rows: int = 0
+    unmigrated: Counter = field(default_factory=Counter)
+    already_linked: int = 0
+    relinks: int = 0
+    import_rows: int = 0
+    action_rows: int = 0
+    problems: list = field(default_factory=list)
+    batch_meta: dict = field(default_factory=dict)
+    action_days: Counter = field(default_factory=Counter)
+    import_rows_by_key: Counter = field(default_factory=Counter)  # linked or not: how the rows are numbered
+    staged: list = field(default_factory=list)  # STAGED_COLUMNS tuples
+
+
+def scan(engine: Engine, conn: Connection, summary, chunk_rows: int) -> Scan:
+    """Classify every legacy row, count what it is in `summary`, stage the unlinked migratable rows."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGED.name}")
+    create = str(sa.schema.CreateTable(STAGED).compile(dialect=conn.dialect))
+    if conn.dialect.name == "postgresql":
+        create = create.replace("CREATE TABLE", "CREATE UNLOGGED TABLE", 1)
+    conn.exec_driver_sql(create)
+    unlinked = conn.scalar(  # rows still to migrate (an estimate: unmigratable rows are in it)
+        sa.select(sa.func.count())
+        .select_from(RECORDS)
+        .where(
+            RECORDS.c.migrated_guarantee_id.is_(None),
+            RECORDS.c.migrated_action_id.is_(None),
+            ~sa.exists().where(ITEMS.c.legacy_record_id == RECORDS.c.id),
+            ~sa.exists().where(ACTIONS.c.legacy_record_id == RECORDS.c.id),
+        )
+    )
+    result = Scan(parts=max(1, -(-unlinked // max(chunk_rows, 1))))
+    low, high, rows = conn.execute(
+        sa.select(sa.func.min(RECORDS.c.id), sa.func.max(RECORDS.c.id), sa.func.count())
+    ).one()
+    ranges = []
+    if rows:
+        step = max(1, -(-(high - low + 1) * RANGE_ROWS // rows))
+        ranges = [(start, min(start + step, high + 1)) for start in range(low, high + 1, step)]
+    offsets: Counter = Counter()  # a batch's import rows in the ranges before
+    with mapped(engine, conn, _scan_range, ranges, result.parts) as scanned:
+        for found in scanned:
+            _add(summary, result, found)
+            for index, row in enumerate(found.staged):
+                if row[2] == IMPORT:
+                    found.staged[index] = (*row[:5], row[5] + offsets[row[4]])
+            offsets.update(found.import_rows_by_key)
+            bulk_insert(conn, STAGED.name, STAGED_COLUMNS, found.staged)
+    conn.exec_driver_sql(f"CREATE INDEX {STAGED.name}_part ON {STAGED.name} (part)")
+    summary.relinked = result.relinks
+    return result
+
+
+def _add(summary, result: Scan, found: _Range) -> None:
+    summary.legacy_rows += found.legacy_rows
+    summary.unmigrated.update(found.unmigrated)
+    summary.already_linked += found.already_linked
+    summary.import_rows += found.import_rows
+    summary.action_rows += found.action_rows
+    summary.problems += found.problems
+    result.relinks += found.relinks
+    result.action_days.update(found.action_days)
+    for key, meta in found.batch_meta.items():
+        result.batch_meta.setdefault(key, meta)  # the session of the key's first staged row
+
+
+def _scan_range(conn: Connection, bounds: tuple[int, int], parts: int) -> _Range:
+    """Classify the rows with ids in [low, high): reads only (a worker process runs this as well as this one)."""
+    low, high = bounds
+    r, s, i, a = RECORDS, SESSIONS.alias("s"), ITEMS.alias("i"), ACTIONS.alias("a")
+    query = (
+        sa.select(
+            r.c.id,
+            r.c.guarantee_number,
+            r.c.record_type,
+            r.c.session_id,
+            r.c.created_at,
+            r.c.migrated_guarantee_id,
+            r.c.migrated_action_id,
+            s.c.session_type,
+            s.c.created_at.label("session_created_at"),
+            i.c.guarantee_id.label("item_guarantee_id"),
+            a.c.id.label("action_id"),
+        )  # fmt: skip
+        .select_from(
+            r.outerjoin(s, s.c.id == r.c.session_id)
+            .outerjoin(i, i.c.legacy_record_id == r.c.id)
+            .outerjoin(a, a.c.legacy_record_id == r.c.id)
+        )
+        .where(r.c.id >= low, r.c.id < high)
+        .order_by(r.c.id)
+    )
+    found = _Range()
+    row_numbers = found.import_rows_by_key
+    staged = found.staged
+    # Numbers repeat (about twelve rows each) and a session's rows share its batch: each is worked out once.
+    classified: dict = {}
+    keys: dict = {}  # session id → batch key (the session's type and date come with its id)
+    for (
+        row_id, raw_number, record_type, session_id, created_at, guarantee_id, action_link, session_type,
+        session_created_at, item_guarantee_id, action_id,
+    ) in stream(conn, query, READ_BATCH):  # fmt: skip
+        found.legacy_rows += 1
+        known = classified.get((record_type, raw_number))
+        if known is None:
+            kind, number, reason = classify(record_type, raw_number)
+            part = None if reason else zlib.crc32(number.encode()) % parts
+            known = classified[record_type, raw_number] = (kind, number, reason, part)
+        kind, number, reason, part = known
+        if reason:
+            found.unmigrated[reason] += 1
+            continue
+        if kind == IMPORT:
+            key = keys.get(session_id)
+            if key is None:
+                key = keys[session_id] = batch_key(session_type, session_id, session_created_at)
+            row_numbers[key] += 1
+            if guarantee_id is not None:
+                found.already_linked += 1
+            elif item_guarantee_id is not None:
+                found.relinks += 1  # migrated (its item exists), link still to write
+            else:
+                if key not in found.batch_meta:
+                    found.batch_meta[key] = (session_type, session_id, session_created_at)
+                staged.append((row_id, number, IMPORT, part, key, row_numbers[key]))
+                found.import_rows += 1
+        elif action_link is not None:
+            found.already_linked += 1
+        elif action_id is not None:
+            found.relinks += 1
+        elif guarantee_id is not None:
+            found.problems.append(
+                f"action row {row_id} is linked to guarantee {guarantee_id} but its action link is lost "
+                "and no action names it: not re-created"
+            )
+        else:
+            found.action_days[action_day(created_at)] += 1
+            staged.append((row_id, number, ACTION, part, None, None))
+            found.action_rows += 1
+    return found

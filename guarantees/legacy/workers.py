@@ -1,0 +1,100 @@
+"""Worker processes for the two passes of a migrate that are Python through and through: the scan of the legacy
+rows (by id range) and the fold of the partitions.
+
+In threads, that work would take turns with the migrating process's writes for the interpreter lock. Worker
+processes, forked from the migrating one, each run whole tasks (a range to scan, a partition to fold) through a
+connection of their own and send the result back; the migrating process takes the results in task order and
+writes them. At most as many tasks as workers are in flight, so memory stays flat however many there are.
+
+A worker only reads, and ends its transaction after each task. It dies with the migrating process (a migrate
+killed part-way leaves no worker behind to hold a connection). Where no process can be forked (an in-memory
+SQLite database, which other connections cannot see; one CPU; a platform without fork), the tasks run here,
+one after the other.
+"""
+
+import ctypes
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Connection, Engine
+
+MAX_WORKERS = 4
+PR_SET_PDEATHSIG = 1  # Linux prctl option: the signal a process gets when its parent dies
+
+# What a worker folds with, set before the workers are forked (they inherit it; nothing is pickled).
+_STATE: dict = {}
+
+
+def workers_for(engine: Engine) -> int:
+    """How many fold workers to start: none where they cannot share the database or a second CPU."""
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return 0
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 0 if cpus < 2 else min(MAX_WORKERS, cpus)
+
+
+@contextmanager
+def mapped(engine: Engine, conn: Connection, function: Callable, tasks: Sequence, context) -> Iterator[Iterator]:
+    """`function(connection, task, context)` for each task, results in task order: run by worker processes, or
+    on `conn` here when there are none (or only one task)."""
+    workers = min(workers_for(engine), len(tasks))
+    if workers < 2:
+        yield (function(conn, task, context) for task in tasks)
+        return
+    _STATE.update(engine=engine, context=context, function=function, connection=None, parent=os.getpid())
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
+    try:
+        yield _in_order(pool, tasks, ahead=workers)
+    finally:
+        pool.terminate()  # a result computed for a run that stopped early is thrown away
+        pool.join()
+        _STATE.clear()
+
+
+def _in_order(pool, tasks: Sequence, ahead: int) -> Iterator:
+    """Submit tasks as the earlier results are taken, `ahead` at most in flight; yield the results in order."""
+    waiting: deque = deque()
+    following = iter(tasks)
+    for task in following:
+        waiting.append(pool.apply_async(_run, (task,)))
+        if len(waiting) >= ahead:
+            break
+    while waiting:
+        result = waiting.popleft().get()  # a worker's error ends the run here
+        for task in following:
+            waiting.append(pool.apply_async(_run, (task,)))
+            break
+        yield result
+
+
+def _start_worker() -> None:
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the migrating process, which ends the workers
+    # The parent's pooled connections stay the parent's: this process opens its own.
+    _STATE["engine"].dispose(close=False)
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown ends the workers
+        pass
+    if os.getppid() != _STATE["parent"]:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _run(task):
+    if _STATE["connection"] is None:
+        _STATE["connection"] = _STATE["engine"].connect()
+    conn = _STATE["connection"]
+    try:
+        return _STATE["function"](conn, task, _STATE["context"])
+    finally:
+        conn.rollback()  # no snapshot held while the migrating process writes
