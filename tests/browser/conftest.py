@@ -92,6 +92,15 @@ def wait_for_htmx(page, timeout: float = 10_000) -> None:
     page.wait_for_function(HTMX_READY, timeout=timeout)
 
 
+PROCESSED = "s => { const e = document.querySelector(s); return !!(e && e['htmx-internal-data']?.initHash); }"
+
+
+def wait_until_processed(page, selector: str, timeout: float = 10_000) -> None:
+    """htmx has processed the element that `selector` finds. Swapped-in content is processed as it settles, a
+    moment after it shows: a form submitted before that goes the plain, non-htmx way."""
+    page.wait_for_function(PROCESSED, arg=selector, timeout=timeout)
+
+
 @pytest.fixture
 def served_page(page):
     """A page whose CDN requests get the bundled htmx, as the CDN would serve it."""

@@ -11,7 +11,7 @@ from guarantees.clock import today
 from guarantees.extensions import db
 from guarantees.models import Guarantee, ImportBatch
 from guarantees.services import actions, guarantees
-from tests.browser.conftest import wait_for_htmx
+from tests.browser.conftest import wait_for_htmx, wait_until_processed
 
 pytestmark = pytest.mark.browser
 
@@ -140,6 +140,7 @@ def test_a_bad_value_is_shown_in_place(sign_in, live_server, in_app):
     page.goto(f"{live_server.url}/guarantees/{guarantee_id}")
     wait_for_htmx(page)
     page.get_by_role("link", name="Edit Amount").click()
+    wait_until_processed(page, "#field-amount form")
     field = page.locator("#field-amount input[name=value]")
     field.fill("twelve")
     field.press("Enter")
