@@ -9,7 +9,7 @@ How it stays fast, flat in memory and resumable:
 2. prepare — the missing batches and the day's action sessions (issued, locked, with their final counts);
 3. chunks — worker processes read and fold the partitions (each number's rows into a guarantee, its
    items and actions; see workers.py) while this process writes each folded partition, set-based
-   (COPY / executemany / one INSERT from JSON); a number is never half done;
+   (COPY on PostgreSQL, executemany on SQLite); a number is never half done;
 4. links — the back-links are written from the items and actions themselves, one UPDATE ... FROM each.
 
 Into an empty register (the first migration, or one after a rollback) steps 2 to 4 are one transaction,
@@ -360,7 +360,7 @@ def _write(conn: Connection, plans: list[NumberPlan]) -> list[tuple]:
             items.append((batch_id, row_number, guarantee_id, outcome, changes, legacy_id, MIGRATOR, stamp(when)))
             totals[batch_id] += 1
             ready[batch_id] += row_ready
-    bulk_insert(conn, ITEMS.name, ITEM_COLUMNS, items, unlocked=True)
+    bulk_insert(conn, ITEMS.name, ITEM_COLUMNS, items)
     return [(batch_id, n, ready[batch_id]) for batch_id, n in totals.items()]
 
 

@@ -3,7 +3,6 @@ per-row overhead."""
 
 import gc
 import json
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -18,9 +17,6 @@ CACHE_KIB = 32 * 1024  # SQLite page cache during a bulk job: the indexes of 200
 CHECKPOINT_PAGES = 20_000
 # JSON as the register stores it: compact, UTF-8 (Arabic stays readable), faster than json.dumps' defaults.
 to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
-# Rows for json_each: a value JSON cannot carry exactly raises instead (NaN would be read back as NULL).
-_rows_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, allow_nan=False, separators=(",", ":")).encode
-JSON_ARROW = (3, 38, 0)  # the SQLite release with the ->> operator
 
 
 def stream(conn: Connection, query: sa.Select, batch: int = 5_000) -> Iterator[tuple]:
@@ -54,16 +50,10 @@ def bulk_insert(
     rows: list[tuple],
     *,
     staged: bool = False,
-    unlocked: bool = False,
 ) -> None:
     """Insert rows (tuples of values the driver takes as they are) in the current transaction.
 
     PostgreSQL: COPY. SQLite: executemany, or with `staged` through a temporary table (see _insert_staged).
-    `unlocked` (SQLite, for a narrow table written by a thread while another folds): the rows go as one JSON
-    array into one INSERT ... SELECT FROM json_each, a single statement run without the interpreter lock,
-    where executemany takes the lock back at every row. Each `->>` reads its row's JSON again, so this pays
-    for narrow rows only. Values JSON cannot carry exactly (bytes, NaN), and SQLite builds without the ->>
-    operator, take the executemany path.
     """
     if not rows:
         return
@@ -76,16 +66,6 @@ def bulk_insert(
             for row in rows:
                 copy.write_row(row)
         return
-    if unlocked and sqlite3.sqlite_version_info >= JSON_ARROW:
-        try:
-            payload = _rows_json(rows)
-        except (TypeError, ValueError):
-            payload = None
-        if payload is not None:
-            # ->> gives a JSON string as TEXT, a number as INTEGER or REAL, null as NULL: what the driver would bind.
-            picks = ", ".join(f"value ->> {i}" for i in range(len(columns)))
-            conn.exec_driver_sql(f"INSERT INTO {table} ({names}) SELECT {picks} FROM json_each(?)", (payload,))
-            return
     marks = ", ".join("?" for _ in columns)
     if not staged:
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
