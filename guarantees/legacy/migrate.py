@@ -21,7 +21,6 @@ rows that already have an item or an action (linking them in step 4) and continu
 way the result is the one an uninterrupted run gives.
 """
 
-import fcntl
 import os
 import signal
 import sys
@@ -62,6 +61,11 @@ from guarantees.models import (
     Supplier,
 )
 from guarantees.models.base import utcnow
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: no lock on SQLite files
+    fcntl = None
 
 CHUNK_ROWS = 10_000
 RUN_LOCK = 0x6C65676D  # the PostgreSQL advisory lock a migrate holds while it runs
@@ -156,7 +160,7 @@ def _alone(conn: Connection) -> Iterator[None]:
                 pass
         return
     database = conn.engine.url.database
-    if database in (None, "", ":memory:"):  # no other connection can reach it
+    if database in (None, "", ":memory:") or fcntl is None:  # no other connection can reach it; not POSIX
         yield
         return
     with open(database, "rb") as held:  # flock: apart from SQLite's own (fcntl) locks, freed when the process ends
