@@ -68,6 +68,9 @@ except ImportError:  # pragma: no cover - not POSIX: no lock on SQLite files
     fcntl = None
 
 CHUNK_ROWS = 10_000
+# SQLite page cache of the migrating process: half the load's, since its workers share the machine's memory (a
+# bigger one gains 1-2% of speed).
+CACHE_KIB = 16 * 1024
 RUN_LOCK = 0x6C65676D  # the PostgreSQL advisory lock a migrate holds while it runs
 IN_LIST = 5_000
 # Test hooks: after committing chunk N (or with chunk N written but not committed), say so on stderr and
@@ -184,7 +187,7 @@ def migrate(
     started = time.perf_counter()
     summary = Summary(dry_run=dry_run)
     now = utcnow()
-    with engine.connect() as conn, bulk_session(conn), _alone(conn):
+    with engine.connect() as conn, bulk_session(conn, cache_kib=CACHE_KIB), _alone(conn):
         try:
             scan = stage(engine, conn, summary, chunk_rows)
             conn.commit()

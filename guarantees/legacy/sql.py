@@ -141,7 +141,7 @@ def column_converter(conn: Connection, column: sa.Column) -> Callable:
 
 
 @contextmanager
-def bulk_session(conn: Connection, collector: bool = True) -> Iterator[None]:
+def bulk_session(conn: Connection, collector: bool = True, cache_kib: int = CACHE_KIB) -> Iterator[None]:
     """Settings for a long bulk job on this connection, restored afterwards.
 
     The cyclic garbage collector runs rarely: the job makes millions of short-lived, acyclic objects,
@@ -160,7 +160,7 @@ def bulk_session(conn: Connection, collector: bool = True) -> Iterator[None]:
         cache_size = driver.execute("PRAGMA cache_size").fetchone()[0]
         checkpoint = driver.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
         driver.execute("PRAGMA synchronous = NORMAL")
-        driver.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
+        driver.execute(f"PRAGMA cache_size = {-cache_kib}")
         driver.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
     try:
         yield
