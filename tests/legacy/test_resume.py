@@ -115,38 +115,30 @@ def test_a_killed_one_transaction_run_leaves_the_register_as_it_was(loaded_pair)
 
 
 @pytest.mark.slow
-def test_killed_migrate_resumes_to_the_uninterrupted_result(backend, database, tmp_path):
+def test_killed_migrate_resumes_to_the_uninterrupted_result(loaded_pair):
     """Chunks committed one by one (--commit-chunks): each kill keeps what was committed; the resumed run, in a
     transaction per chunk since the register is no longer empty, ends where one uninterrupted transaction does."""
-    sessions, rows = many_rows(3000, 250)
-    legacy = write_legacy(tmp_path / "legacy.sqlite", rows=rows, sessions=sessions)
-    reference = backend.fresh()
-    try:
-        for url in (database, reference):
-            loaded = flask(url, "legacy", "load", str(legacy))
-            assert loaded.returncode == 0, loaded.stderr
-        done = flask(reference, "legacy", "migrate", "--chunk-rows", "100")
-        assert done.returncode == 0, done.stderr
-        assert "in one transaction" in done.stdout
+    database, reference = loaded_pair
+    done = flask(reference, "legacy", "migrate", "--chunk-rows", "100")
+    assert done.returncode == 0, done.stderr
+    assert "in one transaction" in done.stdout
 
-        migrate_until_killed(database, "LEGACY_MIGRATE_PAUSE_IN_CHUNK", 3)  # killed inside chunk 3
-        partial = count(database, "guarantees")
-        assert 0 < partial < count(reference, "guarantees")
-        assert flask(database, "legacy", "verify").returncode == 1
-        migrate_until_killed(database, "LEGACY_MIGRATE_PAUSE_AFTER_CHUNK", 2)  # killed after two more chunks
-        assert partial < count(database, "guarantees") < count(reference, "guarantees")
+    migrate_until_killed(database, "LEGACY_MIGRATE_PAUSE_IN_CHUNK", 3)  # killed inside chunk 3
+    partial = count(database, "guarantees")
+    assert 0 < partial < count(reference, "guarantees")
+    assert flask(database, "legacy", "verify").returncode == 1
+    migrate_until_killed(database, "LEGACY_MIGRATE_PAUSE_AFTER_CHUNK", 2)  # killed after two more chunks
+    assert partial < count(database, "guarantees") < count(reference, "guarantees")
 
-        resumed = flask(database, "legacy", "migrate", "--chunk-rows", "100")
-        assert resumed.returncode == 0, resumed.stderr
-        assert "already linked" in resumed.stdout and "a transaction per chunk" in resumed.stdout
-        assert snapshot(database) == snapshot(reference)
-        for url in (database, reference):
-            verified = flask(url, "legacy", "verify")
-            assert verified.returncode == 0, verified.stdout
-        again = flask(database, "legacy", "migrate")
-        assert "Nothing to migrate" in again.stdout
-    finally:
-        backend.drop(reference)
+    resumed = flask(database, "legacy", "migrate", "--chunk-rows", "100")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "already linked" in resumed.stdout and "a transaction per chunk" in resumed.stdout
+    assert snapshot(database) == snapshot(reference)
+    for url in (database, reference):
+        verified = flask(url, "legacy", "verify")
+        assert verified.returncode == 0, verified.stdout
+    again = flask(database, "legacy", "migrate")
+    assert "Nothing to migrate" in again.stdout
 
 
 @pytest.mark.slow
