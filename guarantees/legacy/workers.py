@@ -25,12 +25,12 @@ from sqlalchemy.engine import Connection, Engine
 MAX_WORKERS = 4
 PR_SET_PDEATHSIG = 1  # Linux prctl option: the signal a process gets when its parent dies
 
-# What a worker folds with, set before the workers are forked (they inherit it; nothing is pickled).
+# What the workers run, and with what: set before they are forked (they inherit it; nothing of it is pickled).
 _STATE: dict = {}
 
 
 def workers_for(engine: Engine) -> int:
-    """How many fold workers to start: none where they cannot share the database or a second CPU."""
+    """How many workers to start: none where they cannot share the database or a second CPU."""
     if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
         return 0
     if "fork" not in multiprocessing.get_all_start_methods():
