@@ -181,7 +181,7 @@ def migrate(
 
     Into an empty register (no guarantee, item or action yet: the first migration, or one after a rollback) the
     run is one transaction, with the new tables' non-unique indexes and foreign keys built at its end (see
-    deferred.py): all or nothing, and faster (on PostgreSQL by half). Otherwise, or with `commit_chunks`,
+    deferred.py): all or nothing, and on PostgreSQL in about two thirds of the time. Otherwise, or with `commit_chunks`,
     each chunk is committed on its own and a crash keeps what was committed.
     """
     started = time.perf_counter()
