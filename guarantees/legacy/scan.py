@@ -88,13 +88,7 @@ def scan(engine: Engine, conn: Connection, summary, chunk_rows: int) -> Scan:
         )
     )
     result = Scan(parts=max(1, -(-unlinked // max(chunk_rows, 1))))
-    low, high, rows = conn.execute(
-        sa.select(sa.func.min(RECORDS.c.id), sa.func.max(RECORDS.c.id), sa.func.count())
-    ).one()
-    ranges = []
-    if rows:
-        step = max(1, -(-(high - low + 1) * RANGE_ROWS // rows))
-        ranges = [(start, min(start + step, high + 1)) for start in range(low, high + 1, step)]
+    ranges = id_ranges(conn)
     offsets: Counter = Counter()  # a batch's import rows in the ranges before
     with mapped(engine, conn, _scan_range, ranges, result.parts) as scanned:
         for found in scanned:
@@ -107,6 +101,17 @@ def scan(engine: Engine, conn: Connection, summary, chunk_rows: int) -> Scan:
     conn.exec_driver_sql(f"CREATE INDEX {STAGED.name}_part ON {STAGED.name} (part)")
     summary.relinked = result.relinks
     return result
+
+
+def id_ranges(conn: Connection) -> list[tuple[int, int]]:
+    """The legacy rows' ids cut into [low, high) ranges of about RANGE_ROWS rows each, in id order."""
+    low, high, rows = conn.execute(
+        sa.select(sa.func.min(RECORDS.c.id), sa.func.max(RECORDS.c.id), sa.func.count())
+    ).one()
+    if not rows:
+        return []
+    step = max(1, -(-(high - low + 1) * RANGE_ROWS // rows))
+    return [(start, min(start + step, high + 1)) for start in range(low, high + 1, step)]
 
 
 def _add(summary, result: Scan, found: _Range) -> None:

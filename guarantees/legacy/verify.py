@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from guarantees.legacy.rows import ACTION, IMPORT, classify
+from guarantees.legacy.scan import id_ranges
 from guarantees.legacy.sql import bulk_session, stream
+from guarantees.legacy.workers import mapped
 from guarantees.models import (
     ActionSession,
     Base,
@@ -58,6 +60,14 @@ class _Problems:
             if len(examples) < MAX_EXAMPLES:
                 examples.append(example)
 
+    def merge(self, other: "_Problems") -> None:
+        """Add another's problems after these (kinds in the order they were first found)."""
+        for kind, count in other.counts.items():
+            self.counts[kind] += count
+            examples = self.examples.setdefault(kind, []) if kind in other.examples else None
+            if examples is not None:
+                examples.extend(other.examples[kind][: MAX_EXAMPLES - len(examples)])
+
     def messages(self) -> list[str]:
         out = []
         for kind, count in self.counts.items():
@@ -78,10 +88,8 @@ def verify(engine: Engine) -> dict:
             for name, table in (("guarantees", G), ("guarantee_actions", A), ("import_batches", B),
                                 ("action_sessions", AS), ("import_batch_items", ITEMS)):  # fmt: skip
                 counts[name] = _count(conn, table)
-            unmigrated, unmigrated_total, linked = _rows(conn, problems)
+            unmigrated, unmigrated_total, linked = _rows(engine, conn, problems)
             counts["linked_rows"] = linked
-            _back_links(conn, problems)
-            _consistency(conn, problems)
         counts["unmigrated_rows"] = unmigrated_total
         counts["import_sessions"] = _count(conn, S)
         counts["empty_legacy_sessions"] = conn.scalar(
@@ -135,8 +143,28 @@ def _schema(conn: Connection, problems: _Problems) -> bool:
     return complete
 
 
-def _rows(conn: Connection, problems: _Problems) -> tuple[list, int, int]:
-    """One streamed pass over the legacy rows: every migratable row linked, every link to an existing row."""
+def _rows(engine: Engine, conn: Connection, problems: _Problems) -> tuple[list, int, int]:
+    """The legacy rows, by id range (in worker processes where there are any, see workers.py), then the checks
+    of items, actions and counts, which this process runs while the workers read."""
+    unmigrated, total, linked = [], 0, 0
+    checks = _Problems()
+    with mapped(engine, conn, _range, id_ranges(conn), None) as ranges:
+        _back_links(conn, checks)
+        _consistency(conn, checks)
+        for found_unmigrated, found_total, found_linked, found_problems in ranges:
+            unmigrated.extend(found_unmigrated[: MAX_UNMIGRATED - len(unmigrated)])
+            total += found_total
+            linked += found_linked
+            problems.merge(found_problems)
+    problems.merge(checks)
+    return unmigrated, total, linked
+
+
+def _range(conn: Connection, bounds: tuple[int, int], _context) -> tuple[list, int, int, _Problems]:
+    """One streamed pass over the legacy rows of an id range: every migratable row linked, every link to an
+    existing row. Reads only (a worker process runs this as well as this one)."""
+    low, high = bounds
+    problems = _Problems()
     i, legacy_batch = ITEMS.alias("i"), B.alias("b")
     query = (
         sa.select(
@@ -160,6 +188,7 @@ def _rows(conn: Connection, problems: _Problems) -> tuple[list, int, int]:
             .outerjoin(legacy_batch, legacy_batch.c.id == R.c.import_batch_id)
             .outerjoin(i, i.c.legacy_record_id == R.c.id)
         )
+        .where(R.c.id >= low, R.c.id < high)
         .order_by(R.c.id)
     )
     unmigrated, total, linked = [], 0, 0
@@ -201,7 +230,7 @@ def _rows(conn: Connection, problems: _Problems) -> tuple[list, int, int]:
                 problems.add("legacy rows link to a batch that does not exist", row_id)
             elif batch_origin == "legacy" and kind == IMPORT and item_id is None:
                 problems.add("migrated import rows have no batch item", row_id)
-    return unmigrated, total, linked
+    return unmigrated, total, linked, problems
 
 
 def _back_links(conn: Connection, problems: _Problems) -> None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from guarantees.legacy import scan, workers
 from guarantees.legacy.load import load
 from guarantees.legacy.migrate import migrate
+from guarantees.legacy.verify import verify
 from tests.legacy.conftest import many_rows, snapshot, write_legacy
 
 
@@ -90,3 +91,30 @@ def _alive(pid: int) -> bool:
             return stat.read().rsplit(") ", 1)[1][0] != "Z"  # a zombie has ended, waiting to be reaped
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.skipif(workers.workers_for(sa.create_engine("sqlite:///x.sqlite")) < 2, reason="needs two CPUs")
+def test_verify_in_workers_reports_as_in_one_pass(backend, database, tmp_path, monkeypatch):
+    sessions, rows = many_rows(1500, 120)
+    _migrate(database, write_legacy(tmp_path / "legacy.sqlite", rows=rows, sessions=sessions))
+    engine = sa.create_engine(database)
+    try:
+        with engine.begin() as conn:  # links lost by hand, in several ranges: problems to find and to count
+            conn.execute(sa.text("UPDATE imported_records SET migrated_guarantee_id = NULL WHERE id % 150 = 7"))
+        pools = []
+        in_order = workers._in_order
+        monkeypatch.setattr(
+            workers, "_in_order", lambda pool, *args, **kw: pools.append(pool) or in_order(pool, *args, **kw)
+        )
+        monkeypatch.setattr(scan, "RANGE_ROWS", 190)
+        in_workers = verify(engine)
+        assert len(pools) == 1, "the rows were not read by worker processes"
+        monkeypatch.setattr(workers, "workers_for", lambda engine: 0)
+        monkeypatch.setattr(scan, "RANGE_ROWS", 100_000)
+        in_one_pass = verify(engine)
+    finally:
+        engine.dispose()
+    assert in_workers == in_one_pass
+    assert not in_workers["ok"]  # the examples come from several ranges, in id order
+    unlinked = "8 migratable import rows are not linked to a guarantee (e.g. 7, 157, 307, 607, 757)"
+    assert unlinked in in_workers["problems"]
