@@ -1,10 +1,10 @@
-"""Worker processes for the two passes of a migrate that are Python through and through: the scan of the legacy
-rows (by id range) and the fold of the partitions.
+"""Worker processes for the passes over the legacy rows that are Python through and through: a migrate's scan
+(by id range) and fold (by partition), and verify's reading (by id range).
 
 In threads, that work would take turns with the migrating process's writes for the interpreter lock. Worker
-processes, forked from the migrating one, each run whole tasks (a range to scan, a partition to fold) through a
-connection of their own and send the result back; the migrating process takes the results in task order and
-writes them. At most as many tasks as workers are in flight, so memory stays flat however many there are.
+processes, forked from the command's, each run whole tasks (a range to scan, a partition to fold) through a
+connection of their own and send the result back; the command takes the results in task order and writes
+them. At most as many tasks as workers are in flight, so memory stays flat however many there are.
 
 A worker only reads, and ends its transaction after each task. It dies with the migrating process (a migrate
 killed part-way leaves no worker behind to hold a connection). Where no process can be forked (an in-memory

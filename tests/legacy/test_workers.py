@@ -1,5 +1,5 @@
-"""The scan and the fold of a migrate in worker processes give exactly the result of the same work in the migrating
-process, and the workers never outlive it."""
+"""The scan and the fold of a migrate, and verify's reading, in worker processes give exactly the result of the same
+work in the command's own process, and the workers never outlive it."""
 
 import os
 import signal
