@@ -3,9 +3,10 @@
 Kept up row by row, each index of a table costs every inserted or rewritten row a search and an insertion in
 it, and each foreign key a lookup; built once from the finished table, an index is one sort, and a foreign key
 one join. Both databases change their schema inside a transaction: a run that fails or is killed before its
-commit leaves every index and constraint as it was. Unique indexes and primary keys stay in place (they guard
-the data while it is written); so do the foreign keys on SQLite, which cannot drop one without rebuilding its
-table.
+commit leaves every index and constraint as it was. Unique indexes stay in place (they guard the data while it
+is written), and so do primary keys unless asked for (the back-links only rewrite rows, and a key built again
+checks that the ids are still unique); so do the foreign keys on SQLite, which cannot drop one without
+rebuilding its table.
 """
 
 from collections.abc import Iterator, Sequence
@@ -25,35 +26,51 @@ _PG_FOREIGN_KEYS = sa.text(
     "JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
     "WHERE k.contype = 'f' AND n.nspname = current_schema() AND t.relname = ANY(:tables) ORDER BY k.conname"
 )
+# Primary keys no foreign key refers to (a referenced one must stay for the references).
+_PG_FREE_PRIMARY_KEYS = sa.text(
+    "SELECT k.conname, t.relname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+    "JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+    "WHERE k.contype = 'p' AND n.nspname = current_schema() AND t.relname = ANY(:tables) "
+    "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = k.conrelid) "
+    "ORDER BY k.conname"
+)
 _SQLITE_INDEXES = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks}) "
     "AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
 )
 
 
-def set_aside(conn: Connection, tables: Sequence[str], *, foreign_keys: bool = True) -> list[str]:
+def set_aside(
+    conn: Connection, tables: Sequence[str], *, foreign_keys: bool = True, primary_keys: bool = False
+) -> list[str]:
     """Drop the non-unique indexes of `tables` (and on PostgreSQL, with `foreign_keys`, the foreign keys they
-    hold); returns the statements that build them again, indexes first."""
+    hold; with `primary_keys`, their primary keys that no foreign key refers to); returns the statements that
+    build them again, keys and indexes first."""
     rebuild: list[str] = []
     if conn.dialect.name == "postgresql":
-        if foreign_keys:
-            keys = conn.execute(_PG_FOREIGN_KEYS, {"tables": list(tables)}).all()
+        if primary_keys:
+            keys = conn.execute(_PG_FREE_PRIMARY_KEYS, {"tables": list(tables)}).all()
             for name, table, _ in keys:
                 conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            rebuild += [_add_constraint(*key) for key in keys]
+        foreign = conn.execute(_PG_FOREIGN_KEYS, {"tables": list(tables)}).all() if foreign_keys else []
+        for name, table, _ in foreign:
+            conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         indexes = conn.execute(_PG_INDEXES, {"tables": list(tables)}).all()
         for name, _ in indexes:
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
         rebuild += [definition for _, definition in indexes]
-        if foreign_keys:
-            rebuild += [
-                f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}' for name, table, definition in keys
-            ]
+        rebuild += [_add_constraint(*key) for key in foreign]
         return rebuild
     marks = ", ".join("?" for _ in tables)
     indexes = conn.exec_driver_sql(_SQLITE_INDEXES.format(marks=marks), tuple(tables)).all()
     for name, _ in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     return [definition for _, definition in indexes]
+
+
+def _add_constraint(name: str, table: str, definition: str) -> str:
+    return f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'
 
 
 def build(conn: Connection, statements: Sequence[str]) -> None:
@@ -63,8 +80,10 @@ def build(conn: Connection, statements: Sequence[str]) -> None:
 
 
 @contextmanager
-def aside(conn: Connection, tables: Sequence[str], *, foreign_keys: bool = True) -> Iterator[None]:
+def aside(
+    conn: Connection, tables: Sequence[str], *, foreign_keys: bool = True, primary_keys: bool = False
+) -> Iterator[None]:
     """set_aside on entering, build on a normal exit (an error leaves the rollback to restore them)."""
-    statements = set_aside(conn, tables, foreign_keys=foreign_keys)
+    statements = set_aside(conn, tables, foreign_keys=foreign_keys, primary_keys=primary_keys)
     yield
     build(conn, statements)

@@ -89,15 +89,15 @@ def link(conn: Connection, dry_run: bool, summary, engine: Engine | None = None)
 
 def link_all(conn: Connection, summary) -> None:
     """The back-links of a one-transaction run: every row at once, in that transaction. On PostgreSQL the
-    non-unique indexes of imported_records are set aside meanwhile: the update writes a new version of nearly
-    every legacy row, and one sort per index rebuilds them faster than an entry per row and index. (SQLite
-    rewrites a row in place and updates only the indexes of the columns that change.)"""
+    non-unique indexes and the primary key of imported_records are set aside meanwhile: the update writes a new
+    version of nearly every legacy row, and one sort per index rebuilds them faster than an entry per row and
+    index. (SQLite rewrites a row in place and updates only the indexes of the columns that change.)"""
     low, high = conn.execute(sa.select(sa.func.min(RECORDS.c.id), sa.func.max(RECORDS.c.id))).one()
     if low is None:
         return
     statements = [_link_sql(conn.dialect.name, *target) for target in LINK_TARGETS]
     tables = [RECORDS.name] if conn.dialect.name == "postgresql" else []
-    with aside(conn, tables, foreign_keys=False):
+    with aside(conn, tables, foreign_keys=False, primary_keys=True):
         for statement in statements:
             if conn.dialect.name == "postgresql":  # all rows: a hash join, which a range condition can turn away from
                 statement = statement.replace(f" AND {RECORDS.name}.id >= %s AND {RECORDS.name}.id < %s", "")
