@@ -154,7 +154,10 @@ def _print_migrate(summary, data: dict) -> None:
         actions = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.actions.items())) or "none"
         click.echo(f"  actions: {actions}; action sessions created: {summary.action_sessions_created}")
         how = "one transaction" if summary.one_transaction else "a transaction per chunk"
-        click.echo(f"  links written: {summary.links}; {summary.chunks} chunks in {how}")
+        if summary.dry_run:
+            click.echo(f"  links to write: {summary.links}; {summary.chunks} chunks, which would go in {how}")
+        else:
+            click.echo(f"  links written: {summary.links}; {summary.chunks} chunks in {how}")
     if summary.unmigrated:
         click.echo(f"{data['unmigrated_rows']} rows stay unmigrated (see `flask legacy verify`):")
         for reason, n in sorted(summary.unmigrated.items()):

@@ -191,17 +191,19 @@ def migrate(
         try:
             scan = stage(engine, conn, summary, chunk_rows)
             conn.commit()
-            summary.one_transaction = not dry_run and not commit_chunks and _register_empty(conn)
+            # (a dry run says which way the run would go, and goes neither)
+            summary.one_transaction = not commit_chunks and _register_empty(conn)
+            single = summary.one_transaction and not dry_run
             batches, sessions = prepare(conn, scan, summary, dry_run, now)
             if dry_run:
                 conn.rollback()
-            elif not summary.one_transaction:
+            elif not single:
                 conn.commit()
             ctx = Context(
                 batches=batches, sessions=sessions, suppliers=_ids(conn, Supplier), banks=_ids(conn, Bank), now=now,
-                empty=summary.one_transaction,
+                empty=single,
             )  # fmt: skip
-            if summary.one_transaction:
+            if single:
                 with aside(conn, NEW_TABLES):
                     _chunks(engine, conn, scan.parts, ctx, summary, dry_run, progress)
                     link_all(conn, summary)

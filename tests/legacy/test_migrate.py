@@ -178,8 +178,12 @@ def test_dry_run_writes_nothing_and_predicts_the_run(app, cli, legacy_file, data
     assert count(database, "guarantees") == 0 and count(database, "import_batches") == 0
     code, output, done = cli("migrate", "--dry-run")
     assert code == 0 and "Dry run, nothing written: would migrate 12 import rows and 4 action rows" in output
+    assert "which would go in one transaction" in output
     _, _, done = cli("migrate", "--json")
-    for key in ("import_rows", "action_rows", "batches_created", "guarantees_created", "items", "actions", "links"):
+    for key in (
+        "import_rows", "action_rows", "batches_created", "guarantees_created", "items", "actions", "links",
+        "one_transaction",
+    ):  # fmt: skip
         assert predicted[key] == done[key], key
 
 
