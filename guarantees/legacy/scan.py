@@ -41,6 +41,7 @@ STAGED = sa.Table(
     sa.Column("row_number", sa.Integer),
 )
 STAGED_COLUMNS = [column.name for column in STAGED.columns]
+_KIND, _KEY, _ROW_NUMBER = (STAGED_COLUMNS.index(name) for name in ("kind", "bkey", "row_number"))
 
 
 @dataclass
@@ -94,8 +95,8 @@ def scan(engine: Engine, conn: Connection, summary, chunk_rows: int) -> Scan:
         for found in scanned:
             _add(summary, result, found)
             for index, row in enumerate(found.staged):
-                if row[2] == IMPORT:
-                    found.staged[index] = (*row[:5], row[5] + offsets[row[4]])
+                if row[_KIND] == IMPORT:
+                    found.staged[index] = (*row[:_ROW_NUMBER], row[_ROW_NUMBER] + offsets[row[_KEY]])
             offsets.update(found.import_rows_by_key)
             bulk_insert(conn, STAGED.name, STAGED_COLUMNS, found.staged)
     conn.exec_driver_sql(f"CREATE INDEX {STAGED.name}_part ON {STAGED.name} (part)")
