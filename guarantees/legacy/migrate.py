@@ -94,8 +94,8 @@ COUNTS = sa.Table(
     sa.Column("ready", sa.Integer),
     prefixes=["TEMPORARY"],
 )
-# Not `raw`: a migrated item names its legacy row (legacy_record_id) instead of holding a copy of it.
 NEW_TABLES = (GUARANTEES.name, ITEMS.name, ACTIONS.name)  # their indexes wait for the end of a one-transaction run
+# Not `raw`: a migrated item names its legacy row (legacy_record_id) instead of holding a copy of it.
 ITEM_COLUMNS = (
     "batch_id", "row_number", "guarantee_id", "outcome", "changes", "legacy_record_id", "created_by", "created_at",
 )  # fmt: skip
