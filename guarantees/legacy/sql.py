@@ -141,7 +141,7 @@ def column_converter(conn: Connection, column: sa.Column) -> Callable:
 
 
 @contextmanager
-def bulk_session(conn: Connection, collector: bool = True, cache_kib: int = CACHE_KIB) -> Iterator[None]:
+def bulk_session(conn: Connection, cache_kib: int = CACHE_KIB) -> Iterator[None]:
     """Settings for a long bulk job on this connection, restored afterwards.
 
     The cyclic garbage collector runs rarely: the job makes millions of short-lived, acyclic objects,
@@ -150,9 +150,8 @@ def bulk_session(conn: Connection, collector: bool = True, cache_kib: int = CACH
     and the job resumes from what is linked), with a page cache big enough for the indexes it updates.
     """
     threshold = gc.get_threshold()
-    if collector:  # once per process: a second connection of the same job (collector=False) leaves it alone
-        gc.freeze()  # what exists now (the app, its caches) is never scanned again during the job
-        gc.set_threshold(100_000, 50, 100)
+    gc.freeze()  # what exists now (the app, its caches) is never scanned again during the job
+    gc.set_threshold(100_000, 50, 100)
     synchronous = None
     if conn.dialect.name == "sqlite" and not conn.in_transaction():
         driver = conn.connection.driver_connection  # outside a transaction: SQLite refuses the pragma inside one
@@ -169,6 +168,5 @@ def bulk_session(conn: Connection, collector: bool = True, cache_kib: int = CACH
             conn.connection.driver_connection.execute(f"PRAGMA synchronous = {int(synchronous)}")
             conn.connection.driver_connection.execute(f"PRAGMA cache_size = {int(cache_size)}")
             conn.connection.driver_connection.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
-        if collector:
-            gc.set_threshold(*threshold)
-            gc.unfreeze()
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
