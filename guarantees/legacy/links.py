@@ -33,8 +33,9 @@ LINK_TARGETS = (
 )
 
 
-def _link_sql(dialect: str, source: str, columns: dict, done: str, few: bool) -> str:
-    """Link the rows of an id range to what names them in `source` (by its legacy_record_id)."""
+def _link_sql(dialect: str, source: str, columns: dict, done: str, few: bool, ranged: bool = True) -> str:
+    """Link the rows of an id range to what names them in `source` (by its legacy_record_id). On PostgreSQL,
+    `ranged=False` links every row: one hash join, which a range condition can turn the planner away from."""
     r = RECORDS.name
     assignments = ", ".join(f"{target} = s.{name}" for name, target in columns.items())
     if dialect == "sqlite" and few:
@@ -53,9 +54,10 @@ def _link_sql(dialect: str, source: str, columns: dict, done: str, few: bool) ->
             f"WHERE legacy_record_id >= ? AND legacy_record_id < ?) AS s "
             f"WHERE s.legacy_record_id = {r}.id AND {r}.{done} IS NULL"
         )
+    within = f"AND {r}.id >= %s AND {r}.id < %s " if ranged else ""
     return (
         f"UPDATE {r} SET {assignments} FROM {source} AS s WHERE s.legacy_record_id = {r}.id "
-        f"AND {r}.id >= %s AND {r}.id < %s AND {r}.{done} IS NULL"
+        f"{within}AND {r}.{done} IS NULL"
     )
 
 
@@ -95,15 +97,12 @@ def link_all(conn: Connection, summary) -> None:
     low, high = conn.execute(sa.select(sa.func.min(RECORDS.c.id), sa.func.max(RECORDS.c.id))).one()
     if low is None:
         return
-    statements = [_link_sql(conn.dialect.name, *target) for target in LINK_TARGETS]
-    tables = [RECORDS.name] if conn.dialect.name == "postgresql" else []
-    with aside(conn, tables, foreign_keys=False, primary_keys=True):
+    postgresql = conn.dialect.name == "postgresql"
+    statements = [_link_sql(conn.dialect.name, *target, ranged=not postgresql) for target in LINK_TARGETS]
+    params = () if postgresql else (low, high + 1)  # (SQLite's statements walk a range: here, all of them)
+    with aside(conn, [RECORDS.name] if postgresql else [], foreign_keys=False, primary_keys=True):
         for statement in statements:
-            if conn.dialect.name == "postgresql":  # all rows: a hash join, which a range condition can turn away from
-                statement = statement.replace(f" AND {RECORDS.name}.id >= %s AND {RECORDS.name}.id < %s", "")
-                summary.links += conn.exec_driver_sql(statement).rowcount
-            else:
-                summary.links += conn.exec_driver_sql(statement, (low, high + 1)).rowcount
+            summary.links += conn.exec_driver_sql(statement, params).rowcount
 
 
 def _link_ranges(conn: Connection, starts) -> int:
