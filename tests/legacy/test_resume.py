@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.legacy import workers
-from tests.legacy.conftest import count, many_rows, schema, snapshot, write_legacy
+from tests.legacy.conftest import alive, children, count, many_rows, schema, snapshot, write_legacy
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -42,7 +42,7 @@ def migrate_until_killed(url: str, hook: str, chunk: int, meanwhile=None, option
             pytest.fail(f"migrate ended without pausing (exit {process.wait()})")
         if meanwhile is not None:
             meanwhile()
-        running = _children(process.pid)
+        running = children(process.pid)
         assert running or workers.workers_for(sa.create_engine(url)) < 2, "no worker was running"
         os.kill(process.pid, signal.SIGKILL)
     finally:
@@ -50,29 +50,9 @@ def migrate_until_killed(url: str, hook: str, chunk: int, meanwhile=None, option
         process.stderr.close()
     assert process.returncode == -signal.SIGKILL
     deadline = time.monotonic() + 10  # its fold workers die with it: none is left holding a connection
-    while (left := [pid for pid in running if _alive(pid)]) and time.monotonic() < deadline:
+    while (left := [pid for pid in running if alive(pid)]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not left
-
-
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (Linux /proc; none found elsewhere)."""
-    found = []
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = entry.read_text().rsplit(") ", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry.parent.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from guarantees.legacy import scan, workers
 from guarantees.legacy.load import load
 from guarantees.legacy.migrate import migrate
 from guarantees.legacy.verify import verify
-from tests.legacy.conftest import many_rows, snapshot, write_legacy
+from tests.legacy.conftest import alive, many_rows, snapshot, write_legacy
 
 
 def _migrate(url: str, legacy) -> dict:
@@ -80,17 +80,9 @@ def test_a_worker_ends_when_the_migrating_process_dies():
     for fd in (pids_read, ready_read, ready_write):
         os.close(fd)
     deadline = time.monotonic() + 10
-    while _alive(worker) and time.monotonic() < deadline:
+    while alive(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(worker)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(") ", 1)[1][0] != "Z"  # a zombie has ended, waiting to be reaped
-    except FileNotFoundError:
-        return False
+    assert not alive(worker)
 
 
 @pytest.mark.skipif(workers.workers_for(sa.create_engine("sqlite:///x.sqlite")) < 2, reason="needs two CPUs")
