@@ -9,6 +9,7 @@ checks that the ids are still unique); so do the foreign keys on SQLite, which c
 rebuilding its table.
 """
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -33,6 +34,11 @@ _PG_FREE_PRIMARY_KEYS = sa.text(
     "WHERE k.contype = 'p' AND n.nspname = current_schema() AND t.relname = ANY(:tables) "
     "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = k.conrelid) "
     "ORDER BY k.conname"
+)
+# An SQLite trigger that copies each new row of a table into another one (the search index): its one statement.
+_COPY_TRIGGER = re.compile(
+    r"CREATE TRIGGER (\w+) AFTER INSERT ON (\w+) BEGIN INSERT INTO (\w+) \(([^)]*)\) VALUES \((.*)\); END",
+    re.DOTALL | re.IGNORECASE,
 )
 _SQLITE_INDEXES = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks}) "
@@ -87,3 +93,31 @@ def aside(
     statements = set_aside(conn, tables, foreign_keys=foreign_keys, primary_keys=primary_keys)
     yield
     build(conn, statements)
+
+
+@contextmanager
+def insert_triggers_aside(conn: Connection, table: str) -> Iterator[None]:
+    """SQLite: the AFTER INSERT triggers of `table` that copy each new row into another table (the FTS5 search
+    index) are dropped, and on a normal exit each one's own statement runs once for all the rows inserted meanwhile,
+    with NEW naming the table, before the trigger is created again from its own text. FTS5 then flushes its terms
+    once instead of at every statement. An error leaves the rollback to restore them; other databases, and other
+    triggers, are left as they are."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql(f'SELECT coalesce(max(rowid), 0) FROM "{table}"').scalar()
+    triggers = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY name", (table,)
+    ).all()
+    copies = []
+    for name, sql in triggers:
+        found = _COPY_TRIGGER.fullmatch(sql.strip())
+        if found and found.group(1) == name and found.group(2) == table:
+            copies.append((sql, found.group(3), found.group(4), found.group(5)))
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    yield
+    for sql, target, columns, values in copies:
+        conn.exec_driver_sql(
+            f'INSERT INTO "{target}" ({columns}) SELECT {values} FROM "{table}" AS NEW WHERE NEW.rowid > ?', (before,)
+        )
+        conn.exec_driver_sql(sql)

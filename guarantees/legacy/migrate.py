@@ -25,30 +25,24 @@ import os
 import signal
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from guarantees.legacy.deferred import aside
-from guarantees.legacy.groups import insert_all, prepare
+from guarantees.legacy.deferred import aside, insert_triggers_aside
+from guarantees.legacy.groups import prepare
 from guarantees.legacy.links import link, link_all
+from guarantees.legacy.partition import Partition, fold, write
 from guarantees.legacy.plan import (
-    CREATED_AT,
-    ID,
-    INPUT_COLUMNS,
-    MIGRATOR,
-    NUMBER,
     Context,
-    NumberPlan,
-    plan_number,
 )
 from guarantees.legacy.scan import STAGED as TMP
 from guarantees.legacy.scan import scan as stage
-from guarantees.legacy.sql import bulk_insert, bulk_session, column_converter, stream
+from guarantees.legacy.sql import bulk_insert, bulk_session
 from guarantees.legacy.workers import mapped
 from guarantees.models import (
     ActionSession,
@@ -204,7 +198,7 @@ def migrate(
                 empty=single,
             )  # fmt: skip
             if single:
-                with aside(conn, NEW_TABLES):
+                with aside(conn, NEW_TABLES), insert_triggers_aside(conn, GUARANTEES.name):
                     _chunks(engine, conn, scan.parts, ctx, summary, dry_run, progress)
                     link_all(conn, summary)
                 conn.commit()
@@ -238,44 +232,22 @@ def _ids(conn: Connection, model) -> set[int]:
     return set(conn.scalars(sa.select(model.__table__.c.id)))
 
 
-_GUARANTEE_COLUMNS = [GUARANTEES.c[name] for name in ("id", "guarantee_number", "is_locked", "status", "version")]
-_FIELD_COLUMNS = [c for c in GUARANTEES.c if c.name not in {"id", "guarantee_number", "is_locked", "status", "version"}]
-
-
-# The chunk query yields plan.ROW_COLUMNS.
-_ROW = [
-    TMP.c.number, RECORDS.c.id, RECORDS.c.created_at, TMP.c.kind, RECORDS.c.record_type, TMP.c.bkey,
-    TMP.c.row_number, *(RECORDS.c[name] for name in INPUT_COLUMNS),
-]  # fmt: skip
-
-
-def _row_order(row: tuple) -> tuple:
-    return (row[CREATED_AT] or "", row[ID])
-
-
-@dataclass
-class _Planned:
-    """One partition, folded: what one transaction writes."""
-
-    rows: int
-    plans: list[NumberPlan]
-    dropped: dict  # values not carried over, by field
-
-
 def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary: Summary, dry_run: bool, progress):
-    """Write every folded partition (folded by workers.mapped) in partition order: one transaction each, or all in the
-    run's one transaction, the batches' counters then added once at the end."""
+    """Write every folded partition (folded by workers.mapped, see partition.py) in partition order: one transaction
+    each, or all in the run's one transaction, the batches' counters then added once at the end."""
     pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
     if not dry_run and conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
         COUNTS.create(conn)
+    # ctx.empty: the run's one transaction, which reserves the guarantee ids and builds the search index at its end
+    tasks = _tasks(conn, parts, assign=ctx.empty)
     written, totals, ready = 0, Counter(), Counter()
-    with mapped(engine, conn, _plan, range(parts), ctx) as partitions:
-        for planned in filter(None, partitions):  # (an empty partition folds to None)
-            _tally(summary, ctx, planned)
+    with mapped(engine, conn, fold, tasks, ctx) as partitions:
+        for partition in filter(None, partitions):  # (an empty partition folds to None)
+            _tally(summary, ctx, partition)
             if not dry_run:
                 written += 1
-                counts = _write(conn, planned.plans)
+                counts = write(conn, partition, search_staged=not ctx.empty)
                 if summary.one_transaction:
                     for batch_id, total, batch_ready in counts:
                         totals[batch_id] += total
@@ -291,86 +263,42 @@ def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary:
                         _pause(f"chunk {written} committed")
             summary.chunks += 1
             if progress:
-                progress(planned.rows)
+                progress(partition.rows)
     if totals:
         _add_counts(conn, [(batch_id, total, ready[batch_id]) for batch_id, total in totals.items()])
+    if ctx.empty and not dry_run and conn.dialect.name == "postgresql":
+        # The ids were given, not drawn: the sequence goes on after the highest.
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{GUARANTEES.name}', 'id'), max(id)) FROM {GUARANTEES.name} "
+            "HAVING max(id) IS NOT NULL"
+        )
 
 
-def _tally(summary: Summary, ctx: Context, planned: _Planned) -> None:
-    for plan in planned.plans:
-        if plan.existing_id is None:
-            summary.guarantees_created += 1
-        else:
-            summary.guarantees_merged += 1
-        summary.items.update(plan.outcomes)
-        summary.actions.update(a["action_type"] for a in plan.actions)
-    for name, count in planned.dropped.items():
+def _tasks(conn: Connection, parts: int, assign: bool) -> list[tuple[int, int | None]]:
+    """(partition, id of its first guarantee) for each partition. With `assign` (the one-transaction run, which holds
+    guarantees until its commit: no other writer can take an id meanwhile) the ids follow on from the next free
+    one, a block per partition as large as its numbers, so that the folded rows come back final; else None."""
+    if not assign:
+        return [(part, None) for part in range(parts)]
+    sizes = dict(conn.execute(sa.select(TMP.c.part, sa.func.count(TMP.c.number.distinct())).group_by(TMP.c.part)).all())
+    if conn.dialect.name == "postgresql":
+        next_id = conn.scalar(sa.text(f"SELECT nextval(pg_get_serial_sequence('{GUARANTEES.name}', 'id'))"))
+    else:  # what SQLite would give (max(rowid) + 1), written out
+        next_id = conn.scalar(sa.select(sa.func.coalesce(sa.func.max(GUARANTEES.c.id), 0) + 1))
+    tasks = []
+    for part in range(parts):
+        tasks.append((part, next_id))
+        next_id += sizes.get(part, 0)
+    return tasks
+
+
+def _tally(summary: Summary, ctx: Context, partition: Partition) -> None:
+    summary.guarantees_created += partition.created
+    summary.guarantees_merged += partition.merged
+    summary.items.update(partition.outcomes)
+    summary.actions.update(partition.action_types)
+    for name, count in partition.dropped.items():
         ctx.dropped[name] = ctx.dropped.get(name, 0) + count
-
-
-def _plan(conn: Connection, part: int, ctx: Context) -> _Planned | None:
-    """Read and fold the numbers of one partition (None when it holds no row). Reads only: a worker process runs
-    this as well as the migrating one (see workers.py)."""
-    query = sa.select(*_ROW).join(RECORDS, RECORDS.c.id == TMP.c.id).where(TMP.c.part == part)
-    by_number = defaultdict(list)
-    rows = 0
-    for values in stream(conn, query, 5_000):
-        by_number[values[NUMBER]].append(values)
-        rows += 1
-    if not rows:
-        return None
-    existing = {}
-    if not ctx.empty:  # (in the one-transaction run, guarantees is locked until the commit: nothing to read)
-        numbers = sa.select(TMP.c.number).where(TMP.c.part == part)
-        query = sa.select(*_GUARANTEE_COLUMNS, *_FIELD_COLUMNS).where(GUARANTEES.c.guarantee_number.in_(numbers))
-        existing = {g.guarantee_number: g._asdict() for g in conn.execute(query)}
-    ctx = replace(ctx, dropped={})
-    plans = []
-    cache: dict = {}
-    for number in sorted(by_number):
-        number_rows = by_number.pop(number)
-        number_rows.sort(key=_row_order)
-        plans.append(plan_number(number, number_rows, existing.get(number), ctx, cache))
-    return _Planned(rows=rows, plans=plans, dropped=ctx.dropped)
-
-
-_STAMPS: dict = {}
-
-
-def _stamps(dialect: str, conn: Connection):
-    """created_at of items as stored, one converter per backend for the whole run: a session's rows share it."""
-    if dialect not in _STAMPS:
-        _STAMPS[dialect] = column_converter(conn, ITEMS.c.created_at)
-    return _STAMPS[dialect]
-
-
-def _write(conn: Connection, plans: list[NumberPlan]) -> list[tuple]:
-    """Guarantees, then actions, then changes to guarantees already held, and items; returns what the batches'
-    counters gain: (batch id, rows, ready rows)."""
-    new = [plan.guarantee for plan in plans if plan.guarantee is not None]
-    if new:
-        insert_all(conn, GUARANTEES, new)
-    numbers = [plan.number for plan in plans]
-    ids = {}
-    for start in range(0, len(numbers), IN_LIST):  # bound lists of a size every driver takes
-        ids.update(conn.execute(sa.select(GUARANTEES.c.guarantee_number, GUARANTEES.c.id).where(
-            GUARANTEES.c.guarantee_number.in_(numbers[start : start + IN_LIST]))).all())  # fmt: skip
-    for plan in plans:
-        plan.guarantee_id = ids[plan.number]
-    actions = [{**action, "guarantee_id": plan.guarantee_id} for plan in plans for action in plan.actions]
-    if actions:
-        insert_all(conn, ACTIONS, actions)
-    _update_existing(conn, [plan for plan in plans if plan.update])
-    stamp = _stamps(conn.dialect.name, conn)
-    items, totals, ready = [], Counter(), Counter()
-    for plan in plans:
-        guarantee_id = plan.guarantee_id
-        for batch_id, row_number, outcome, changes, legacy_id, row_ready, when in plan.items:
-            items.append((batch_id, row_number, guarantee_id, outcome, changes, legacy_id, MIGRATOR, stamp(when)))
-            totals[batch_id] += 1
-            ready[batch_id] += row_ready
-    bulk_insert(conn, ITEMS.name, ITEM_COLUMNS, items)
-    return [(batch_id, n, ready[batch_id]) for batch_id, n in totals.items()]
 
 
 def _add_counts(conn: Connection, counts: list[tuple]) -> None:
@@ -389,19 +317,3 @@ def _add_counts(conn: Connection, counts: list[tuple]) -> None:
         f"ready_records = b.ready_records + c.ready FROM {COUNTS.name} AS c WHERE c.id = b.id"
     )
     conn.exec_driver_sql(f"DELETE FROM {COUNTS.name}")
-
-
-def _update_existing(conn: Connection, plans: list[NumberPlan]) -> None:
-    """Merge into guarantees the app created before the migration, grouped by the set of fields changed."""
-    groups = defaultdict(list)
-    for plan in plans:
-        groups[tuple(sorted(plan.update))].append(
-            {"b_id": plan.existing_id, **{f"b_{k}": v for k, v in plan.update.items()}}
-        )
-    for names, params in groups.items():
-        conn.execute(
-            sa.update(GUARANTEES)
-            .where(GUARANTEES.c.id == sa.bindparam("b_id"))
-            .values({name: sa.bindparam(f"b_{name}", type_=GUARANTEES.c[name].type) for name in names}),
-            params,
-        )

@@ -62,12 +62,11 @@ class NumberPlan:
     guarantee: dict | None = None  # a new guarantee's values
     existing_id: int | None = None
     update: dict | None = None  # changes to a guarantee the register already holds
-    # (batch_id, row_number, outcome, changes as JSON text, legacy_record_id, ready, created_at): the guarantee's
-    # id is added when it is known. No copy of the legacy row: the item names it (legacy_record_id), and that
+    # (batch_id, row_number, outcome, changes as JSON text, legacy_record_id, ready, created_at): the guarantee is
+    # added by partition.fold. No copy of the legacy row: the item names it (legacy_record_id), and that
     # row is frozen by trigger, so a copy could only ever repeat it.
     items: list[tuple] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)  # without guarantee_id
-    guarantee_id: int | None = None
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
