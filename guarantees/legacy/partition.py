@@ -10,11 +10,12 @@ in the partition, and the writer puts in the ids the database gave.
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from guarantees.legacy.plan import CREATED_AT, ID, INPUT_COLUMNS, MIGRATOR, NUMBER, Context, plan_number
+from guarantees.legacy.plan import CREATED_AT, ID, INPUT_COLUMNS, NUMBER, Context, plan_number
 from guarantees.legacy.scan import STAGED
 from guarantees.legacy.sql import bulk_insert, column_converter, row_converter, stream
 from guarantees.models import Guarantee, GuaranteeAction, ImportBatchItem, ImportedRecord
@@ -28,7 +29,9 @@ IN_LIST = 5_000
 ITEM_COLUMNS = (
     "batch_id", "row_number", "guarantee_id", "outcome", "changes", "legacy_record_id", "created_by", "created_at",
 )  # fmt: skip
-ITEM_GUARANTEE, ITEM_LEGACY_ID = ITEM_COLUMNS.index("guarantee_id"), ITEM_COLUMNS.index("legacy_record_id")
+ITEM_BATCH, ITEM_GUARANTEE, ITEM_OUTCOME, ITEM_LEGACY_ID = (
+    ITEM_COLUMNS.index(name) for name in ("batch_id", "guarantee_id", "outcome", "legacy_record_id")
+)
 ACTION_GUARANTEE = 0  # actions are written with guarantee_id first
 
 _HELD = ("id", "guarantee_number", "is_locked", "status", "version")
@@ -108,13 +111,12 @@ def fold(conn: Connection, task: tuple[int, int | None], ctx: Context) -> Partit
     out = Partition(rows=rows, numbers=sorted(by_number), assigned=first_id is not None)
     cache: dict = {}
     stamp = _stamp(conn)
-    guarantees, actions, items = [], [], out.items
-    totals, ready = Counter(), Counter()
+    guarantees, actions, items, ready_batches = [], [], out.items, []
     for ref, number in enumerate(out.numbers):
         number_rows = by_number.pop(number)
         number_rows.sort(key=_row_order)
-        plan = plan_number(number, number_rows, existing.get(number), ctx, cache)
         guarantee = first_id + ref if out.assigned else ref
+        plan = plan_number(number, number_rows, existing.get(number), ctx, cache, guarantee, stamp)
         if plan.existing_id is None:
             out.created += 1
             out.new_refs.append(ref)
@@ -124,14 +126,11 @@ def fold(conn: Connection, task: tuple[int, int | None], ctx: Context) -> Partit
             out.existing[ref] = plan.existing_id
             if plan.update:
                 out.updates.append((plan.existing_id, plan.update))
-        out.outcomes.update(plan.outcomes)
         for action in plan.actions:
             out.action_types[action["action_type"]] += 1
             actions.append((guarantee, action))
-        for batch_id, row_number, outcome, changes, legacy_id, row_ready, when in plan.items:
-            items.append((batch_id, row_number, guarantee, outcome, changes, legacy_id, MIGRATOR, stamp(when)))
-            totals[batch_id] += 1
-            ready[batch_id] += row_ready
+        items += plan.items
+        ready_batches += plan.ready_batches
     if guarantees:
         columns = (("id",) if out.assigned else ()) + tuple(guarantees[0])
         convert = _converter(conn, GUARANTEES, columns)
@@ -147,8 +146,10 @@ def fold(conn: Connection, task: tuple[int, int | None], ctx: Context) -> Partit
         out.action_columns = columns
         out.actions = [convert((guarantee, *action.values())) for guarantee, action in actions]
     # In legacy-id order, the order of their unique index: each insertion lands beside the previous one.
-    items.sort(key=lambda item: item[ITEM_LEGACY_ID])
+    items.sort(key=itemgetter(ITEM_LEGACY_ID))
+    totals, ready = Counter(map(itemgetter(ITEM_BATCH), items)), Counter(ready_batches)
     out.counts = [(batch_id, n, ready[batch_id]) for batch_id, n in totals.items()]
+    out.outcomes = Counter(map(itemgetter(ITEM_OUTCOME), items))
     out.dropped = ctx.dropped
     return out
 

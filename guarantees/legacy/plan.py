@@ -62,12 +62,12 @@ class NumberPlan:
     guarantee: dict | None = None  # a new guarantee's values
     existing_id: int | None = None
     update: dict | None = None  # changes to a guarantee the register already holds
-    # (batch_id, row_number, outcome, changes as JSON text, legacy_record_id, ready, created_at): the guarantee is
-    # added by partition.fold. No copy of the legacy row: the item names it (legacy_record_id), and that
-    # row is frozen by trigger, so a copy could only ever repeat it.
+    # (batch_id, row_number, guarantee, outcome, changes as JSON text, legacy_record_id, created_by, created_at), as
+    # import_batch_items takes them (partition.ITEM_COLUMNS). No copy of the legacy row: the item names it
+    # (legacy_record_id), and that row is frozen by trigger, so a copy could only ever repeat it.
     items: list[tuple] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)  # without guarantee_id
-    outcomes: dict[str, int] = field(default_factory=dict)
+    ready_batches: list[int] = field(default_factory=list)  # the batch of each item whose row was ready
 
 
 def _remember(row: tuple, ctx: Context, cache: dict) -> tuple[dict, tuple]:
@@ -125,9 +125,16 @@ def _action(row: tuple, values: dict, state: dict, ctx: Context, number: str, wh
     }
 
 
-def plan_number(number: str, rows: list, existing: dict | None, ctx: Context, cache: dict) -> NumberPlan:
+def _same(value):
+    return value
+
+
+def plan_number(
+    number: str, rows: list, existing: dict | None, ctx: Context, cache: dict, guarantee=None, stored=_same
+) -> NumberPlan:
     """Fold the rows of one number (ROW_COLUMNS tuples sorted by (created_at, id)); `existing` is the guarantee
-    already held, if any; `cache` remembers row_values per set of cells (see _values)."""
+    already held, if any; `cache` remembers row_values per set of cells (see _values). The items name the guarantee
+    as `guarantee` and carry their created_at as `stored` gives it (as it is stored)."""
     plan = NumberPlan(number=number, existing_id=existing["id"] if existing else None)
     from_actions = all(row[KIND] == ACTION for row in rows)
     state: dict = {}
@@ -138,7 +145,8 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context, ca
     stamps = [timestamp(row[CREATED_AT]) for row in rows]
     known = [stamp for stamp in stamps if stamp is not None]
     earliest, latest = (min(known), max(known)) if known else (ctx.now, ctx.now)
-    batches, items, outcomes = ctx.batches, plan.items, plan.outcomes
+    batches, items, ready_batches = ctx.batches, plan.items, plan.ready_batches
+    first_when = None
     applied = None  # the (cached, shared) values last folded into state: the same again changes nothing
     dropped_total = ctx.dropped
     for row, stamp in zip(rows, stamps, strict=True):
@@ -166,15 +174,17 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context, ca
             changes = _changes(state, values)
             outcome = "updated" if changes else "unchanged"
         if first_import is None:
-            first_import = row
+            first_import, first_when = row, when
         if values is not applied:
             state.update(values)
             applied = values
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        batch_id = batches[row[BKEY]]
+        if row_ready:
+            ready_batches.append(batch_id)
         # changes as JSON text: a chunk holds thousands of items
         items.append(
-            (batches[row[BKEY]], row[ROW_NUMBER], outcome, to_json(changes) if changes else "{}", row[ID], row_ready,
-             when)
+            (batch_id, row[ROW_NUMBER], guarantee, outcome, to_json(changes) if changes else "{}", row[ID], MIGRATOR,
+             stored(when))
         )  # fmt: skip
     released = any(action["action_type"] == "release" for action in plan.actions)
     lock_reason = None
@@ -184,7 +194,7 @@ def plan_number(number: str, rows: list, existing: dict | None, ctx: Context, ca
         lock_reason = LOCK_READY
     if existing is None:
         plan.guarantee = _new_guarantee(number, state, first_import, released, lock_reason, ctx)
-        created = items[0][-1] if items else earliest
+        created = first_when or earliest
         plan.guarantee.update(import_date=created.date(), created_at=created, updated_at=max(latest, created))
     else:
         plan.update = _merge(existing, state, released, lock_reason, ctx)

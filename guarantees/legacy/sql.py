@@ -122,13 +122,15 @@ def row_converter(
             else process
             for name, process in zip(columns, processors, strict=True)
         ]
-    pairs = [(i, process) for i, process in enumerate(processors) if columns[i] not in serialised]
+    pairs = [
+        (i, process) for i, process in enumerate(processors) if process is not None and columns[i] not in serialised
+    ]
 
     def convert(values: Sequence) -> tuple:
         out = list(values)
         for index, process in pairs:
-            if process is not None and out[index] is not None:
-                out[index] = process(out[index])
+            if (value := out[index]) is not None:
+                out[index] = process(value)
         return tuple(out)
 
     return convert
