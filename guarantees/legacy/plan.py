@@ -6,20 +6,19 @@ import row becomes an item with the changes it brought, each action row an issue
 A number with action rows only is created from them.
 """
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from guarantees.legacy.rows import (
     ACTION,
     ACTION_TYPES,
     FIELDS,
     action_day,
-    display,
     iso_day,
     row_values,
     timestamp,
 )
-from guarantees.legacy.sql import to_json
 
 MIGRATOR = "legacy-migration"
 IMPORT_TYPE = {"excel_import": "excel", "manual_batch": "manual", "text_paste": "paste"}
@@ -80,13 +79,32 @@ def _remember(row: tuple, ctx: Context, cache: dict) -> tuple[dict, tuple]:
     return found
 
 
-def _changes(state: dict, values: dict) -> dict:
-    get, changes = state.get, {}
-    for name, value in values.items():
-        old = get(name)
-        if old != value:
-            changes[name] = [display(old), display(value)]
-    return changes
+# The changes an item records are JSON text, {name: [old, new]} with each value as display() shows it, written
+# straight from the values with the C string encoder: the text to_json gives, without a dict and a list per change
+# and an encoder call per row.
+_quote = json.encoder.encode_basestring  # what to_json (ensure_ascii off) writes a string as
+_KEYS = {name: _quote(name) for name in FIELDS}
+
+
+def _json(value: object) -> str:
+    """display(value) as JSON."""
+    if value is None:
+        return "null"
+    return _quote(value.isoformat() if isinstance(value, date) else str(value))
+
+
+def _changes(state: dict, values: dict) -> str | None:
+    """The changes `values` bring to `state`, as JSON text; None when they bring none."""
+    get = state.get
+    changes = [
+        f"{_KEYS[name]}:[{_json(old)},{_json(value)}]" for name, value in values.items() if (old := get(name)) != value
+    ]
+    return f"{{{','.join(changes)}}}" if changes else None
+
+
+def _created(values: dict) -> str:
+    """The changes of the row that creates its guarantee, as JSON text: every value it states, from nothing."""
+    return f"{{{','.join(f'{_KEYS[name]}:[null,{_json(v)}]' for name, v in values.items() if v is not None)}}}"
 
 
 def _action(row: tuple, values: dict, state: dict, ctx: Context, number: str, when) -> dict:
@@ -166,13 +184,12 @@ def plan_number(
                 applied = values
             continue
         if first_import is None and existing is None:
-            outcome = "created"
-            changes = {name: [None, display(value)] for name, value in values.items() if value is not None}
+            outcome, changes = "created", _created(values)
         elif values is applied:
-            outcome, changes = "unchanged", None
+            outcome, changes = "unchanged", "{}"
         else:
             changes = _changes(state, values)
-            outcome = "updated" if changes else "unchanged"
+            outcome, changes = ("updated", changes) if changes else ("unchanged", "{}")
         if first_import is None:
             first_import, first_when = row, when
         if values is not applied:
@@ -181,11 +198,7 @@ def plan_number(
         batch_id = batches[row[BKEY]]
         if row_ready:
             ready_batches.append(batch_id)
-        # changes as JSON text: a chunk holds thousands of items
-        items.append(
-            (batch_id, row[ROW_NUMBER], guarantee, outcome, to_json(changes) if changes else "{}", row[ID], MIGRATOR,
-             stored(when))
-        )  # fmt: skip
+        items.append((batch_id, row[ROW_NUMBER], guarantee, outcome, changes, row[ID], MIGRATOR, stored(when)))
     released = any(action["action_type"] == "release" for action in plan.actions)
     lock_reason = None
     if plan.actions:

@@ -81,3 +81,27 @@ def test_dates_read_iso_first_then_day_first():
     assert parse_day("01/06/2025") == (True, date(2025, 6, 1))
     assert parse_day("not a date") == (True, None)
     assert parse_day("") == (False, None)
+
+
+def test_an_items_changes_are_the_json_of_old_and_new_as_displayed():
+    """The fold writes the changes' JSON text itself: it must be the text to_json gives for {name: [old, new]}."""
+    import json
+
+    from guarantees.legacy.plan import _changes, _created
+    from guarantees.legacy.rows import display
+    from guarantees.legacy.sql import to_json
+
+    state = {
+        "raw_supplier_name": 'شركة "الخليج"\\ \t\n\u2028', "amount": Decimal("1234.50"),
+        "expiry_date": date(2025, 6, 1), "supplier_id": 7, "comment": None, "type": "FINAL",
+    }  # fmt: skip
+    values = {
+        "raw_supplier_name": "Lana\u00a0Medical", "amount": Decimal("99.00"), "expiry_date": date(2026, 1, 31),
+        "supplier_id": 8, "comment": "للتمديد", "type": "FINAL", "bank_id": 3, "issue_date": None,
+    }  # fmt: skip
+    changed = {name: [display(state.get(name)), display(v)] for name, v in values.items() if state.get(name) != v}
+    assert _changes(state, values) == to_json(changed)
+    assert json.loads(_changes(state, values)) == changed
+    assert _changes(values, values) is None
+    created = {name: [None, display(v)] for name, v in values.items() if v is not None}
+    assert _created(values) == to_json(created) and _created({}) == "{}"
