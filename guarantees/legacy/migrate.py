@@ -199,11 +199,11 @@ def migrate(
             )  # fmt: skip
             if single:
                 with aside(conn, NEW_TABLES), insert_triggers_aside(conn, GUARANTEES.name):
-                    _chunks(engine, conn, scan.parts, ctx, summary, dry_run, progress)
+                    _chunks(engine, conn, scan.sizes, ctx, summary, dry_run, progress)
                     link_all(conn, summary)
                 conn.commit()
             else:
-                _chunks(engine, conn, scan.parts, ctx, summary, dry_run, progress)
+                _chunks(engine, conn, scan.sizes, ctx, summary, dry_run, progress)
                 link(conn, dry_run, summary, engine)
             summary.values_not_carried = dict(ctx.dropped)
         finally:
@@ -232,7 +232,7 @@ def _ids(conn: Connection, model) -> set[int]:
     return set(conn.scalars(sa.select(model.__table__.c.id)))
 
 
-def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary: Summary, dry_run: bool, progress):
+def _chunks(engine: Engine, conn: Connection, sizes: list, ctx: Context, summary: Summary, dry_run: bool, progress):
     """Write every folded partition (folded by workers.mapped, see partition.py) in partition order: one transaction
     each, or all in the run's one transaction, the batches' counters then added once at the end."""
     pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
@@ -240,7 +240,7 @@ def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
         COUNTS.create(conn)
     # ctx.empty: the run's one transaction, which reserves the guarantee ids and builds the search index at its end
-    tasks = _tasks(conn, parts, assign=ctx.empty)
+    tasks = _tasks(conn, sizes, assign=ctx.empty)
     written, totals, ready = 0, Counter(), Counter()
     with mapped(engine, conn, fold, tasks, ctx) as partitions:
         for partition in filter(None, partitions):  # (an empty partition folds to None)
@@ -274,21 +274,21 @@ def _chunks(engine: Engine, conn: Connection, parts: int, ctx: Context, summary:
         )
 
 
-def _tasks(conn: Connection, parts: int, assign: bool) -> list[tuple[int, int | None]]:
-    """(partition, id of its first guarantee) for each partition. With `assign` (the one-transaction run, which holds
-    guarantees until its commit: no other writer can take an id meanwhile) the ids follow on from the next free
-    one, a block per partition as large as its numbers, so that the folded rows come back final; else None."""
+def _tasks(conn: Connection, sizes: list[int], assign: bool) -> list[tuple[int, int | None]]:
+    """(partition, id of its first guarantee) for each partition (`sizes`: the scan's count of the distinct numbers of
+    each). With `assign` (the one-transaction run, which holds guarantees until its commit: no other writer can take
+    an id meanwhile) the ids follow on from the next free one, a block per partition as large as its numbers, so that
+    the folded rows come back final; else None."""
     if not assign:
-        return [(part, None) for part in range(parts)]
-    sizes = dict(conn.execute(sa.select(TMP.c.part, sa.func.count(TMP.c.number.distinct())).group_by(TMP.c.part)).all())
+        return [(part, None) for part in range(len(sizes))]
     if conn.dialect.name == "postgresql":
         next_id = conn.scalar(sa.text(f"SELECT nextval(pg_get_serial_sequence('{GUARANTEES.name}', 'id'))"))
     else:  # what SQLite would give (max(rowid) + 1), written out
         next_id = conn.scalar(sa.select(sa.func.coalesce(sa.func.max(GUARANTEES.c.id), 0) + 1))
     tasks = []
-    for part in range(parts):
+    for part, size in enumerate(sizes):
         tasks.append((part, next_id))
-        next_id += sizes.get(part, 0)
+        next_id += size
     return tasks
 
 

@@ -41,7 +41,9 @@ STAGED = sa.Table(
     sa.Column("row_number", sa.Integer),
 )
 STAGED_COLUMNS = [column.name for column in STAGED.columns]
-_KIND, _KEY, _ROW_NUMBER = (STAGED_COLUMNS.index(name) for name in ("kind", "bkey", "row_number"))
+_NUMBER, _KIND, _PART, _KEY, _ROW_NUMBER = (
+    STAGED_COLUMNS.index(name) for name in ("number", "kind", "part", "bkey", "row_number")
+)
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Scan:
     """What the scan found for the next steps."""
 
     parts: int
+    sizes: list[int] = field(default_factory=list)  # the distinct numbers of each partition
     batch_meta: dict = field(default_factory=dict)  # batch key → (session type, session id, session created_at)
     action_days: Counter = field(default_factory=Counter)
     relinks: int = 0
@@ -91,14 +94,17 @@ def scan(engine: Engine, conn: Connection, summary, chunk_rows: int) -> Scan:
     result = Scan(parts=max(1, -(-unlinked // max(chunk_rows, 1))))
     ranges = id_ranges(conn)
     offsets: Counter = Counter()  # a batch's import rows in the ranges before
+    numbers: list[set] = [set() for _ in range(result.parts)]  # (numbers, not rows: they repeat about twelve times)
     with mapped(engine, conn, _scan_range, ranges, result.parts) as scanned:
         for found in scanned:
             _add(summary, result, found)
             for index, row in enumerate(found.staged):
+                numbers[row[_PART]].add(row[_NUMBER])
                 if row[_KIND] == IMPORT:
                     found.staged[index] = (*row[:_ROW_NUMBER], row[_ROW_NUMBER] + offsets[row[_KEY]])
             offsets.update(found.import_rows_by_key)
             bulk_insert(conn, STAGED.name, STAGED_COLUMNS, found.staged)
+    result.sizes = [len(part) for part in numbers]
     conn.exec_driver_sql(f"CREATE INDEX {STAGED.name}_part ON {STAGED.name} (part)")
     summary.relinked = result.relinks
     return result
