@@ -25,20 +25,25 @@ ITEMS = ImportBatchItem.__table__
 ACTIONS = GuaranteeAction.__table__
 READ_BATCH = 5_000
 RANGE_ROWS = 50_000  # about how many legacy rows one range (one task) holds
+MAX_CLASSIFIED = 1 << 17
+_CLASSIFIED: dict = {}  # (record type, raw number, partitions) → (kind, normalised number, reason, partition)
 
 _META = sa.MetaData()
 # The staged rows: a table of its own, not a temporary one, because the worker processes that fold the partitions
 # read it through connections of their own (unlogged on PostgreSQL: it is dropped at the end of the run, and a
-# run killed before that drops it when it starts again).
+# run killed before that drops it when it starts again). Keyed by (part, id), and on SQLite stored in that order
+# (without rowid): a partition's rows are one range of the table, read in id order.
 STAGED = sa.Table(
     "legacy_migrate_rows",
     _META,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("id", sa.Integer, nullable=False, autoincrement=False),
     sa.Column("number", sa.String(100), nullable=False),
     sa.Column("kind", sa.String(1), nullable=False),
     sa.Column("part", sa.Integer, nullable=False),
     sa.Column("bkey", sa.Text),
     sa.Column("row_number", sa.Integer),
+    sa.PrimaryKeyConstraint("part", "id"),
+    sqlite_with_rowid=False,
 )
 STAGED_COLUMNS = [column.name for column in STAGED.columns]
 _NUMBER, _KIND, _PART, _KEY, _ROW_NUMBER = (
@@ -105,7 +110,6 @@ def scan(engine: Engine, conn: Connection, summary, chunk_rows: int) -> Scan:
             offsets.update(found.import_rows_by_key)
             bulk_insert(conn, STAGED.name, STAGED_COLUMNS, found.staged)
     result.sizes = [len(part) for part in numbers]
-    conn.exec_driver_sql(f"CREATE INDEX {STAGED.name}_part ON {STAGED.name} (part)")
     summary.relinked = result.relinks
     return result
 
@@ -163,19 +167,22 @@ def _scan_range(conn: Connection, bounds: tuple[int, int], parts: int) -> _Range
     found = _Range()
     row_numbers = found.import_rows_by_key
     staged = found.staged
-    # Numbers repeat (about twelve rows each) and a session's rows share its batch: each is worked out once.
-    classified: dict = {}
+    # Numbers repeat (about twelve rows each, across ranges too) and a session's rows share its batch: each is worked
+    # out once (the numbers once per process, while the cache stays small).
+    if len(_CLASSIFIED) > MAX_CLASSIFIED:
+        _CLASSIFIED.clear()
+    classified = _CLASSIFIED
     keys: dict = {}  # session id → batch key (the session's type and date come with its id)
     for (
         row_id, raw_number, record_type, session_id, created_at, guarantee_id, action_link, session_type,
         session_created_at, item_guarantee_id, action_id,
     ) in stream(conn, query, READ_BATCH):  # fmt: skip
         found.legacy_rows += 1
-        known = classified.get((record_type, raw_number))
+        known = classified.get((record_type, raw_number, parts))
         if known is None:
             kind, number, reason = classify(record_type, raw_number)
             part = None if reason else zlib.crc32(number.encode()) % parts
-            known = classified[record_type, raw_number] = (kind, number, reason, part)
+            known = classified[record_type, raw_number, parts] = (kind, number, reason, part)
         kind, number, reason, part = known
         if reason:
             found.unmigrated[reason] += 1
