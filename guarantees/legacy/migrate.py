@@ -5,16 +5,18 @@ How it stays fast, flat in memory and resumable:
 1. scan — one streamed pass over imported_records (ordered by id) classifies every row, numbers
    each import row within its batch, and writes the unlinked migratable rows to a staging table
    with their normalised number and a partition (a hash of the number), so that all rows of one
-   number land in the same partition;
+   number land in the same partition, counting each partition's numbers;
 2. prepare — the missing batches and the day's action sessions (issued, locked, with their final counts);
 3. chunks — worker processes read and fold the partitions (each number's rows into a guarantee, its
-   items and actions; see workers.py) while this process writes each folded partition, set-based
-   (COPY on PostgreSQL, executemany on SQLite); a number is never half done;
+   items and actions) and hand back rows ready to write (see partition.py, workers.py), which this
+   process writes in partition order, set-based (COPY on PostgreSQL, executemany on SQLite); a number
+   is never half done;
 4. links — the back-links are written from the items and actions themselves, one UPDATE ... FROM each.
 
 Into an empty register (the first migration, or one after a rollback) steps 2 to 4 are one transaction,
-with the new tables' non-unique indexes and foreign keys set aside until its end (see deferred.py): a run
-killed anywhere leaves the register as it was, and the next run starts again. Otherwise (the register
+with the new tables' non-unique indexes and foreign keys, and SQLite's search-index trigger, set aside until
+its end (see deferred.py), and the guarantee ids given by the run, a block per partition: a run killed
+anywhere leaves the register as it was, and the next run starts again. Otherwise (the register
 already holds guarantees, or `commit_chunks`) each chunk is its own transaction and the links are written
 by id range, a commit each: a run killed anywhere leaves whole numbers migrated; the next run skips the
 rows that already have an item or an action (linking them in step 4) and continues with the rest. Either
