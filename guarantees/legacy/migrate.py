@@ -39,21 +39,17 @@ from guarantees.legacy.deferred import aside, insert_triggers_aside
 from guarantees.legacy.groups import prepare
 from guarantees.legacy.links import link, link_all
 from guarantees.legacy.partition import Partition, fold, write
-from guarantees.legacy.plan import (
-    Context,
-)
+from guarantees.legacy.plan import Context
 from guarantees.legacy.scan import STAGED as TMP
 from guarantees.legacy.scan import scan as stage
 from guarantees.legacy.sql import bulk_insert, bulk_session
 from guarantees.legacy.workers import mapped
 from guarantees.models import (
-    ActionSession,
     Bank,
     Guarantee,
     GuaranteeAction,
     ImportBatch,
     ImportBatchItem,
-    ImportedRecord,
     Supplier,
 )
 from guarantees.models.base import utcnow
@@ -68,18 +64,15 @@ CHUNK_ROWS = 10_000
 # bigger one gains 1-2% of speed).
 CACHE_KIB = 16 * 1024
 RUN_LOCK = 0x6C65676D  # the PostgreSQL advisory lock a migrate holds while it runs
-IN_LIST = 5_000
 # Test hooks: after committing chunk N (or with chunk N written but not committed), say so on stderr and
 # wait to be killed. Never set in production.
 PAUSE_ENV = "LEGACY_MIGRATE_PAUSE_AFTER_CHUNK"
 PAUSE_IN_ENV = "LEGACY_MIGRATE_PAUSE_IN_CHUNK"
 
-RECORDS = ImportedRecord.__table__
 GUARANTEES = Guarantee.__table__
 ACTIONS = GuaranteeAction.__table__
 ITEMS = ImportBatchItem.__table__
 BATCHES = ImportBatch.__table__
-ACTION_SESSIONS = ActionSession.__table__
 
 _TMP_META = sa.MetaData()
 COUNTS = sa.Table(
@@ -91,10 +84,6 @@ COUNTS = sa.Table(
     prefixes=["TEMPORARY"],
 )
 NEW_TABLES = (GUARANTEES.name, ITEMS.name, ACTIONS.name)  # their indexes wait for the end of a one-transaction run
-# Not `raw`: a migrated item names its legacy row (legacy_record_id) instead of holding a copy of it.
-ITEM_COLUMNS = (
-    "batch_id", "row_number", "guarantee_id", "outcome", "changes", "legacy_record_id", "created_by", "created_at",
-)  # fmt: skip
 
 
 @dataclass
