@@ -7,14 +7,16 @@ A number with action rows only is created from them.
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from guarantees.legacy.rows import (
     ACTION,
     ACTION_TYPES,
     FIELDS,
     action_day,
+    display,
     iso_day,
     row_values,
     timestamp,
@@ -88,9 +90,7 @@ _KEYS = {name: _quote(name) for name in FIELDS}
 
 def _json(value: object) -> str:
     """display(value) as JSON."""
-    if value is None:
-        return "null"
-    return _quote(value.isoformat() if isinstance(value, date) else str(value))
+    return "null" if value is None else _quote(display(value))
 
 
 def _changes(state: dict, values: dict) -> str | None:
@@ -143,12 +143,8 @@ def _action(row: tuple, values: dict, state: dict, ctx: Context, number: str, wh
     }
 
 
-def _same(value):
-    return value
-
-
 def plan_number(
-    number: str, rows: list, existing: dict | None, ctx: Context, cache: dict, guarantee=None, stored=_same
+    number: str, rows: list, existing: dict | None, ctx: Context, cache: dict, guarantee: int, stored: Callable
 ) -> NumberPlan:
     """Fold the rows of one number (ROW_COLUMNS tuples sorted by (created_at, id)); `existing` is the guarantee
     already held, if any; `cache` remembers row_values per set of cells (see _values). The items name the guarantee
