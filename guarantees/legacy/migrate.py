@@ -3,9 +3,9 @@
 How it stays fast, flat in memory and resumable:
 
 1. scan — one streamed pass over imported_records (ordered by id) classifies every row, numbers
-   each import row within its batch, and writes the unlinked migratable rows to a staging table
-   with their normalised number and a partition (a hash of the number), so that all rows of one
-   number land in the same partition, counting each partition's numbers;
+   each import row within its batch, and stages the unlinked migratable rows in the run's own files
+   (see spool.py) with their normalised number, in a partition (a hash of the number), so that all
+   rows of one number land in the same partition, counting each partition's numbers;
 2. prepare — the missing batches and the day's action sessions (issued, locked, with their final counts);
 3. chunks — worker processes read and fold the partitions (each number's rows into a guarantee, its
    items and actions) and hand back rows ready to write (see partition.py, workers.py), which this
@@ -40,8 +40,8 @@ from guarantees.legacy.groups import prepare
 from guarantees.legacy.links import link, link_all
 from guarantees.legacy.partition import Partition, fold, write
 from guarantees.legacy.plan import Context
-from guarantees.legacy.scan import STAGED as TMP
 from guarantees.legacy.scan import scan as stage
+from guarantees.legacy.spool import Spool, spool_directory
 from guarantees.legacy.sql import bulk_insert, bulk_session
 from guarantees.legacy.workers import mapped
 from guarantees.models import (
@@ -130,7 +130,8 @@ class MigrateBusy(Exception):
 
 @contextmanager
 def _alone(conn: Connection) -> Iterator[None]:
-    """One migrate at a time on a database: the staging table is the run's own, shared with its workers."""
+    """One migrate at a time on a database: the batches and sessions it prepares, and the guarantee ids it gives, are
+    the run's own."""
     busy = MigrateBusy("Another `flask legacy migrate` is running on this database; nothing was changed.")
     if conn.dialect.name == "postgresql":
         if not conn.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": RUN_LOCK}):
@@ -172,9 +173,9 @@ def migrate(
     started = time.perf_counter()
     summary = Summary(dry_run=dry_run)
     now = utcnow()
-    with engine.connect() as conn, bulk_session(conn, cache_kib=CACHE_KIB), _alone(conn):
+    with engine.connect() as conn, bulk_session(conn, cache_kib=CACHE_KIB), _alone(conn), spool_directory() as spool:
         try:
-            scan = stage(engine, conn, summary, chunk_rows)
+            scan = stage(engine, conn, summary, chunk_rows, spool)
             conn.commit()
             # (a dry run says which way the run would go, and goes neither)
             summary.one_transaction = not commit_chunks and _register_empty(conn)
@@ -190,18 +191,17 @@ def migrate(
             )  # fmt: skip
             if single:
                 with aside(conn, NEW_TABLES), insert_triggers_aside(conn, GUARANTEES.name):
-                    _chunks(engine, conn, scan.sizes, ctx, summary, dry_run, progress)
+                    _chunks(engine, conn, scan.sizes, ctx, scan.spool, summary, dry_run, progress)
                     link_all(conn, summary)
                 conn.commit()
             else:
-                _chunks(engine, conn, scan.sizes, ctx, summary, dry_run, progress)
+                _chunks(engine, conn, scan.sizes, ctx, scan.spool, summary, dry_run, progress)
                 link(conn, dry_run, summary, engine)
             summary.values_not_carried = dict(ctx.dropped)
         finally:
             try:
                 conn.rollback()
-                for table in (TMP, COUNTS):
-                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
                 conn.commit()
             except sa.exc.DBAPIError:  # the connection is gone: so is its temporary table
                 pass
@@ -223,7 +223,9 @@ def _ids(conn: Connection, model) -> set[int]:
     return set(conn.scalars(sa.select(model.__table__.c.id)))
 
 
-def _chunks(engine: Engine, conn: Connection, sizes: list, ctx: Context, summary: Summary, dry_run: bool, progress):
+def _chunks(
+    engine: Engine, conn: Connection, sizes: list, ctx: Context, spool: Spool, summary: Summary, dry_run: bool, progress
+):
     """Write every folded partition (folded by workers.mapped, see partition.py) in partition order: one transaction
     each, or all in the run's one transaction, the batches' counters then added once at the end."""
     pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
@@ -233,7 +235,7 @@ def _chunks(engine: Engine, conn: Connection, sizes: list, ctx: Context, summary
     # ctx.empty: the run's one transaction, which reserves the guarantee ids and builds the search index at its end
     tasks = _tasks(conn, sizes, assign=ctx.empty)
     written, totals, ready = 0, Counter(), Counter()
-    with mapped(engine, conn, fold, tasks, ctx) as partitions:
+    with mapped(engine, conn, fold, tasks, (ctx, spool)) as partitions:
         for partition in filter(None, partitions):  # (an empty partition folds to None)
             _tally(summary, ctx, partition)
             if not dry_run:

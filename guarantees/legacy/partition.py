@@ -9,20 +9,17 @@ in the partition, and the writer puts in the ids the database gave.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from guarantees.legacy.plan import CREATED_AT, ID, INPUT_COLUMNS, NUMBER, Context, plan_number
-from guarantees.legacy.scan import STAGED
-from guarantees.legacy.sql import bulk_insert, column_converter, row_converter, stream
-from guarantees.models import Guarantee, GuaranteeAction, ImportBatchItem, ImportedRecord
+from guarantees.legacy.plan import CREATED_AT, ID, NUMBER, Context, plan_number
+from guarantees.legacy.spool import Spool, read
+from guarantees.legacy.sql import bulk_insert, column_converter, row_converter
+from guarantees.models import Guarantee, GuaranteeAction, ImportBatchItem
 
-RECORDS = ImportedRecord.__table__
 GUARANTEES = Guarantee.__table__
 ACTIONS = GuaranteeAction.__table__
 ITEMS = ImportBatchItem.__table__
@@ -39,11 +36,6 @@ ACTION_GUARANTEE = 0  # actions are written with guarantee_id first
 _HELD = ("id", "guarantee_number", "is_locked", "status", "version")
 _GUARANTEE_COLUMNS = [GUARANTEES.c[name] for name in _HELD]
 _FIELD_COLUMNS = [c for c in GUARANTEES.c if c.name not in _HELD]
-# The chunk query yields plan.ROW_COLUMNS.
-_ROW = [
-    STAGED.c.number, RECORDS.c.id, RECORDS.c.created_at, STAGED.c.kind, RECORDS.c.record_type, STAGED.c.bkey,
-    STAGED.c.row_number, *(RECORDS.c[name] for name in INPUT_COLUMNS),
-]  # fmt: skip
 
 
 @dataclass
@@ -91,53 +83,26 @@ def _stamp(conn: Connection):
     return _CONVERTERS[key]
 
 
-# PostgreSQL: a partition is about one legacy row in twenty, found by id: an index lookup each. The staging table is
-# new and has no statistics, so the planner chooses that anyway, but once autovacuum has analysed it (a long run) it
-# hashes the partition's staged rows and reads every legacy row to probe them, once per partition (88 ms against
-# 37 ms for a partition of 10,000 rows out of 200,000, measured); nor does a parallel worker help beside the fold
-# workers.
-_BY_ID = {"enable_hashjoin": "off", "enable_mergejoin": "off", "max_parallel_workers_per_gather": "0"}
-
-
-@contextmanager
-def _looked_up_by_id(conn: Connection) -> Iterator[None]:
-    """On PostgreSQL, the settings of _BY_ID for the statements inside, restored after (in the migrating process's
-    own transaction too, when it folds a partition itself)."""
-    if conn.dialect.name != "postgresql":
-        yield
-        return
-    names = list(_BY_ID)
-    before = conn.execute(sa.select(*(sa.func.current_setting(name) for name in names))).one()
-    for name in names:
-        conn.execute(sa.select(sa.func.set_config(name, _BY_ID[name], True)))
-    try:
-        yield
-    finally:
-        for name, value in zip(names, before, strict=True):
-            conn.execute(sa.select(sa.func.set_config(name, value, True)))
-
-
-def fold(conn: Connection, task: tuple[int, int | None], ctx: Context) -> Partition | None:
-    """Read and fold the numbers of partition `part` (None when it holds no row); `first_id`, when given, is the id
-    of its first guarantee, the others following in the partition's order. Reads only: a worker process runs this
-    as well as the migrating one (see workers.py)."""
-    part, first_id = task
-    query = sa.select(*_ROW).join(RECORDS, RECORDS.c.id == STAGED.c.id).where(STAGED.c.part == part)
+def fold(conn: Connection, task: tuple[int, int | None], work: tuple[Context, Spool]) -> Partition | None:
+    """Read (from the spool) and fold the numbers of partition `part` (None when it holds no row); `first_id`, when
+    given, is the id of its first guarantee, the others following in the partition's order. Reads only: a worker
+    process runs this as well as the migrating one (see workers.py)."""
+    (part, first_id), (ctx, spool) = task, work
     by_number = defaultdict(list)
     rows = 0
-    with _looked_up_by_id(conn):
-        for values in stream(conn, query, 5_000):
-            by_number[values[NUMBER]].append(values)
-            rows += 1
+    for values in read(spool, part):
+        by_number[values[NUMBER]].append(values)
+        rows += 1
     if not rows:
         return None
+    out = Partition(rows=rows, numbers=sorted(by_number), assigned=first_id is not None)
     existing = {}
     if not ctx.empty:  # (in the one-transaction run, guarantees is locked until the commit: nothing to read)
-        numbers = sa.select(STAGED.c.number).where(STAGED.c.part == part)
-        query = sa.select(*_GUARANTEE_COLUMNS, *_FIELD_COLUMNS).where(GUARANTEES.c.guarantee_number.in_(numbers))
-        existing = {g.guarantee_number: g._asdict() for g in conn.execute(query)}
+        query = sa.select(*_GUARANTEE_COLUMNS, *_FIELD_COLUMNS)
+        for start in range(0, len(out.numbers), IN_LIST):
+            held = query.where(GUARANTEES.c.guarantee_number.in_(out.numbers[start : start + IN_LIST]))
+            existing.update((g.guarantee_number, g._asdict()) for g in conn.execute(held))
     ctx = replace(ctx, dropped={})
-    out = Partition(rows=rows, numbers=sorted(by_number), assigned=first_id is not None)
     cache: dict = {}
     stamp = _stamp(conn)
     guarantees, actions, items, ready_batches = [], [], out.items, []

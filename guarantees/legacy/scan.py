@@ -2,9 +2,9 @@
 
 The rows are read by id range, each range in one streamed pass (by the worker processes when there are any,
 see workers.py): every row is classified, each import row numbered within its batch, and the unlinked
-migratable rows come back with their normalised number and a partition (a hash of the number, so that all rows
-of one number land in the same partition). This process writes them to the staging table as the ranges come
-back, in id order, adding to each import row's number the rows its batch had in the earlier ranges.
+migratable rows are staged (see spool.py) with their normalised number, in a partition (a hash of the number,
+so that all rows of one number land in the same partition). This process adds up the ranges' figures as they
+come back, in id order, and what each range's import rows add to their batches' row numbers.
 """
 
 import zlib
@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from guarantees.legacy.plan import INPUT_COLUMNS
 from guarantees.legacy.rows import ACTION, IMPORT, action_day, batch_key, classify
-from guarantees.legacy.sql import bulk_insert, stream
+from guarantees.legacy.spool import Spool, Writer
+from guarantees.legacy.sql import stream
 from guarantees.legacy.workers import mapped
 from guarantees.models import GuaranteeAction, ImportBatchItem, ImportedRecord, ImportSession
 
@@ -26,29 +28,11 @@ ACTIONS = GuaranteeAction.__table__
 READ_BATCH = 5_000
 RANGE_ROWS = 50_000  # about how many legacy rows one range (one task) holds
 MAX_CLASSIFIED = 1 << 17
+_CELLS = 11  # the scan query's columns before the legacy row's cells (plan.INPUT_COLUMNS)
 _CLASSIFIED: dict = {}  # (record type, raw number, partitions) → (kind, normalised number, reason, partition)
 
-_META = sa.MetaData()
-# The staged rows: a table of its own, not a temporary one, because the worker processes that fold the partitions
-# read it through connections of their own (unlogged on PostgreSQL: it is dropped at the end of the run, and a
-# run killed before that drops it when it starts again). Keyed by (part, id), and on SQLite stored in that order
-# (without rowid): a partition's rows are one range of the table, read in id order.
-STAGED = sa.Table(
-    "legacy_migrate_rows",
-    _META,
-    sa.Column("id", sa.Integer, nullable=False, autoincrement=False),
-    sa.Column("number", sa.String(100), nullable=False),
-    sa.Column("kind", sa.String(1), nullable=False),
-    sa.Column("part", sa.Integer, nullable=False),
-    sa.Column("bkey", sa.Text),
-    sa.Column("row_number", sa.Integer),
-    sa.PrimaryKeyConstraint("part", "id"),
-    sqlite_with_rowid=False,
-)
-STAGED_COLUMNS = [column.name for column in STAGED.columns]
-_NUMBER, _KIND, _PART, _KEY, _ROW_NUMBER = (
-    STAGED_COLUMNS.index(name) for name in ("number", "kind", "part", "bkey", "row_number")
-)
+# The staging table of earlier versions, which a run killed part-way left behind: dropped when a run starts.
+OLD_STAGING = "legacy_migrate_rows"
 
 
 @dataclass
@@ -56,6 +40,7 @@ class Scan:
     """What the scan found for the next steps."""
 
     parts: int
+    spool: Spool
     sizes: list[int] = field(default_factory=list)  # the distinct numbers of each partition
     batch_meta: dict = field(default_factory=dict)  # batch key → (session type, session id, session created_at)
     action_days: Counter = field(default_factory=Counter)
@@ -76,16 +61,14 @@ class _Range:
     batch_meta: dict = field(default_factory=dict)
     action_days: Counter = field(default_factory=Counter)
     import_rows_by_key: Counter = field(default_factory=Counter)  # linked or not: how the rows are numbered
-    staged: list = field(default_factory=list)  # STAGED_COLUMNS tuples
+    numbers: dict = field(default_factory=dict)  # partition → the numbers of its staged rows
+    writer: int | None = None  # the process that staged them
 
 
-def scan(engine: Engine, conn: Connection, summary, chunk_rows: int) -> Scan:
-    """Classify every legacy row, count what it is in `summary`, stage the unlinked migratable rows."""
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGED.name}")
-    create = str(sa.schema.CreateTable(STAGED).compile(dialect=conn.dialect))
-    if conn.dialect.name == "postgresql":
-        create = create.replace("CREATE TABLE", "CREATE UNLOGGED TABLE", 1)
-    conn.exec_driver_sql(create)
+def scan(engine: Engine, conn: Connection, summary, chunk_rows: int, directory: str) -> Scan:
+    """Classify every legacy row, count what it is in `summary`, stage the unlinked migratable rows in
+    `directory`."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {OLD_STAGING}")
     unlinked = conn.scalar(  # rows still to migrate (an estimate: unmigratable rows are in it)
         sa.select(sa.func.count())
         .select_from(RECORDS)
@@ -96,19 +79,19 @@ def scan(engine: Engine, conn: Connection, summary, chunk_rows: int) -> Scan:
             ~sa.exists().where(ACTIONS.c.legacy_record_id == RECORDS.c.id),
         )
     )
-    result = Scan(parts=max(1, -(-unlinked // max(chunk_rows, 1))))
-    ranges = id_ranges(conn)
+    result = Scan(parts=max(1, -(-unlinked // max(chunk_rows, 1))), spool=Spool(directory))
+    ranges = [(index, *bounds) for index, bounds in enumerate(id_ranges(conn))]
     offsets: Counter = Counter()  # a batch's import rows in the ranges before
     numbers: list[set] = [set() for _ in range(result.parts)]  # (numbers, not rows: they repeat about twelve times)
-    with mapped(engine, conn, _scan_range, ranges, result.parts) as scanned:
+    with mapped(engine, conn, _scan_range, ranges, (result.parts, directory)) as scanned:
         for found in scanned:
             _add(summary, result, found)
-            for index, row in enumerate(found.staged):
-                numbers[row[_PART]].add(row[_NUMBER])
-                if row[_KIND] == IMPORT:
-                    found.staged[index] = (*row[:_ROW_NUMBER], row[_ROW_NUMBER] + offsets[row[_KEY]])
+            for part, found_numbers in found.numbers.items():
+                numbers[part] |= found_numbers
+            result.spool.offsets.append({key: offsets[key] for key in found.import_rows_by_key if offsets[key]})
             offsets.update(found.import_rows_by_key)
-            bulk_insert(conn, STAGED.name, STAGED_COLUMNS, found.staged)
+            if found.writer is not None:
+                result.spool.writers.add(found.writer)
     result.sizes = [len(part) for part in numbers]
     summary.relinked = result.relinks
     return result
@@ -138,9 +121,11 @@ def _add(summary, result: Scan, found: _Range) -> None:
         result.batch_meta.setdefault(key, meta)  # the session of the key's first staged row
 
 
-def _scan_range(conn: Connection, bounds: tuple[int, int], parts: int) -> _Range:
-    """Classify the rows with ids in [low, high): reads only (a worker process runs this as well as this one)."""
-    low, high = bounds
+def _scan_range(conn: Connection, bounds: tuple[int, int, int], staging: tuple[int, str]) -> _Range:
+    """Classify the rows of range `index`, with ids in [low, high), and stage the migratable ones: reads only the
+    database (a worker process runs this as well as this one)."""
+    index, low, high = bounds
+    parts, directory = staging
     r, s, i, a = RECORDS, SESSIONS.alias("s"), ITEMS.alias("i"), ACTIONS.alias("a")
     query = (
         sa.select(
@@ -155,6 +140,7 @@ def _scan_range(conn: Connection, bounds: tuple[int, int], parts: int) -> _Range
             s.c.created_at.label("session_created_at"),
             i.c.guarantee_id.label("item_guarantee_id"),
             a.c.id.label("action_id"),
+            *(r.c[name] for name in INPUT_COLUMNS),
         )  # fmt: skip
         .select_from(
             r.outerjoin(s, s.c.id == r.c.session_id)
@@ -166,17 +152,20 @@ def _scan_range(conn: Connection, bounds: tuple[int, int], parts: int) -> _Range
     )
     found = _Range()
     row_numbers = found.import_rows_by_key
-    staged = found.staged
+    writer = Writer(directory, index)
+    stage = writer.add
+    numbers = found.numbers
     # Numbers repeat (about twelve rows each, across ranges too) and a session's rows share its batch: each is worked
     # out once (the numbers once per process, while the cache stays small).
     if len(_CLASSIFIED) > MAX_CLASSIFIED:
         _CLASSIFIED.clear()
     classified = _CLASSIFIED
     keys: dict = {}  # session id → batch key (the session's type and date come with its id)
-    for (
-        row_id, raw_number, record_type, session_id, created_at, guarantee_id, action_link, session_type,
-        session_created_at, item_guarantee_id, action_id,
-    ) in stream(conn, query, READ_BATCH):  # fmt: skip
+    for values in stream(conn, query, READ_BATCH):
+        (
+            row_id, raw_number, record_type, session_id, created_at, guarantee_id, action_link, session_type,
+            session_created_at, item_guarantee_id, action_id,
+        ) = values[:_CELLS]  # fmt: skip
         found.legacy_rows += 1
         known = classified.get((record_type, raw_number, parts))
         if known is None:
@@ -199,7 +188,8 @@ def _scan_range(conn: Connection, bounds: tuple[int, int], parts: int) -> _Range
             else:
                 if key not in found.batch_meta:
                     found.batch_meta[key] = (session_type, session_id, session_created_at)
-                staged.append((row_id, number, IMPORT, part, key, row_numbers[key]))
+                stage(part, (number, row_id, created_at, IMPORT, record_type, key, row_numbers[key], *values[_CELLS:]))
+                _number(numbers, part, number)
                 found.import_rows += 1
         elif action_link is not None:
             found.already_linked += 1
@@ -212,6 +202,17 @@ def _scan_range(conn: Connection, bounds: tuple[int, int], parts: int) -> _Range
             )
         else:
             found.action_days[action_day(created_at)] += 1
-            staged.append((row_id, number, ACTION, part, None, None))
+            stage(part, (number, row_id, created_at, ACTION, record_type, None, None, *values[_CELLS:]))
+            _number(numbers, part, number)
             found.action_rows += 1
+    writer.flush()
+    if found.import_rows or found.action_rows:
+        found.writer = writer.pid
     return found
+
+
+def _number(numbers: dict, part: int, number: str) -> None:
+    held = numbers.get(part)
+    if held is None:
+        held = numbers[part] = set()
+    held.add(number)

@@ -110,26 +110,3 @@ def test_verify_in_workers_reports_as_in_one_pass(backend, database, tmp_path, m
     assert not in_workers["ok"]  # the examples come from several ranges, in id order
     unlinked = "8 migratable import rows are not linked to a guarantee (e.g. 7, 157, 307, 607, 757)"
     assert unlinked in in_workers["problems"]
-
-
-def test_a_fold_looks_rows_up_by_id_and_leaves_the_settings_as_it_found_them(database):
-    """PostgreSQL: the planner settings of a fold hold for its reads only (the migrating process folds in its own
-    transaction where there are no workers)."""
-    from guarantees.legacy.partition import _BY_ID, _looked_up_by_id
-
-    engine = sa.create_engine(database)
-    try:
-        with engine.connect() as conn:
-            if engine.dialect.name != "postgresql":
-                with _looked_up_by_id(conn):
-                    pass  # nothing to set
-                return
-            conn.exec_driver_sql("SET LOCAL enable_hashjoin = on")
-            with _looked_up_by_id(conn):
-                inside = {name: conn.scalar(sa.func.current_setting(name)) for name in _BY_ID}
-            after = conn.scalar(sa.func.current_setting("enable_hashjoin"))
-            conn.rollback()
-    finally:
-        engine.dispose()
-    assert inside == _BY_ID
-    assert after == "on"
