@@ -61,8 +61,19 @@ class Partition:
     dropped: dict = field(default_factory=dict)  # values not carried over, by field
 
 
+_ORDER = itemgetter(CREATED_AT, ID)
+
+
 def _row_order(row: tuple) -> tuple:
     return (row[CREATED_AT] or "", row[ID])
+
+
+def _in_order(rows: list) -> None:
+    """Sort a number's rows by (created_at, id), a row without created_at first."""
+    try:
+        rows.sort(key=_ORDER)  # (a C key: the rows nearly always have one)
+    except TypeError:  # a None beside a text
+        rows.sort(key=_row_order)
 
 
 _CONVERTERS: dict = {}
@@ -108,7 +119,7 @@ def fold(conn: Connection, task: tuple[int, int | None], work: tuple[Context, Sp
     guarantees, actions, items, ready_batches = [], [], out.items, []
     for ref, number in enumerate(out.numbers):
         number_rows = by_number.pop(number)
-        number_rows.sort(key=_row_order)
+        _in_order(number_rows)
         guarantee = first_id + ref if out.assigned else ref
         plan = plan_number(number, number_rows, existing.get(number), ctx, cache, guarantee, stamp)
         if plan.existing_id is None:

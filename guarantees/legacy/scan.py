@@ -26,7 +26,7 @@ SESSIONS = ImportSession.__table__
 ITEMS = ImportBatchItem.__table__
 ACTIONS = GuaranteeAction.__table__
 READ_BATCH = 5_000
-RANGE_ROWS = 50_000  # about how many legacy rows one range (one task) holds
+RANGE_ROWS = 25_000  # about how many legacy rows one range (one task) holds: several per worker, which even out
 MAX_CLASSIFIED = 1 << 17
 _CELLS = 11  # the scan query's columns before the legacy row's cells (plan.INPUT_COLUMNS)
 _CLASSIFIED: dict = {}  # (record type, raw number, partitions) → (kind, normalised number, reason, partition)
@@ -154,7 +154,6 @@ def _scan_range(conn: Connection, bounds: tuple[int, int, int], staging: tuple[i
     row_numbers = found.import_rows_by_key
     writer = Writer(directory, index)
     stage = writer.add
-    numbers = found.numbers
     # Numbers repeat (about twelve rows each, across ranges too) and a session's rows share its batch: each is worked
     # out once (the numbers once per process, while the cache stays small).
     if len(_CLASSIFIED) > MAX_CLASSIFIED:
@@ -188,8 +187,8 @@ def _scan_range(conn: Connection, bounds: tuple[int, int, int], staging: tuple[i
             else:
                 if key not in found.batch_meta:
                     found.batch_meta[key] = (session_type, session_id, session_created_at)
-                stage(part, (number, row_id, created_at, IMPORT, record_type, key, row_numbers[key], *values[_CELLS:]))
-                _number(numbers, part, number)
+                row = (number, row_id, created_at, IMPORT, record_type, key, row_numbers[key], *values[_CELLS:])
+                stage(part, number, row)
                 found.import_rows += 1
         elif action_link is not None:
             found.already_linked += 1
@@ -202,17 +201,10 @@ def _scan_range(conn: Connection, bounds: tuple[int, int, int], staging: tuple[i
             )
         else:
             found.action_days[action_day(created_at)] += 1
-            stage(part, (number, row_id, created_at, ACTION, record_type, None, None, *values[_CELLS:]))
-            _number(numbers, part, number)
+            stage(part, number, (number, row_id, created_at, ACTION, record_type, None, None, *values[_CELLS:]))
             found.action_rows += 1
     writer.flush()
-    if found.import_rows or found.action_rows:
+    found.numbers = writer.numbers()
+    if found.numbers:
         found.writer = writer.pid
     return found
-
-
-def _number(numbers: dict, part: int, number: str) -> None:
-    held = numbers.get(part)
-    if held is None:
-        held = numbers[part] = set()
-    held.add(number)

@@ -48,25 +48,32 @@ def spool_directory() -> Iterator[str]:
 
 
 class Writer:
-    """The rows of one range, appended to the files of their partitions by the process scanning it."""
+    """The rows of one range, appended to the files of their partitions by the process scanning it, and the numbers
+    of each partition's rows."""
 
     def __init__(self, directory: str, index: int) -> None:
         self.directory, self.index = directory, index
         self.pid = os.getpid()
-        self.pending: dict[int, list] = {}
+        self.parts: dict[int, tuple[list, set]] = {}  # partition → its rows not written yet, its numbers
         self.held = 0
 
-    def add(self, part: int, row: tuple) -> None:
-        rows = self.pending.get(part)
-        if rows is None:
-            rows = self.pending[part] = []
-        rows.append(row)
+    def add(self, part: int, number: str, row: tuple) -> None:
+        held = self.parts.get(part)
+        if held is None:
+            held = self.parts[part] = ([], set())
+        held[0].append(row)
+        held[1].add(number)
         self.held += 1
         if self.held >= FLUSH_ROWS:
             self.flush()
 
+    def numbers(self) -> dict[int, set]:
+        return {part: numbers for part, (_, numbers) in self.parts.items()}
+
     def flush(self) -> None:
-        for part, rows in self.pending.items():
+        for part, (rows, _) in self.parts.items():
+            if not rows:
+                continue
             frame = (self.index, rows)
             try:
                 kind, data = _MARSHAL, marshal.dumps(frame)
@@ -75,7 +82,8 @@ class Writer:
             with open(_path(self.directory, part, self.pid), "ab") as out:
                 out.write(_HEADER.pack(kind, len(data)))
                 out.write(data)
-        self.pending, self.held = {}, 0
+            rows.clear()
+        self.held = 0
 
 
 def read(spool: Spool, part: int) -> Iterator[tuple]:
