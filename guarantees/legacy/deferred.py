@@ -47,11 +47,17 @@ _SQLITE_INDEXES = (
 
 
 def set_aside(
-    conn: Connection, tables: Sequence[str], *, foreign_keys: bool = True, primary_keys: bool = False
+    conn: Connection,
+    tables: Sequence[str],
+    *,
+    foreign_keys: bool = True,
+    primary_keys: bool = False,
+    columns: Sequence[str] | None = None,
 ) -> list[str]:
     """Drop the non-unique indexes of `tables` (and on PostgreSQL, with `foreign_keys`, the foreign keys they
     hold; with `primary_keys`, their primary keys that no foreign key refers to); returns the statements that
-    build them again, keys and indexes first."""
+    build them again, keys and indexes first. SQLite, with `columns`: only the indexes of those columns (the others
+    cost a statement that leaves their columns alone nothing)."""
     rebuild: list[str] = []
     if conn.dialect.name == "postgresql":
         if primary_keys:
@@ -70,9 +76,16 @@ def set_aside(
         return rebuild
     marks = ", ".join("?" for _ in tables)
     indexes = conn.exec_driver_sql(_SQLITE_INDEXES.format(marks=marks), tuple(tables)).all()
+    if columns is not None:
+        indexes = [(name, sql) for name, sql in indexes if _sqlite_index_columns(conn, name) <= set(columns)]
     for name, _ in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     return [definition for _, definition in indexes]
+
+
+def _sqlite_index_columns(conn: Connection, index: str) -> set[str | None]:
+    """The columns of an SQLite index (None for an expression)."""
+    return {row[2] for row in conn.exec_driver_sql(f'PRAGMA index_info("{index}")')}
 
 
 def _add_constraint(name: str, table: str, definition: str) -> str:
@@ -87,10 +100,15 @@ def build(conn: Connection, statements: Sequence[str]) -> None:
 
 @contextmanager
 def aside(
-    conn: Connection, tables: Sequence[str], *, foreign_keys: bool = True, primary_keys: bool = False
+    conn: Connection,
+    tables: Sequence[str],
+    *,
+    foreign_keys: bool = True,
+    primary_keys: bool = False,
+    columns: Sequence[str] | None = None,
 ) -> Iterator[None]:
     """set_aside on entering, build on a normal exit (an error leaves the rollback to restore them)."""
-    statements = set_aside(conn, tables, foreign_keys=foreign_keys, primary_keys=primary_keys)
+    statements = set_aside(conn, tables, foreign_keys=foreign_keys, primary_keys=primary_keys, columns=columns)
     yield
     build(conn, statements)
 

@@ -90,17 +90,19 @@ def link(conn: Connection, dry_run: bool, summary, engine: Engine | None = None)
 
 
 def link_all(conn: Connection, summary) -> None:
-    """The back-links of a one-transaction run: every row at once, in that transaction. On PostgreSQL the
-    non-unique indexes and the primary key of imported_records are set aside meanwhile: the update writes a new
-    version of nearly every legacy row, and one sort per index rebuilds them faster than an entry per row and
-    index. (SQLite rewrites a row in place and updates only the indexes of the columns that change.)"""
+    """The back-links of a one-transaction run: every row at once, in that transaction. Indexes of imported_records
+    are set aside meanwhile, and one sort per index rebuilds each faster than an entry per row: on PostgreSQL its
+    non-unique indexes and its primary key, since the update writes a new version of nearly every legacy row; on
+    SQLite, which rewrites a row in place and updates only the indexes of the columns that change, the indexes of
+    the two links the items write on nearly every row (0.35 s instead of 0.5 s for 200,000 rows, measured)."""
     low, high = conn.execute(sa.select(sa.func.min(RECORDS.c.id), sa.func.max(RECORDS.c.id))).one()
     if low is None:
         return
     postgresql = conn.dialect.name == "postgresql"
     statements = [_link_sql(conn.dialect.name, *target, ranged=not postgresql) for target in LINK_TARGETS]
     params = () if postgresql else (low, high + 1)  # (SQLite's statements walk a range: here, all of them)
-    with aside(conn, [RECORDS.name] if postgresql else [], foreign_keys=False, primary_keys=True):
+    columns = None if postgresql else list(LINK_TARGETS[0][1].values())
+    with aside(conn, [RECORDS.name], foreign_keys=False, primary_keys=True, columns=columns):
         for statement in statements:
             summary.links += conn.exec_driver_sql(statement, params).rowcount
 

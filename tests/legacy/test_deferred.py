@@ -53,3 +53,30 @@ def test_a_failure_leaves_the_rollback_to_restore_the_trigger(conn):
     conn.rollback()
     assert triggers(conn) == before
     assert conn.exec_driver_sql("SELECT count(*) FROM c").scalar() == 1
+
+
+def test_sqlite_sets_aside_only_the_indexes_of_the_columns_named(conn):
+    from guarantees.legacy.deferred import aside
+
+    for sql in (
+        "CREATE INDEX ix_t_a ON t (a)",
+        "CREATE INDEX ix_t_b ON t (b)",
+        "CREATE INDEX ix_t_a_b ON t (a, b)",
+        "CREATE INDEX ix_t_upper_a ON t (upper(a))",
+        "CREATE UNIQUE INDEX uq_t_b ON t (b)",
+    ):
+        conn.exec_driver_sql(sql)
+
+    def indexes() -> dict:
+        return dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index'").all())
+
+    before = indexes()
+    with aside(conn, ["t"], columns=["a"]):
+        # (a, b) also names b, an expression no column; the unique index guards the rows meanwhile
+        assert set(before) - set(indexes()) == {"ix_t_a"}
+        conn.exec_driver_sql("UPDATE t SET a = 'new'")
+    assert indexes() == before
+    assert conn.exec_driver_sql("SELECT id FROM t INDEXED BY ix_t_a WHERE a = 'new'").all() == [(1,)]
+    with aside(conn, ["t"], columns=["a", "b"]):
+        assert set(before) - set(indexes()) == {"ix_t_a", "ix_t_b", "ix_t_a_b"}
+    assert indexes() == before
