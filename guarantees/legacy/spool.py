@@ -6,7 +6,7 @@ fast as pickle both ways; pickled when a value is of a type marshal does not tak
 partition (see partition.py) reads its files back. The rows go from one pass over imported_records to the fold
 without being written to the database and looked up in it again: the two steps cost about what reading
 imported_records once costs. The directory is private to the run (mode 0700: the files hold legacy rows) and
-removed at its end; a run killed part-way leaves it in the temporary folder, where nothing reads it again.
+removed at its end; one that a run killed part-way left behind is removed when the next run starts.
 
 A row is a plan.ROW_COLUMNS tuple whose row number counts the import rows of its batch in its own range only;
 `Spool.offsets` says, for each range, what to add for the batches that began in an earlier one.
@@ -37,10 +37,16 @@ class Spool:
     writers: set[int] = field(default_factory=set)  # the processes that wrote files
 
 
+PREFIX = "legacy-migrate-"
+
+
 @contextmanager
-def spool_directory() -> Iterator[str]:
-    """A new private directory, removed with everything in it at the end."""
-    directory = tempfile.mkdtemp(prefix="legacy-migrate-")
+def spool_directory(parent: str | None = None) -> Iterator[str]:
+    """A new private directory, removed with everything in it at the end. Named after this process: the
+    directories that killed runs left behind, whose process is gone, are removed first."""
+    parent = parent or tempfile.gettempdir()
+    _remove_orphans(parent)
+    directory = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent)
     try:
         yield directory
     finally:
@@ -108,6 +114,30 @@ def read(spool: Spool, part: int) -> Iterator[tuple]:
                     if offset:
                         row = (*row[:ROW_NUMBER], row[ROW_NUMBER] + offset, *row[ROW_NUMBER + 1 :])
                     yield row
+
+
+def _remove_orphans(parent: str) -> None:
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(PREFIX) :].split("-", 1)[0]
+        if not name.startswith(PREFIX) or not pid.isdigit() or _alive(int(pid)):
+            continue
+        path = os.path.join(parent, name)
+        if os.path.isdir(path) and os.stat(path).st_uid == os.getuid():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _path(directory: str, part: int, pid: int) -> str:

@@ -57,3 +57,22 @@ def test_values_of_any_type_come_back_as_they_were_staged():
     assert rows[0][ROW_NUMBER + 1 :] == cells
     assert rows[1][ROW_NUMBER + 1 :] == ("plain", 1)
     assert mode == 0o700  # the files hold legacy rows: no other user reads them
+
+
+def test_a_new_run_removes_what_killed_runs_left_and_nothing_else(tmp_path):
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = int(ended.stdout)  # a process that has ended
+    left = tmp_path / f"{spool.PREFIX}{gone}-abc"
+    running = tmp_path / f"{spool.PREFIX}{os.getppid()}-def"  # a run still going (its process is alive)
+    other = tmp_path / "legacy-migrate-notes"
+    for folder in (left, running, other):
+        folder.mkdir()
+        (folder / "0.1").write_bytes(b"rows")
+    with spool.spool_directory(str(tmp_path)) as directory:
+        assert os.path.basename(directory).startswith(f"{spool.PREFIX}{os.getpid()}-")
+        assert not left.exists()
+        assert running.exists() and other.exists()
+    assert not os.path.exists(directory)
