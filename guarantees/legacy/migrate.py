@@ -173,9 +173,9 @@ def migrate(
     started = time.perf_counter()
     summary = Summary(dry_run=dry_run)
     now = utcnow()
-    with engine.connect() as conn, bulk_session(conn, cache_kib=CACHE_KIB), _alone(conn), spool_directory() as spool:
+    with engine.connect() as conn, bulk_session(conn, cache_kib=CACHE_KIB), _alone(conn), spool_directory() as folder:
         try:
-            scan = stage(engine, conn, summary, chunk_rows, spool)
+            scan = stage(engine, conn, summary, chunk_rows, folder)
             conn.commit()
             # (a dry run says which way the run would go, and goes neither)
             summary.one_transaction = not commit_chunks and _register_empty(conn)

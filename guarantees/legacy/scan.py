@@ -28,7 +28,6 @@ ACTIONS = GuaranteeAction.__table__
 READ_BATCH = 5_000
 RANGE_ROWS = 25_000  # about how many legacy rows one range (one task) holds: several per worker, which even out
 MAX_CLASSIFIED = 1 << 17
-_CELLS = 11  # the scan query's columns before the legacy row's cells (plan.INPUT_COLUMNS)
 _CLASSIFIED: dict = {}  # (record type, raw number, partitions) → (kind, normalised number, reason, partition)
 
 # The staging table of earlier versions, which a run killed part-way left behind: dropped when a run starts.
@@ -150,6 +149,7 @@ def _scan_range(conn: Connection, bounds: tuple[int, int, int], staging: tuple[i
         .where(r.c.id >= low, r.c.id < high)
         .order_by(r.c.id)
     )
+    cells = len(query.selected_columns) - len(INPUT_COLUMNS)  # where the row's cells begin
     found = _Range()
     row_numbers = found.import_rows_by_key
     writer = Writer(directory, index)
@@ -164,7 +164,7 @@ def _scan_range(conn: Connection, bounds: tuple[int, int, int], staging: tuple[i
         (
             row_id, raw_number, record_type, session_id, created_at, guarantee_id, action_link, session_type,
             session_created_at, item_guarantee_id, action_id,
-        ) = values[:_CELLS]  # fmt: skip
+        ) = values[:cells]  # fmt: skip
         found.legacy_rows += 1
         known = classified.get((record_type, raw_number, parts))
         if known is None:
@@ -187,8 +187,7 @@ def _scan_range(conn: Connection, bounds: tuple[int, int, int], staging: tuple[i
             else:
                 if key not in found.batch_meta:
                     found.batch_meta[key] = (session_type, session_id, session_created_at)
-                row = (number, row_id, created_at, IMPORT, record_type, key, row_numbers[key], *values[_CELLS:])
-                stage(part, number, row)
+                stage(part, (number, row_id, created_at, IMPORT, record_type, key, row_numbers[key], *values[cells:]))
                 found.import_rows += 1
         elif action_link is not None:
             found.already_linked += 1
@@ -201,7 +200,7 @@ def _scan_range(conn: Connection, bounds: tuple[int, int, int], staging: tuple[i
             )
         else:
             found.action_days[action_day(created_at)] += 1
-            stage(part, number, (number, row_id, created_at, ACTION, record_type, None, None, *values[_CELLS:]))
+            stage(part, (number, row_id, created_at, ACTION, record_type, None, None, *values[cells:]))
             found.action_rows += 1
     writer.flush()
     found.numbers = writer.numbers()

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from guarantees.legacy.plan import BKEY, ROW_NUMBER
+from guarantees.legacy.plan import BKEY, NUMBER, ROW_NUMBER
 
 _HEADER = struct.Struct("<cQ")  # a frame: how it is encoded, its length
 _MARSHAL, _PICKLE = b"m", b"p"
@@ -63,12 +63,12 @@ class Writer:
         self.parts: dict[int, tuple[list, set]] = {}  # partition → its rows not written yet, its numbers
         self.held = 0
 
-    def add(self, part: int, number: str, row: tuple) -> None:
+    def add(self, part: int, row: tuple) -> None:
         held = self.parts.get(part)
         if held is None:
             held = self.parts[part] = ([], set())
         held[0].append(row)
-        held[1].add(number)
+        held[1].add(row[NUMBER])
         self.held += 1
         if self.held >= FLUSH_ROWS:
             self.flush()
@@ -132,11 +132,11 @@ def _remove_orphans(parent: str) -> None:
 
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # (PermissionError: another user's process, alive)
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's process
-        return True
+    except PermissionError:
+        pass
     return True
 
 

@@ -22,13 +22,13 @@ def test_rows_come_back_with_their_numbers_counted_over_every_range(monkeypatch)
         staged = spool.Spool(directory)
         first = spool.Writer(directory, 0)
         for legacy_id, number in ((1, 1), (2, 2), (3, 3)):
-            first.add(0, "G-1", _row(legacy_id, "excel_import|7", number, "supplier"))
+            first.add(0, _row(legacy_id, "excel_import|7", number, "supplier"))
         first.flush()
         second = spool.Writer(directory, 1)
-        second.add(0, "G-1", _row(4, "excel_import|7", 1, "supplier"))  # batch 7 goes on from range 0's three rows
-        second.add(0, "G-1", _row(5, "excel_import|8", 1, "bank"))  # batch 8 begins here
-        second.add(0, "G-1", _row(6, None, None, "action"))
-        second.add(1, "G-1", _row(7, "excel_import|8", 2, "other partition"))
+        second.add(0, _row(4, "excel_import|7", 1, "supplier"))  # batch 7 goes on from range 0's three rows
+        second.add(0, _row(5, "excel_import|8", 1, "bank"))  # batch 8 begins here
+        second.add(0, _row(6, None, None, "action"))
+        second.add(1, _row(7, "excel_import|8", 2, "other partition"))
         second.flush()
         staged.writers.add(first.pid)
         staged.offsets = [{}, {"excel_import|7": 3}]
@@ -48,8 +48,8 @@ def test_values_of_any_type_come_back_as_they_were_staged():
     cells = ("مؤسسة الاختبار", Decimal("1500.25"), datetime(2025, 3, 1, 9, 30), None, 3.5, 12)
     with spool.spool_directory() as directory:
         writer = spool.Writer(directory, 0)
-        writer.add(3, "G-1", _row(1, "manual_batch|2025-03-01", 1, *cells))
-        writer.add(3, "G-1", _row(2, "manual_batch|2025-03-01", 2, "plain", 1))
+        writer.add(3, _row(1, "manual_batch|2025-03-01", 1, *cells))
+        writer.add(3, _row(2, "manual_batch|2025-03-01", 2, "plain", 1))
         writer.flush()
         staged = spool.Spool(directory, offsets=[{}], writers={writer.pid})
         rows = list(spool.read(staged, 3))
