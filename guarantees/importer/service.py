@@ -45,7 +45,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
-import psycopg
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -528,7 +527,7 @@ def _insert_new(session: Session, plan: ImportPreview, batch: ImportBatch, user:
     try:
         for part in _chunks(list(finals.values())):
             _bulk_insert(session, table, [{**{c: after[c] for c in STATE_COLUMNS}, **fixed} for after in part])
-    except (sa.exc.IntegrityError, psycopg.errors.UniqueViolation) as error:
+    except sa.exc.IntegrityError as error:  # (bulk_insert raises the driver's errors as SQLAlchemy's)
         raise Conflict(
             "Another change added some of these guarantee numbers while the file was being imported. "
             "Nothing was imported; preview the file again."

@@ -1,11 +1,12 @@
-"""Bulk writes for the legacy path and the Excel import: COPY on PostgreSQL, executemany on SQLite, without
-per-row overhead."""
+"""Bulk writes for the legacy path and the Excel import: COPY on PostgreSQL, many rows per INSERT on SQLite,
+without per-row overhead."""
 
 import gc
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import chain
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -15,6 +16,10 @@ CACHE_KIB = 32 * 1024  # SQLite page cache during a bulk job: the indexes of 200
 # and syncs what the commits since the last one wrote; a job that commits every few thousand rows would
 # checkpoint at nearly every commit, rewriting the same index pages again and again.
 CHECKPOINT_PAGES = 20_000
+# Rows per SQLite INSERT ... VALUES statement of a bulk write, within the bound values every SQLite version takes
+# in one statement (999; 32,766 since 3.32).
+VALUES_ROWS = 100
+SQLITE_VARIABLES = 999
 # JSON as the register stores it: compact, UTF-8 (Arabic stays readable), faster than json.dumps' defaults.
 to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
@@ -53,27 +58,59 @@ def bulk_insert(
 ) -> None:
     """Insert rows (tuples of values the driver takes as they are) in the current transaction.
 
-    PostgreSQL: COPY. SQLite: executemany, or with `staged` through a temporary table (see _insert_staged).
+    PostgreSQL: COPY. SQLite: see _insert_values; with `staged`, through a temporary table (see _insert_staged).
     """
     if not rows:
         return
+    if not conn.in_transaction():  # (the driver's own cursor is used: the transaction must be SQLAlchemy's)
+        conn.begin()
     names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
-        with (
-            conn.connection.driver_connection.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {table} ({names}) FROM STDIN"
+        try:
+            with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except conn.dialect.dbapi.Error as error:
+            raise _as_sqlalchemy(conn, statement, error) from error
         return
-    marks = ", ".join("?" for _ in columns)
     if not staged:
-        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        _insert_values(conn, table, names, len(columns), rows)
         return
-    _insert_staged(conn, table, names, marks, rows)
+    _insert_staged(conn, table, names, len(columns), rows)
 
 
-def _insert_staged(conn: Connection, table: str, names: str, marks: str, rows: list[tuple]) -> None:
+def _insert_values(conn: Connection, table: str, names: str, width: int, rows: list[tuple]) -> None:
+    """SQLite: the rows in INSERT statements of VALUES_ROWS rows each, not one statement run per row
+    (executemany). Each run of a statement sets up its CHECK constraints again, and one with an IN list of three
+    or more values builds a lookup table for it: for the items of a migrate, that made half the cost of the
+    insert. Many rows per run also spare the driver's per-row work (0.5 s instead of 0.95 s for 190,000 items,
+    measured)."""
+    per = max(1, min(VALUES_ROWS, SQLITE_VARIABLES // width))
+    one = f"({', '.join('?' * width)})"
+    head = f"INSERT INTO {table} ({names}) VALUES "
+    whole = len(rows) - len(rows) % per
+    statement = head + ", ".join([one] * per)
+    cursor = conn.connection.driver_connection.cursor()  # (a statement through SQLAlchemy costs more than its rows)
+    try:
+        for start in range(0, whole, per):
+            cursor.execute(statement, list(chain.from_iterable(rows[start : start + per])))
+        if whole < len(rows):
+            statement = head + ", ".join([one] * (len(rows) - whole))
+            cursor.execute(statement, list(chain.from_iterable(rows[whole:])))
+    except conn.dialect.dbapi.Error as error:
+        raise _as_sqlalchemy(conn, statement, error) from error
+    finally:
+        cursor.close()
+
+
+def _as_sqlalchemy(conn: Connection, statement: str, error: Exception) -> sa.exc.DBAPIError:
+    """A driver's error as SQLAlchemy raises it (IntegrityError, OperationalError...): the callers tell a
+    conflict or a busy database apart by its kind, whichever way the rows were written."""
+    return sa.exc.DBAPIError.instance(statement, None, error, conn.dialect.dbapi.Error, dialect=conn.dialect)
+
+
+def _insert_staged(conn: Connection, table: str, names: str, width: int, rows: list[tuple]) -> None:
     """For a table whose INSERT trigger writes an FTS5 index: fired by a statement of its own, the trigger makes
     FTS5 flush its pending terms at every row (about ten times the cost of the insert); the rows go to a
     temporary table first and into `table` in one INSERT ... SELECT, which lets FTS5 flush once."""
@@ -81,7 +118,7 @@ def _insert_staged(conn: Connection, table: str, names: str, marks: str, rows: l
     # Untyped columns: the values reach `table` as bound, and its own column affinities apply there.
     conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ({names})")
     try:
-        conn.exec_driver_sql(f"INSERT INTO {stage} ({names}) VALUES ({marks})", rows)
+        _insert_values(conn, stage, names, width, rows)
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage}")
     finally:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
