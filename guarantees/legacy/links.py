@@ -7,19 +7,31 @@ imported_records' indexes, work that a second backend runs on a second core. SQL
 """
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from guarantees.legacy.deferred import aside
+from guarantees.legacy.scan import id_ranges
+from guarantees.legacy.sql import bulk_insert
 from guarantees.models import GuaranteeAction, ImportBatchItem, ImportedRecord
 
 RECORDS = ImportedRecord.__table__
 ITEMS = ImportBatchItem.__table__
 ACTIONS = GuaranteeAction.__table__
 LINK_RANGE = 50_000
+EARLY_RANGE = 20_000  # legacy rows per step of early_links: about two partitions' worth, so it ends half-way
 LINKERS = 2  # PostgreSQL connections linking at once
+# early_links' two temporary tables. The legacy number and record type have no type: they compare as
+# imported_records' own columns do.
+LINK_NUMBERS, LINK_SESSIONS = "legacy_link_numbers", "legacy_link_sessions"
+_LINK_TABLES = (
+    f"CREATE TEMPORARY TABLE {LINK_NUMBERS} (raw_number, record_type, guarantee_id INTEGER NOT NULL)",
+    f"CREATE UNIQUE INDEX temp.{LINK_NUMBERS}_key ON {LINK_NUMBERS} (raw_number, record_type)",
+    f"CREATE TEMPORARY TABLE {LINK_SESSIONS} (id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL)",
+)
 # (table that names the legacy row, its columns → imported_records columns, the link that says "done", whether
 # it names few of the legacy rows)
 LINK_TARGETS = (
@@ -89,7 +101,54 @@ def link(conn: Connection, dry_run: bool, summary, engine: Engine | None = None)
         summary.links += sum(future.result() for future in linked)  # a linker's error ends the run here
 
 
-def link_all(conn: Connection, summary) -> None:
+def early_links(conn: Connection, scan, tasks: list, batches: dict, summary) -> Iterator[None]:
+    """SQLite, the one-transaction run: the back-links of the staged import rows written while the workers fold,
+    a step at a time (the caller runs one between two partitions), instead of on one core after the last one.
+
+    They need no item: the run gives each partition's guarantees their ids (`tasks`: a partition's first id, the
+    others following in the order of its sorted numbers, as fold gives them), and a row's number and batch follow
+    from its record type, legacy number and session (`scan`). Those go into two small temporary tables now (and
+    leave this process's memory before the workers are forked); each step is one UPDATE ... FROM joining an id range
+    of legacy rows to them, with the two link indexes set aside until the last range. The last step checks that as
+    many rows were linked as import rows were staged: the run fails otherwise."""
+    ids = {}
+    for (_, first_id), numbers in zip(tasks, scan.numbers, strict=True):
+        ids.update((number, first_id + ref) for ref, number in enumerate(sorted(numbers)))
+    drop_link_tables(conn)
+    for statement in _LINK_TABLES:
+        conn.exec_driver_sql(statement)
+    pairs = [(raw, record_type, ids[number]) for (record_type, raw), number in scan.import_numbers.items()]
+    bulk_insert(conn, LINK_NUMBERS, ("raw_number", "record_type", "guarantee_id"), pairs)
+    sessions = [(sid, batches[key]) for sid, key in scan.session_keys.items() if key in batches]
+    bulk_insert(conn, LINK_SESSIONS, ("id", "batch_id"), sessions)
+    scan.numbers, scan.import_numbers, scan.session_keys = [], {}, {}
+    return _link_early(conn, summary, summary.import_rows)
+
+
+def _link_early(conn: Connection, summary, staged: int) -> Iterator[None]:
+    n, s, r = LINK_NUMBERS, LINK_SESSIONS, RECORDS.name
+    statement = (
+        f"UPDATE {r} SET migrated_guarantee_id = n.guarantee_id, import_batch_id = s.batch_id FROM {n} AS n, {s} AS s "
+        f"WHERE {r}.id >= ? AND {r}.id < ? AND n.raw_number = {r}.guarantee_number "
+        f"AND n.record_type IS {r}.record_type AND s.id = {r}.session_id AND {r}.migrated_guarantee_id IS NULL"
+    )
+    linked = 0
+    with aside(conn, [r], foreign_keys=False, columns=list(LINK_TARGETS[0][1].values())):
+        for low, high in id_ranges(conn, EARLY_RANGE)[0]:
+            linked += conn.exec_driver_sql(statement, (low, high)).rowcount
+            yield
+    drop_link_tables(conn)
+    if linked != staged:
+        raise RuntimeError(f"{linked} import rows were linked, {staged} were staged: nothing was migrated")
+    summary.links += linked
+
+
+def drop_link_tables(conn: Connection) -> None:
+    for table in (LINK_NUMBERS, LINK_SESSIONS):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+
+
+def link_all(conn: Connection, summary, targets=LINK_TARGETS) -> None:
     """The back-links of a one-transaction run: every row at once, in that transaction. Indexes of imported_records
     are set aside meanwhile, and one sort per index rebuilds each faster than an entry per row: on PostgreSQL its
     non-unique indexes and its primary key, since the update writes a new version of nearly every legacy row; on
@@ -100,9 +159,9 @@ def link_all(conn: Connection, summary) -> None:
     if low is None:
         return
     postgresql = conn.dialect.name == "postgresql"
-    statements = [_link_sql(conn.dialect.name, *target, ranged=not postgresql) for target in LINK_TARGETS]
+    statements = [_link_sql(conn.dialect.name, *target, ranged=not postgresql) for target in targets]
     params = () if postgresql else (low, high + 1)  # (SQLite's statements walk a range: here, all of them)
-    columns = None if postgresql else list(LINK_TARGETS[0][1].values())
+    columns = None if postgresql else [column for _, links, _, few in targets if not few for column in links.values()]
     with aside(conn, [RECORDS.name], foreign_keys=False, primary_keys=True, columns=columns):
         for statement in statements:
             summary.links += conn.exec_driver_sql(statement, params).rowcount

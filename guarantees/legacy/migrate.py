@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from guarantees.legacy.deferred import aside, insert_triggers_aside
 from guarantees.legacy.groups import prepare
-from guarantees.legacy.links import link, link_all
+from guarantees.legacy.links import LINK_TARGETS, drop_link_tables, early_links, link, link_all
 from guarantees.legacy.partition import Partition, fold, write
 from guarantees.legacy.plan import Context
 from guarantees.legacy.scan import scan as stage
@@ -189,19 +189,25 @@ def migrate(
                 batches=batches, sessions=sessions, suppliers=_ids(conn, Supplier), banks=_ids(conn, Bank), now=now,
                 empty=single,
             )  # fmt: skip
+            # ctx.empty: the run's one transaction, which gives the guarantee ids and builds the indexes at its end
+            tasks = _tasks(conn, scan.sizes, assign=ctx.empty)
             if single:
+                sqlite = conn.dialect.name == "sqlite"
                 with aside(conn, NEW_TABLES), insert_triggers_aside(conn, GUARANTEES.name):
-                    _chunks(engine, conn, scan.sizes, ctx, scan.spool, summary, dry_run, progress)
-                    link_all(conn, summary)
+                    # SQLite: the import rows' back-links written between the partitions (see links.early_links)
+                    early = early_links(conn, scan, tasks, batches, summary) if sqlite else iter(())
+                    _chunks(engine, conn, tasks, ctx, scan.spool, summary, dry_run, progress, early)
+                    link_all(conn, summary, LINK_TARGETS[1:] if sqlite else LINK_TARGETS)
                 conn.commit()
             else:
-                _chunks(engine, conn, scan.sizes, ctx, scan.spool, summary, dry_run, progress)
+                _chunks(engine, conn, tasks, ctx, scan.spool, summary, dry_run, progress)
                 link(conn, dry_run, summary, engine)
             summary.values_not_carried = dict(ctx.dropped)
         finally:
             try:
                 conn.rollback()
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
+                drop_link_tables(conn)
                 conn.commit()
             except sa.exc.DBAPIError:  # the connection is gone: so is its temporary table
                 pass
@@ -224,18 +230,26 @@ def _ids(conn: Connection, model) -> set[int]:
 
 
 def _chunks(
-    engine: Engine, conn: Connection, sizes: list, ctx: Context, spool: Spool, summary: Summary, dry_run: bool, progress
+    engine: Engine,
+    conn: Connection,
+    tasks: list,
+    ctx: Context,
+    spool: Spool,
+    summary: Summary,
+    dry_run: bool,
+    progress,
+    between: Iterator = iter(()),
 ):
     """Write every folded partition (folded by workers.mapped, see partition.py) in partition order: one transaction
-    each, or all in the run's one transaction, the batches' counters then added once at the end."""
+    each, or all in the run's one transaction, the batches' counters then added once at the end. A step of `between`
+    runs after each partition (the rest after the last one)."""
     pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
     if not dry_run and conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
         COUNTS.create(conn)
-    # ctx.empty: the run's one transaction, which reserves the guarantee ids and builds the search index at its end
-    tasks = _tasks(conn, sizes, assign=ctx.empty)
     written, totals, ready = 0, Counter(), Counter()
-    with mapped(engine, conn, fold, tasks, (ctx, spool)) as partitions:
+    # (one more partition in flight: the workers fold on while this process writes one and takes a step between)
+    with mapped(engine, conn, fold, tasks, (ctx, spool), ahead=0) as partitions:
         for partition in filter(None, partitions):  # (an empty partition folds to None)
             _tally(summary, ctx, partition)
             if not dry_run:
@@ -257,6 +271,9 @@ def _chunks(
             summary.chunks += 1
             if progress:
                 progress(partition.rows)
+            next(between, None)
+    for _ in between:
+        pass
     if totals:
         _add_counts(conn, [(batch_id, total, ready[batch_id]) for batch_id, total in totals.items()])
     if ctx.empty and not dry_run and conn.dialect.name == "postgresql":

@@ -41,6 +41,11 @@ class Scan:
     parts: int
     spool: Spool
     sizes: list[int] = field(default_factory=list)  # the distinct numbers of each partition
+    numbers: list[set] = field(default_factory=list)  # those numbers
+    # What names a staged import row's guarantee and batch, for its back-link (see links.early_links): the number
+    # of each (record type, legacy number) of those rows, and the batch key of each of their sessions.
+    import_numbers: dict = field(default_factory=dict)
+    session_keys: dict = field(default_factory=dict)
     batch_meta: dict = field(default_factory=dict)  # batch key → (session type, session id, session created_at)
     action_days: Counter = field(default_factory=Counter)
     relinks: int = 0
@@ -62,24 +67,19 @@ class _Range:
     import_rows_by_key: Counter = field(default_factory=Counter)  # linked or not: how the rows are numbered
     numbers: dict = field(default_factory=dict)  # partition → the numbers of its staged rows
     writer: int | None = None  # the process that staged them
+    import_numbers: dict = field(default_factory=dict)  # (record type, legacy number) → number, of staged import rows
+    session_keys: dict = field(default_factory=dict)  # session id → batch key, of the sessions of those rows
 
 
 def scan(engine: Engine, conn: Connection, summary, chunk_rows: int, directory: str) -> Scan:
     """Classify every legacy row, count what it is in `summary`, stage the unlinked migratable rows in
     `directory`."""
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {OLD_STAGING}")
-    unlinked = conn.scalar(  # rows still to migrate (an estimate: unmigratable rows are in it)
-        sa.select(sa.func.count())
-        .select_from(RECORDS)
-        .where(
-            RECORDS.c.migrated_guarantee_id.is_(None),
-            RECORDS.c.migrated_action_id.is_(None),
-            ~sa.exists().where(ITEMS.c.legacy_record_id == RECORDS.c.id),
-            ~sa.exists().where(ACTIONS.c.legacy_record_id == RECORDS.c.id),
-        )
-    )
-    result = Scan(parts=max(1, -(-unlinked // max(chunk_rows, 1))), spool=Spool(directory))
-    ranges = [(index, *bounds) for index, bounds in enumerate(id_ranges(conn))]
+    bounds, rows = id_ranges(conn)
+    # Partitions of about `chunk_rows` rows each, counting every legacy row (linked ones too: counting only the
+    # others would cost a pass over the table): after a partial run, the partitions are only smaller.
+    result = Scan(parts=max(1, -(-rows // max(chunk_rows, 1))), spool=Spool(directory))
+    ranges = [(index, *range_) for index, range_ in enumerate(bounds)]
     offsets: Counter = Counter()  # a batch's import rows in the ranges before
     numbers: list[set] = [set() for _ in range(result.parts)]  # (numbers, not rows: they repeat about twelve times)
     with mapped(engine, conn, _scan_range, ranges, (result.parts, directory)) as scanned:
@@ -91,20 +91,25 @@ def scan(engine: Engine, conn: Connection, summary, chunk_rows: int, directory: 
             offsets.update(found.import_rows_by_key)
             if found.writer is not None:
                 result.spool.writers.add(found.writer)
+            result.import_numbers.update(found.import_numbers)
+            result.session_keys.update(found.session_keys)
+    result.numbers = numbers
     result.sizes = [len(part) for part in numbers]
     summary.relinked = result.relinks
     return result
 
 
-def id_ranges(conn: Connection) -> list[tuple[int, int]]:
-    """The legacy rows' ids cut into [low, high) ranges of about RANGE_ROWS rows each, in id order."""
+def id_ranges(conn: Connection, size: int | None = None) -> tuple[list[tuple[int, int]], int]:
+    """The legacy rows' ids cut into [low, high) ranges of about `size` (RANGE_ROWS) rows each, in id order; and how
+    many rows there are."""
+    size = size or RANGE_ROWS
     low, high, rows = conn.execute(
         sa.select(sa.func.min(RECORDS.c.id), sa.func.max(RECORDS.c.id), sa.func.count())
     ).one()
     if not rows:
-        return []
-    step = max(1, -(-(high - low + 1) * RANGE_ROWS // rows))
-    return [(start, min(start + step, high + 1)) for start in range(low, high + 1, step)]
+        return [], 0
+    step = max(1, -(-(high - low + 1) * size // rows))
+    return [(start, min(start + step, high + 1)) for start in range(low, high + 1, step)], rows
 
 
 def _add(summary, result: Scan, found: _Range) -> None:
@@ -160,6 +165,7 @@ def _scan_range(conn: Connection, bounds: tuple[int, int, int], staging: tuple[i
         _CLASSIFIED.clear()
     classified = _CLASSIFIED
     keys: dict = {}  # session id → batch key (the session's type and date come with its id)
+    import_numbers = found.import_numbers
     for values in stream(conn, query, READ_BATCH):
         (
             row_id, raw_number, record_type, session_id, created_at, guarantee_id, action_link, session_type,
@@ -188,6 +194,7 @@ def _scan_range(conn: Connection, bounds: tuple[int, int, int], staging: tuple[i
                 if key not in found.batch_meta:
                     found.batch_meta[key] = (session_type, session_id, session_created_at)
                 stage(part, (number, row_id, created_at, IMPORT, record_type, key, row_numbers[key], *values[cells:]))
+                import_numbers[record_type, raw_number] = number
                 found.import_rows += 1
         elif action_link is not None:
             found.already_linked += 1
@@ -203,6 +210,7 @@ def _scan_range(conn: Connection, bounds: tuple[int, int, int], staging: tuple[i
             stage(part, (number, row_id, created_at, ACTION, record_type, None, None, *values[cells:]))
             found.action_rows += 1
     writer.flush()
+    found.session_keys = keys
     found.numbers = writer.numbers()
     if found.numbers:
         found.writer = writer.pid

@@ -95,9 +95,9 @@ def _insert_values(conn: Connection, table: str, names: str, width: int, rows: l
     try:
         for start in range(0, whole, per):
             cursor.execute(statement, list(chain.from_iterable(rows[start : start + per])))
-        if whole < len(rows):
-            statement = head + ", ".join([one] * (len(rows) - whole))
-            cursor.execute(statement, list(chain.from_iterable(rows[whole:])))
+        if whole < len(rows):  # (one row per run: a statement of each length would stay in the driver's cache)
+            statement = head + one
+            cursor.executemany(statement, rows[whole:])
     except conn.dialect.dbapi.Error as error:
         raise _as_sqlalchemy(conn, statement, error) from error
     finally:

@@ -148,7 +148,7 @@ def _rows(engine: Engine, conn: Connection, problems: _Problems) -> tuple[list, 
     of items, actions and counts, which this process runs while the workers read."""
     unmigrated, total, linked = [], 0, 0
     checks = _Problems()
-    with mapped(engine, conn, _range, id_ranges(conn), None) as ranges:
+    with mapped(engine, conn, _range, id_ranges(conn)[0], None) as ranges:
         _back_links(conn, checks)
         _consistency(conn, checks)
         for found_unmigrated, found_total, found_linked, found_problems in ranges:

@@ -40,9 +40,12 @@ def workers_for(engine: Engine) -> int:
 
 
 @contextmanager
-def mapped(engine: Engine, conn: Connection, function: Callable, tasks: Sequence, context) -> Iterator[Iterator]:
+def mapped(
+    engine: Engine, conn: Connection, function: Callable, tasks: Sequence, context, ahead: int = 0
+) -> Iterator[Iterator]:
     """`function(connection, task, context)` for each task, results in task order: run by worker processes, or
-    on `conn` here when there are none (or only one task)."""
+    on `conn` here when there are none (or only one task). The workers start on the first tasks at once; `ahead`
+    more than one per worker may be in flight (or done, waiting to be taken)."""
     workers = min(workers_for(engine), len(tasks))
     if workers < 2:
         yield (function(conn, task, context) for task in tasks)
@@ -50,7 +53,7 @@ def mapped(engine: Engine, conn: Connection, function: Callable, tasks: Sequence
     _STATE.update(engine=engine, context=context, function=function, connection=None, parent=os.getpid())
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
     try:
-        yield _in_order(pool, tasks, ahead=workers)
+        yield _in_order(pool, tasks, ahead=workers + ahead)
     finally:
         pool.terminate()  # a result computed for a run that stopped early is thrown away
         pool.join()
@@ -58,13 +61,18 @@ def mapped(engine: Engine, conn: Connection, function: Callable, tasks: Sequence
 
 
 def _in_order(pool, tasks: Sequence, ahead: int) -> Iterator:
-    """Submit tasks as the earlier results are taken, `ahead` at most in flight; yield the results in order."""
+    """Submit the first `ahead` tasks now, the others as the earlier results are taken; yield the results in
+    order."""
     waiting: deque = deque()
     following = iter(tasks)
     for task in following:
         waiting.append(pool.apply_async(_run, (task,)))
         if len(waiting) >= ahead:
             break
+    return _results(pool, waiting, following)
+
+
+def _results(pool, waiting: deque, following: Iterator) -> Iterator:
     while waiting:
         result = waiting.popleft().get()  # a worker's error ends the run here
         for task in following:
