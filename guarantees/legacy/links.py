@@ -3,7 +3,9 @@
 Set-based, by id range, one commit per range: a run killed before or during this step leaves items and
 actions whose rows are not linked yet, and the next run links them here. On PostgreSQL two connections link
 alternate ranges at once: each row rewritten there costs the server a new row version and an entry in each of
-imported_records' indexes, work that a second backend runs on a second core. SQLite has one writer at a time.
+imported_records' indexes, work that a second backend runs on a second core. SQLite has one writer at a time:
+in a one-transaction run it writes the import rows' links between the partitions of step 3 instead (early_links),
+while the workers fold, and only the actions' links here.
 """
 
 import threading

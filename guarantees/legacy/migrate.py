@@ -11,7 +11,9 @@ How it stays fast, flat in memory and resumable:
    items and actions) and hand back rows ready to write (see partition.py, workers.py), which this
    process writes in partition order, set-based (COPY on PostgreSQL, executemany on SQLite); a number
    is never half done;
-4. links — the back-links are written from the items and actions themselves, one UPDATE ... FROM each.
+4. links — the back-links are written from the items and actions themselves, one UPDATE ... FROM each (in the
+   one-transaction run on SQLite, the import rows' links are written during step 3 instead, between partitions,
+   from the ids the run gives: see links.early_links).
 
 Into an empty register (the first migration, or one after a rollback) steps 2 to 4 are one transaction,
 with the new tables' non-unique indexes and foreign keys, and SQLite's search-index trigger, set aside until
