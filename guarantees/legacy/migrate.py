@@ -250,8 +250,7 @@ def _chunks(
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
         COUNTS.create(conn)
     written, totals, ready = 0, Counter(), Counter()
-    # (one more partition in flight: the workers fold on while this process writes one and takes a step between)
-    with mapped(engine, conn, fold, tasks, (ctx, spool), ahead=0) as partitions:
+    with mapped(engine, conn, fold, tasks, (ctx, spool)) as partitions:
         for partition in filter(None, partitions):  # (an empty partition folds to None)
             _tally(summary, ctx, partition)
             if not dry_run:

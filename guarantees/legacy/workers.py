@@ -40,12 +40,9 @@ def workers_for(engine: Engine) -> int:
 
 
 @contextmanager
-def mapped(
-    engine: Engine, conn: Connection, function: Callable, tasks: Sequence, context, ahead: int = 0
-) -> Iterator[Iterator]:
+def mapped(engine: Engine, conn: Connection, function: Callable, tasks: Sequence, context) -> Iterator[Iterator]:
     """`function(connection, task, context)` for each task, results in task order: run by worker processes, or
-    on `conn` here when there are none (or only one task). The workers start on the first tasks at once; `ahead`
-    more than one per worker may be in flight (or done, waiting to be taken)."""
+    on `conn` here when there are none (or only one task). The workers start on their first tasks at once."""
     workers = min(workers_for(engine), len(tasks))
     if workers < 2:
         yield (function(conn, task, context) for task in tasks)
@@ -53,7 +50,7 @@ def mapped(
     _STATE.update(engine=engine, context=context, function=function, connection=None, parent=os.getpid())
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
     try:
-        yield _in_order(pool, tasks, ahead=workers + ahead)
+        yield _in_order(pool, tasks, ahead=workers)
     finally:
         pool.terminate()  # a result computed for a run that stopped early is thrown away
         pool.join()
