@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from sqlalchemy.engine import Connection, Engine
 
 MAX_WORKERS = 4
+IN_FLIGHT_SECONDS = 120  # how long a run that stopped early waits for each task in flight (one takes about a second)
 PR_SET_PDEATHSIG = 1  # Linux prctl option: the signal a process gets when its parent dies
 
 # What the workers run, and with what: set before they are forked (they inherit it; nothing of it is pickled).
@@ -49,18 +50,23 @@ def mapped(engine: Engine, conn: Connection, function: Callable, tasks: Sequence
         return
     _STATE.update(engine=engine, context=context, function=function, connection=None, parent=os.getpid())
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
+    waiting: deque = deque()
     try:
-        yield _in_order(pool, tasks, ahead=workers)
+        yield _in_order(pool, tasks, workers, waiting)
     finally:
-        pool.terminate()  # a result computed for a run that stopped early is thrown away
+        # A run that stopped early (an error, Ctrl-C) lets the tasks in flight end first, and throws their results
+        # away: a worker terminated while it sends one holds the pool's result queue locked, and the pool's own
+        # shutdown then waits for that lock forever.
+        for result in waiting:
+            result.wait(IN_FLIGHT_SECONDS)
+        pool.terminate()
         pool.join()
         _STATE.clear()
 
 
-def _in_order(pool, tasks: Sequence, ahead: int) -> Iterator:
-    """Submit the first `ahead` tasks now, the others as the earlier results are taken; yield the results in
-    order."""
-    waiting: deque = deque()
+def _in_order(pool, tasks: Sequence, ahead: int, waiting: deque) -> Iterator:
+    """Submit the first `ahead` tasks now, the others as the earlier results are taken (`waiting`: those in
+    flight); yield the results in order."""
     following = iter(tasks)
     for task in following:
         waiting.append(pool.apply_async(_run, (task,)))

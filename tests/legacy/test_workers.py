@@ -4,6 +4,7 @@ work in the command's own process, and the workers never outlive it."""
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -110,3 +111,25 @@ def test_verify_in_workers_reports_as_in_one_pass(backend, database, tmp_path, m
     assert not in_workers["ok"]  # the examples come from several ranges, in id order
     unlinked = "8 migratable import rows are not linked to a guarantee (e.g. 7, 157, 307, 607, 757)"
     assert unlinked in in_workers["problems"]
+
+
+def _slow_marked(conn, task, folder):
+    time.sleep(0.3)
+    (Path(folder) / f"done-{task}").write_text("done")
+    return task
+
+
+@pytest.mark.skipif(workers.workers_for(sa.create_engine("sqlite:///x.sqlite")) < 2, reason="needs two CPUs")
+def test_a_run_that_stops_early_lets_the_tasks_in_flight_end_before_its_workers(tmp_path):
+    """An error while workers are busy: they are not terminated half-way (one terminated while it sends its result
+    would hold the pool's result queue locked, and the pool's shutdown would wait for that lock forever)."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'd.sqlite'}")
+    with engine.connect():  # (the database in WAL mode before the workers connect to it at once)
+        pass
+    with (
+        pytest.raises(RuntimeError),
+        workers.mapped(engine, None, _slow_marked, list(range(8)), str(tmp_path)) as results,
+    ):
+        assert next(results) == 0
+        raise RuntimeError("the run failed")  # tasks 1 and 2 are in flight
+    assert sorted(path.name for path in tmp_path.glob("done-*")) == ["done-0", "done-1", "done-2"]
