@@ -18,11 +18,12 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sqlalchemy.engine import Connection, Engine
 
 MAX_WORKERS = 4
+WORKER_NICENESS = 5  # how far below the command the workers run (see _yield_to_parent)
 IN_FLIGHT_SECONDS = 120  # how long a run that stopped early waits for each task in flight (one takes about a second)
 PR_SET_PDEATHSIG = 1  # Linux prctl option: the signal a process gets when its parent dies
 
@@ -86,9 +87,19 @@ def _results(pool, waiting: deque, following: Iterator) -> Iterator:
 
 def _start_worker() -> None:
     _die_with_parent()
+    _yield_to_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the migrating process, which ends the workers
     # The parent's pooled connections stay the parent's: this process opens its own.
     _STATE["engine"].dispose(close=False)
+
+
+def _yield_to_parent() -> None:
+    """Run below the command's own priority (nice): it is the one writer, and the run goes at its pace. With the
+    workers as busy as itself on fewer cores than processes, it would get only its share of a core (about two
+    thirds with two workers on two) and the workers' results would wait for it; behind it, the workers take every
+    core it leaves."""
+    with suppress(OSError, AttributeError):  # not allowed, or not POSIX: the workers run at the same priority
+        os.nice(WORKER_NICENESS)
 
 
 def _die_with_parent() -> None:

@@ -133,3 +133,18 @@ def test_a_run_that_stops_early_lets_the_tasks_in_flight_end_before_its_workers(
         assert next(results) == 0
         raise RuntimeError("the run failed")  # tasks 1 and 2 are in flight
     assert sorted(path.name for path in tmp_path.glob("done-*")) == ["done-0", "done-1", "done-2"]
+
+
+def _niceness(conn, task, context):
+    return os.nice(0)
+
+
+@pytest.mark.skipif(workers.workers_for(sa.create_engine("sqlite:///x.sqlite")) < 2, reason="needs two CPUs")
+def test_workers_run_below_the_command_that_writes(tmp_path):
+    """The command is the one writer and the run goes at its pace: its workers take only what it leaves."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'd.sqlite'}")
+    with engine.connect():
+        pass
+    with workers.mapped(engine, None, _niceness, [1, 2, 3], None) as results:
+        found = set(results)
+    assert found == {min(19, os.nice(0) + workers.WORKER_NICENESS)}
