@@ -33,7 +33,9 @@ LINK_NUMBERS, LINK_SESSIONS = "legacy_link_numbers", "legacy_link_sessions"
 _LINK_TABLES = (
     f"CREATE TEMPORARY TABLE {LINK_NUMBERS} (raw_number, record_type, guarantee_id INTEGER NOT NULL)",
     f"CREATE INDEX temp.{LINK_NUMBERS}_key ON {LINK_NUMBERS} (raw_number, record_type, guarantee_id)",
-    f"CREATE TEMPORARY TABLE {LINK_SESSIONS} (id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL)",
+    # (a legacy row may have no session: its id is NULL here too, and matched with IS)
+    f"CREATE TEMPORARY TABLE {LINK_SESSIONS} (session_id INTEGER, batch_id INTEGER NOT NULL)",
+    f"CREATE INDEX temp.{LINK_SESSIONS}_key ON {LINK_SESSIONS} (session_id, batch_id)",
 )
 # (table that names the legacy row, its columns → imported_records columns, the link that says "done", whether
 # it names few of the legacy rows)
@@ -123,7 +125,7 @@ def early_links(conn: Connection, scan, tasks: list, batches: dict, summary) -> 
     pairs = [(raw, record_type, ids[number]) for (record_type, raw), number in scan.import_numbers.items()]
     bulk_insert(conn, LINK_NUMBERS, ("raw_number", "record_type", "guarantee_id"), pairs)
     sessions = [(sid, batches[key]) for sid, key in scan.session_keys.items() if key in batches]
-    bulk_insert(conn, LINK_SESSIONS, ("id", "batch_id"), sessions)
+    bulk_insert(conn, LINK_SESSIONS, ("session_id", "batch_id"), sessions)
     scan.numbers, scan.import_numbers, scan.session_keys = [], {}, {}
     return _link_early(conn, summary, summary.import_rows)
 
@@ -133,7 +135,7 @@ def _link_early(conn: Connection, summary, staged: int) -> Iterator[None]:
     statement = (
         f"UPDATE {r} SET migrated_guarantee_id = n.guarantee_id, import_batch_id = s.batch_id FROM {n} AS n, {s} AS s "
         f"WHERE {r}.id >= ? AND {r}.id < ? AND n.raw_number = {r}.guarantee_number "
-        f"AND n.record_type IS {r}.record_type AND s.id = {r}.session_id AND {r}.migrated_guarantee_id IS NULL"
+        f"AND n.record_type IS {r}.record_type AND s.session_id IS {r}.session_id AND {r}.migrated_guarantee_id IS NULL"
     )
     linked = 0
     with aside(conn, [r], foreign_keys=False, columns=list(LINK_TARGETS[0][1].values())):

@@ -263,10 +263,16 @@ def snapshot(url: str) -> dict:
                 "guarantees": {g["guarantee_number"]: plain(g) for g in rows("SELECT * FROM guarantees")},
                 "items": {i["legacy_record_id"]: plain(i) for i in rows("SELECT * FROM import_batch_items")},
                 "actions": {a["legacy_record_id"]: plain(a) for a in rows("SELECT * FROM guarantee_actions")},
-                "batches": sorted(tuple(sorted(plain(b).items())) for b in rows("SELECT * FROM import_batches")),
+                # (repr: a batch of session-less rows holds None beside the others' text)
+                "batches": sorted(
+                    (tuple(sorted(plain(b).items())) for b in rows("SELECT * FROM import_batches")), key=repr
+                ),
                 "sessions": sorted(
-                    tuple(sorted(plain(s, drop=("id", "locked_at")).items()))
-                    for s in rows("SELECT * FROM action_sessions")
+                    (
+                        tuple(sorted(plain(s, drop=("id", "locked_at")).items()))
+                        for s in rows("SELECT * FROM action_sessions")
+                    ),
+                    key=repr,
                 ),
                 "links": {
                     r["id"]: plain(r, drop=())
