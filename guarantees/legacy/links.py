@@ -4,7 +4,7 @@ Set-based, by id range, one commit per range: a run killed before or during this
 actions whose rows are not linked yet, and the next run links them here. On PostgreSQL two connections link
 alternate ranges at once: each row rewritten there costs the server a new row version and an entry in each of
 imported_records' indexes, work that a second backend runs on a second core. SQLite has one writer at a time:
-in a one-transaction run it writes the import rows' links between the partitions of step 3 instead (early_links),
+in a one-transaction run it writes the import rows' links between the partitions of step 3 instead (EarlyLinks),
 while the workers fold, and only the actions' links here.
 """
 
@@ -24,9 +24,9 @@ RECORDS = ImportedRecord.__table__
 ITEMS = ImportBatchItem.__table__
 ACTIONS = GuaranteeAction.__table__
 LINK_RANGE = 50_000
-EARLY_RANGE = 20_000  # legacy rows per step of early_links: about two partitions' worth, so it ends half-way
+EARLY_RANGE = 20_000  # legacy rows per step of EarlyLinks: about two partitions' worth, so it ends half-way
 LINKERS = 2  # PostgreSQL connections linking at once
-# early_links' two temporary tables. The legacy number and record type have no type: they compare as
+# EarlyLinks' two temporary tables. The legacy number and record type have no type: they compare as
 # imported_records' own columns do. The numbers' index holds the guarantee id too: a lookup finds it in the index
 # (12% off the UPDATE, measured); a (number, record type) is there once, from a dict.
 LINK_NUMBERS, LINK_SESSIONS = "legacy_link_numbers", "legacy_link_sessions"
@@ -106,46 +106,54 @@ def link(conn: Connection, dry_run: bool, summary, engine: Engine | None = None)
         summary.links += sum(future.result() for future in linked)  # a linker's error ends the run here
 
 
-def early_links(conn: Connection, scan, tasks: list, batches: dict, summary) -> Iterator[None]:
+class EarlyLinks:
     """SQLite, the one-transaction run: the back-links of the staged import rows written while the workers fold,
     a step at a time (the caller runs one between two partitions), instead of on one core after the last one.
 
     They need no item: the run gives each partition's guarantees their ids (`tasks`: a partition's first id, the
     others following in the order of its sorted numbers, as fold gives them), and a row's number and batch follow
-    from its record type, legacy number and session (`scan`). Those go into two small temporary tables now (and
+    from its record type, legacy number and session (`scan`). Those go into two small temporary tables at once (and
     leave this process's memory before the workers are forked); each step is one UPDATE ... FROM joining an id range
-    of legacy rows to them, with the two link indexes set aside until the last range. The last step checks that as
-    many rows were linked as import rows were staged: the run fails otherwise."""
-    ids = {}
-    for (_, first_id), numbers in zip(tasks, scan.numbers, strict=True):
-        ids.update((number, first_id + ref) for ref, number in enumerate(sorted(numbers)))
-    drop_link_tables(conn)
-    for statement in _LINK_TABLES:
-        conn.exec_driver_sql(statement)
-    pairs = [(raw, record_type, ids[number]) for (record_type, raw), number in scan.import_numbers.items()]
-    bulk_insert(conn, LINK_NUMBERS, ("raw_number", "record_type", "guarantee_id"), pairs)
-    sessions = [(sid, batches[key]) for sid, key in scan.session_keys.items() if key in batches]
-    bulk_insert(conn, LINK_SESSIONS, ("session_id", "batch_id"), sessions)
-    scan.numbers, scan.import_numbers, scan.session_keys = [], {}, {}
-    return _link_early(conn, summary, summary.import_rows)
+    of legacy rows to them, with the two link indexes set aside until the last range. `complete` says whether
+    they linked every staged import row: if not, the run writes the others' links from their items after the
+    chunks, as it does on the other paths."""
 
+    def __init__(self, conn: Connection, scan, tasks: list, batches: dict, summary) -> None:
+        self.conn, self.summary, self.staged, self.linked = conn, summary, summary.import_rows, 0
+        ids = {}
+        for (_, first_id), numbers in zip(tasks, scan.numbers, strict=True):
+            ids.update((number, first_id + ref) for ref, number in enumerate(sorted(numbers)))
+        drop_link_tables(conn)
+        for statement in _LINK_TABLES:
+            conn.exec_driver_sql(statement)
+        pairs = [(raw, record_type, ids[number]) for (record_type, raw), number in scan.import_numbers.items()]
+        bulk_insert(conn, LINK_NUMBERS, ("raw_number", "record_type", "guarantee_id"), pairs)
+        sessions = [(sid, batches[key]) for sid, key in scan.session_keys.items() if key in batches]
+        bulk_insert(conn, LINK_SESSIONS, ("session_id", "batch_id"), sessions)
+        scan.numbers, scan.import_numbers, scan.session_keys = [], {}, {}
 
-def _link_early(conn: Connection, summary, staged: int) -> Iterator[None]:
-    n, s, r = LINK_NUMBERS, LINK_SESSIONS, RECORDS.name
-    statement = (
-        f"UPDATE {r} SET migrated_guarantee_id = n.guarantee_id, import_batch_id = s.batch_id FROM {n} AS n, {s} AS s "
-        f"WHERE {r}.id >= ? AND {r}.id < ? AND n.raw_number = {r}.guarantee_number "
-        f"AND n.record_type IS {r}.record_type AND s.session_id IS {r}.session_id AND {r}.migrated_guarantee_id IS NULL"
-    )
-    linked = 0
-    with aside(conn, [r], foreign_keys=False, columns=list(LINK_TARGETS[0][1].values())):
-        for low, high in id_ranges(conn, EARLY_RANGE)[0]:
-            linked += conn.exec_driver_sql(statement, (low, high)).rowcount
-            yield
-    drop_link_tables(conn)
-    if linked != staged:
-        raise RuntimeError(f"{linked} import rows were linked, {staged} were staged: nothing was migrated")
-    summary.links += linked
+    @property
+    def complete(self) -> bool:
+        return self.linked == self.staged
+
+    def steps(self) -> Iterator[None]:
+        conn, n, s, r = self.conn, LINK_NUMBERS, LINK_SESSIONS, RECORDS.name
+        statement = (
+            f"UPDATE {r} SET migrated_guarantee_id = n.guarantee_id, import_batch_id = s.batch_id "
+            f"FROM {n} AS n, {s} AS s WHERE {r}.id >= ? AND {r}.id < ? AND n.raw_number = {r}.guarantee_number "
+            f"AND n.record_type IS {r}.record_type AND s.session_id IS {r}.session_id "
+            f"AND {r}.migrated_guarantee_id IS NULL"
+        )
+        with aside(conn, [r], foreign_keys=False, columns=list(LINK_TARGETS[0][1].values())):
+            for low, high in id_ranges(conn, EARLY_RANGE)[0]:
+                self.linked += conn.exec_driver_sql(statement, (low, high)).rowcount
+                yield
+        drop_link_tables(conn)
+        if self.linked > self.staged:  # (only staged rows can match: a row linked besides them is a fault)
+            raise RuntimeError(
+                f"{self.linked} import rows were linked, {self.staged} were staged: nothing was migrated"
+            )
+        self.summary.links += self.linked
 
 
 def drop_link_tables(conn: Connection) -> None:

@@ -13,7 +13,7 @@ How it stays fast, flat in memory and resumable:
    is never half done;
 4. links — the back-links are written from the items and actions themselves, one UPDATE ... FROM each (in the
    one-transaction run on SQLite, the import rows' links are written during step 3 instead, between partitions,
-   from the ids the run gives: see links.early_links).
+   from the ids the run gives: see links.EarlyLinks).
 
 Into an empty register (the first migration, or one after a rollback) steps 2 to 4 are one transaction,
 with the new tables' non-unique indexes and foreign keys, and SQLite's search-index trigger, set aside until
@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from guarantees.legacy.deferred import aside, insert_triggers_aside
 from guarantees.legacy.groups import prepare
-from guarantees.legacy.links import LINK_TARGETS, drop_link_tables, early_links, link, link_all
+from guarantees.legacy.links import LINK_TARGETS, EarlyLinks, drop_link_tables, link, link_all
 from guarantees.legacy.partition import Partition, fold, write
 from guarantees.legacy.plan import Context
 from guarantees.legacy.scan import scan as stage
@@ -196,10 +196,20 @@ def migrate(
             if single:
                 sqlite = conn.dialect.name == "sqlite"
                 with aside(conn, NEW_TABLES), insert_triggers_aside(conn, GUARANTEES.name):
-                    # SQLite: the import rows' back-links written between the partitions (see links.early_links)
-                    early = early_links(conn, scan, tasks, batches, summary) if sqlite else iter(())
-                    _chunks(engine, conn, tasks, ctx, scan.spool, summary, dry_run, progress, early)
-                    link_all(conn, summary, LINK_TARGETS[1:] if sqlite else LINK_TARGETS)
+                    # SQLite: the import rows' back-links written between the partitions (see links.EarlyLinks)
+                    early = EarlyLinks(conn, scan, tasks, batches, summary) if sqlite else None
+                    _chunks(
+                        engine,
+                        conn,
+                        tasks,
+                        ctx,
+                        scan.spool,
+                        summary,
+                        dry_run,
+                        progress,
+                        early.steps() if early else iter(()),
+                    )
+                    link_all(conn, summary, LINK_TARGETS[1:] if early and early.complete else LINK_TARGETS)
                 conn.commit()
             else:
                 _chunks(engine, conn, tasks, ctx, scan.spool, summary, dry_run, progress)

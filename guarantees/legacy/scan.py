@@ -42,7 +42,7 @@ class Scan:
     spool: Spool
     sizes: list[int] = field(default_factory=list)  # the distinct numbers of each partition
     numbers: list[set] = field(default_factory=list)  # those numbers
-    # What names a staged import row's guarantee and batch, for its back-link (see links.early_links): the number
+    # What names a staged import row's guarantee and batch, for its back-link (see links.EarlyLinks): the number
     # of each (record type, legacy number) of those rows, and the batch key of each of their sessions.
     import_numbers: dict = field(default_factory=dict)
     session_keys: dict = field(default_factory=dict)
