@@ -496,8 +496,8 @@ def _chunks(rows: list) -> Iterator[list]:
 
 
 def _bulk_insert(session: Session, table: sa.Table, rows: list[dict]) -> None:
-    """Insert many rows (all with the same keys) in the session's transaction: COPY on PostgreSQL, one
-    executemany on SQLite (through a staging table where the search index's trigger would flush per row).
+    """Insert many rows (all with the same keys) in the session's transaction: COPY on PostgreSQL, many
+    rows per INSERT on SQLite (through a staging table where the search index's trigger would flush per row).
     Not the ORM's bulk insert, which starts a new statement whenever the NULL columns change from one row
     to the next, nor RETURNING, which costs a statement per row on SQLite when the order must be kept."""
     insert_all(session.connection(), table, rows)

@@ -9,7 +9,7 @@ How it stays fast, flat in memory and resumable:
 2. prepare — the missing batches and the day's action sessions (issued, locked, with their final counts);
 3. chunks — worker processes read and fold the partitions (each number's rows into a guarantee, its
    items and actions) and hand back rows ready to write (see partition.py, workers.py), which this
-   process writes in partition order, set-based (COPY on PostgreSQL, executemany on SQLite); a number
+   process writes in partition order, set-based (COPY on PostgreSQL, many rows per INSERT on SQLite); a number
    is never half done;
 4. links — the back-links are written from the items and actions themselves, one UPDATE ... FROM each (in the
    one-transaction run on SQLite, the import rows' links are written during step 3 instead, between partitions,
@@ -198,17 +198,8 @@ def migrate(
                 with aside(conn, NEW_TABLES), insert_triggers_aside(conn, GUARANTEES.name):
                     # SQLite: the import rows' back-links written between the partitions (see links.EarlyLinks)
                     early = EarlyLinks(conn, scan, tasks, batches, summary) if sqlite else None
-                    _chunks(
-                        engine,
-                        conn,
-                        tasks,
-                        ctx,
-                        scan.spool,
-                        summary,
-                        dry_run,
-                        progress,
-                        early.steps() if early else iter(()),
-                    )
+                    steps = early.steps() if early else iter(())
+                    _chunks(engine, conn, tasks, ctx, scan.spool, summary, dry_run, progress, steps)
                     link_all(conn, summary, LINK_TARGETS[1:] if early and early.complete else LINK_TARGETS)
                 conn.commit()
             else:
