@@ -9,6 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from guarantees.domain.text import register_sqlite_functions
 from guarantees.models.base import Base
 
 db = SQLAlchemy(model_class=Base)
@@ -26,6 +27,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         # explicit BEGIN is released as a commit, and a rollback of the whole unit of work loses its grip.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        register_sqlite_functions(dbapi_connection)
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.execute("PRAGMA journal_mode = WAL")

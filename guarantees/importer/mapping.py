@@ -31,9 +31,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from guarantees.domain.text import clean_text
 from guarantees.importer.reader import Sheet, Workbook, WorkbookError
 from guarantees.importer.values import strip_invisible
-from guarantees.text import clean_text
 
 __all__ = [
     "FIELDS",

@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from guarantees.domain.text import normalise_number
 from guarantees.importer.mapping import Detection
 from guarantees.importer.reader import Workbook
 from guarantees.importer.values import (
@@ -40,7 +41,6 @@ from guarantees.importer.values import (
     parse_text,
     strip_invisible,
 )
-from guarantees.text import normalise_number
 
 __all__ = ["MAX_NUMBER_LENGTH", "ParsedRow", "SkippedRow", "parse_rows"]
 

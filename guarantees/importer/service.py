@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 
 from guarantees.clock import today
 from guarantees.config import INSTANCE
+from guarantees.domain import fields as rules
 from guarantees.extensions import db
 from guarantees.importer.error_workbook import write_error_workbook
 from guarantees.importer.mapping import FIELDS, Detection, detect
@@ -59,7 +60,6 @@ from guarantees.importer.rows import ParsedRow, SkippedRow, parse_rows
 from guarantees.legacy.sql import insert_all
 from guarantees.models import Guarantee, ImportBatch, ImportBatchItem
 from guarantees.models.base import utcnow
-from guarantees.models.guarantee import ACTION_FIELDS, IDENTIFYING_FIELDS
 from guarantees.services.dualwrite import DualWriteAdapter
 from guarantees.services.errors import Conflict, DomainError, ValidationFailed
 from guarantees.services.fields import display
@@ -101,9 +101,6 @@ MATCH_COLUMNS = ("supplier_id", "bank_id", "supplier_display_name", "bank_displa
 # The columns an import may set, and so compares and records.
 STATE_COLUMNS = (*COLUMN_OF.values(), "related_to", *MATCH_COLUMNS)
 _LOADED = ("id", "version", "is_locked", "status", "lock_reason", *STATE_COLUMNS)
-# What a locked guarantee keeps whatever a file says (inline editing protects the same set).
-LOCKED_COLUMNS = frozenset(IDENTIFYING_FIELDS) | frozenset(ACTION_FIELDS) | {"currency", "related_to"}
-RELEASED_COLUMNS = frozenset(STATE_COLUMNS)
 # Column widths the database holds that the cell parsers do not already enforce.
 MAX_LENGTH = {"type": 50}
 _CHUNK = 5000  # numbers per IN list (SQLite allows 32,766 variables, PostgreSQL 65,535)
@@ -416,12 +413,11 @@ class _Evaluator:
             wanted["related_to"] = row.related_to
         if not wanted:
             return current, {}
-        if current["status"] == "released":
-            protected, why = RELEASED_COLUMNS, "it has been released"
-        elif current["is_locked"]:
-            protected, why = LOCKED_COLUMNS, current["lock_reason"] or "it is locked"
-        else:
-            protected, why = frozenset(), ""
+        # What a locked guarantee keeps whatever a file says (inline editing protects the same set).
+        protected = rules.protected_fields(
+            status=current["status"], is_locked=current["is_locked"], fields=STATE_COLUMNS
+        )
+        why = rules.lock_reason_text(status=current["status"], lock_reason=current["lock_reason"])
         kept = [column for column in wanted if column in protected]
         if kept:
             shown = ", ".join(f"{column} {display(wanted.pop(column))!r}" for column in kept)

@@ -36,7 +36,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from guarantees.text import clean_text
+from guarantees.domain.text import clean_text
 
 __all__ = [
     "MAX_AMOUNT",

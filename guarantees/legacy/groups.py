@@ -8,8 +8,9 @@ one transaction before any guarantee is written, and found again by a later (res
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from guarantees.domain.times import legacy_day, parse_legacy_time
 from guarantees.legacy.plan import MIGRATOR
-from guarantees.legacy.rows import iso_day, parse_timestamp, sqlite_date
+from guarantees.legacy.rows import iso_day
 from guarantees.legacy.sql import insert_all
 from guarantees.models import ActionSession, ImportBatch
 
@@ -37,8 +38,8 @@ def _batch_values(key: str, meta: tuple, now) -> dict:
             description=description,
             filename=session_type if is_file else None,
             legacy_session_id=session_id,
-            batch_date=sqlite_date(session_created_at),
-            created_at=parse_timestamp(session_created_at) or now,
+            batch_date=legacy_day(session_created_at),
+            created_at=parse_legacy_time(session_created_at) or now,
         )
     else:
         day = iso_day(ref)
@@ -46,7 +47,7 @@ def _batch_values(key: str, meta: tuple, now) -> dict:
         values.update(
             description=f"Legacy {label} of {ref}" if day else f"Legacy {label} without a date",
             batch_date=day,
-            created_at=parse_timestamp(ref) or now,
+            created_at=parse_legacy_time(ref) or now,
         )
     return values
 
@@ -131,7 +132,7 @@ def prepare(conn: Connection, scan, summary, dry_run: bool, now) -> tuple[dict, 
         {
             "session_date": iso_day(day), "description": _session_description(day), "total_actions": count,
             "issued_actions": count, "is_locked": True, "locked_at": now, "origin": "legacy",
-            "created_by": MIGRATOR, "issued_by": MIGRATOR, "created_at": parse_timestamp(day) or now,
+            "created_by": MIGRATOR, "issued_by": MIGRATOR, "created_at": parse_legacy_time(day) or now,
         }
         for day, count in sorted(scan.action_days.items())
         if day not in sessions

@@ -18,7 +18,8 @@ from sqlalchemy.engine import Connection, Engine
 from guarantees.legacy.deferred import aside
 from guarantees.legacy.scan import id_ranges
 from guarantees.legacy.sql import bulk_insert
-from guarantees.models import GuaranteeAction, ImportBatchItem, ImportedRecord
+from guarantees.models import GuaranteeAction, ImportBatchItem
+from guarantees.models.legacy import ImportedRecord
 
 RECORDS = ImportedRecord.__table__
 ITEMS = ImportBatchItem.__table__

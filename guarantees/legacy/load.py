@@ -18,8 +18,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from guarantees.legacy.deferred import aside
 from guarantees.legacy.sql import bulk_insert, bulk_session
-from guarantees.models import Bank, ImportedRecord, ImportSession, Supplier
-from guarantees.models.legacy import LEGACY_RECORD_COLUMNS
+from guarantees.models.dictionary import Bank, Supplier
+from guarantees.models.legacy import LEGACY_RECORD_COLUMNS, ImportedRecord, ImportSession
 
 COPY_BATCH = 5_000
 LEGACY = "legacy_source"  # the schema name of the attached legacy file

@@ -46,15 +46,9 @@ from guarantees.legacy.scan import scan as stage
 from guarantees.legacy.spool import Spool, spool_directory
 from guarantees.legacy.sql import bulk_insert, bulk_session
 from guarantees.legacy.workers import mapped
-from guarantees.models import (
-    Bank,
-    Guarantee,
-    GuaranteeAction,
-    ImportBatch,
-    ImportBatchItem,
-    Supplier,
-)
+from guarantees.models import Guarantee, GuaranteeAction, ImportBatch, ImportBatchItem
 from guarantees.models.base import utcnow
+from guarantees.models.dictionary import Bank, Supplier
 
 try:
     import fcntl

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from guarantees.domain.fields import LOCKED_FIELDS
 from guarantees.legacy.rows import (
     ACTION,
     ACTION_TYPES,
@@ -39,7 +40,7 @@ NUMBER, ID, CREATED_AT, KIND, RECORD_TYPE, BKEY, ROW_NUMBER = range(7)
 INPUT = len(ROW_COLUMNS) - len(INPUT_COLUMNS)
 MATCH_STATUS = ROW_COLUMNS.index("match_status")
 # Fields a migration may fill on a guarantee the register already holds when that guarantee is locked.
-FILLABLE_WHEN_LOCKED = ("comment", "supplier_display_name", "bank_display", "related_to")
+FILLABLE_WHEN_LOCKED = tuple(name for name in FIELDS if name not in LOCKED_FIELDS and name != "match_status")
 
 
 @dataclass

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask_migrate import downgrade
 from sqlalchemy.engine import Engine
 
-from guarantees.models import Bank, ImportSession, Supplier
-from guarantees.models.legacy import LEGACY_RECORD_COLUMNS
+from guarantees.models.dictionary import Bank, Supplier
+from guarantees.models.legacy import LEGACY_RECORD_COLUMNS, ImportSession
 
 LEGACY_REVISION = "0001_legacy"
 LEGACY_COLUMNS = {

@@ -6,13 +6,13 @@ The rules follow DESIGN §4 (and the acceptance check, which computes them indep
 or of a type with no counterpart (`renewal_request`), stays unmigrated with its reason.
 """
 
-import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from guarantees.domain.text import clean_text, normalise_number
+from guarantees.domain.times import legacy_day, parse_legacy_time
 from guarantees.importer.values import parse_date
-from guarantees.text import clean_text, normalise_number
 
 IMPORT, ACTION = "i", "a"
 IMPORT_TYPES = ("import", "modification")
@@ -30,7 +30,6 @@ FIELDS = (
     "match_status",
 )  # fmt: skip
 RELATED_TO = {"contract": "contract", "purchase_order": "purchase_order", "po": "purchase_order"}
-_SQLITE_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:[zZ]|[+-]\d{2}:\d{2})?")
 
 
 def classify(record_type: str | None, number: str | None) -> tuple[str | None, str, str | None]:
@@ -53,10 +52,10 @@ def classify(record_type: str | None, number: str | None) -> tuple[str | None, s
 def batch_key(session_type: str | None, session_id: int | None, session_created_at: str | None) -> str:
     """The batch an import row joins: its Excel session, or its session's day for manual and pasted entries."""
     if session_type in MANUAL_SESSIONS:
-        day = sqlite_date(session_created_at)
+        day = legacy_day(session_created_at)
         return f"manual_batch|{day.isoformat() if day else ''}"
     if session_type in PASTE_SESSIONS:
-        day = sqlite_date(session_created_at)
+        day = legacy_day(session_created_at)
         return f"text_paste|{day.isoformat() if day else ''}"
     return f"excel_import|{'' if session_id is None else session_id}"
 
@@ -66,40 +65,12 @@ def action_day(created_at: str | None) -> str:
     return (created_at or "")[:10]
 
 
-def sqlite_date(text: str | None) -> date | None:
-    """The calendar day of a legacy timestamp, as SQLite's date() reads an ISO timestamp (None if it is not one)."""
-    if not isinstance(text, str):
-        return None
-    found = _SQLITE_DATE.fullmatch(text.strip())
-    if not found:
-        return None
-    try:
-        return date.fromisoformat(found.group(1))
-    except ValueError:
-        return None
-
-
 def iso_day(text: str | None) -> date | None:
     """A day key ('2025-12-17') as a date, None when it is not one."""
     try:
         return date.fromisoformat(text) if text and len(text) == 10 else None
     except ValueError:
         return None
-
-
-def parse_timestamp(text: str | None) -> datetime | None:
-    """A legacy created_at as a naive UTC datetime; None when it cannot be read."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    text = text.strip()
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        day = _parse_day(text)
-        return datetime(day.year, day.month, day.day) if day else None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 def parse_amount(text: object) -> tuple[bool, Decimal | None]:
@@ -148,8 +119,8 @@ def clean(text: object) -> str | None:
 
 @lru_cache(maxsize=1 << 14)
 def timestamp(text: str | None) -> datetime | None:
-    """parse_timestamp, remembered: the rows of a session share their created_at."""
-    return parse_timestamp(text)
+    """parse_legacy_time, remembered: the rows of a session share their created_at."""
+    return parse_legacy_time(text)
 
 
 @lru_cache(maxsize=1 << 14)

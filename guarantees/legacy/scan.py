@@ -19,7 +19,8 @@ from guarantees.legacy.rows import ACTION, IMPORT, action_day, batch_key, classi
 from guarantees.legacy.spool import Spool, Writer
 from guarantees.legacy.sql import stream
 from guarantees.legacy.workers import mapped
-from guarantees.models import GuaranteeAction, ImportBatchItem, ImportedRecord, ImportSession
+from guarantees.models import GuaranteeAction, ImportBatchItem
+from guarantees.models.legacy import ImportedRecord, ImportSession
 
 RECORDS = ImportedRecord.__table__
 SESSIONS = ImportSession.__table__

@@ -12,21 +12,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from guarantees.domain.text import normalise_number
 from guarantees.legacy.rows import ACTION, IMPORT, classify
 from guarantees.legacy.scan import id_ranges
 from guarantees.legacy.sql import bulk_session, stream
 from guarantees.legacy.workers import mapped
-from guarantees.models import (
-    ActionSession,
-    Base,
-    Guarantee,
-    GuaranteeAction,
-    ImportBatch,
-    ImportBatchItem,
-    ImportedRecord,
-    ImportSession,
-)
-from guarantees.text import normalise_number
+from guarantees.models import ActionSession, Base, Guarantee, GuaranteeAction, ImportBatch, ImportBatchItem
+from guarantees.models.legacy import ImportedRecord, ImportSession
 
 MAX_UNMIGRATED = 100
 MAX_EXAMPLES = 5

@@ -6,22 +6,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from guarantees.domain.fields import MATCH_STATUSES, STATUSES  # noqa: F401 - the columns' CHECK values
 from guarantees.models.base import Base, Money, utcnow
-
-STATUSES = ("active", "released")
-MATCH_STATUSES = ("ready", "needs_review")
-# Fields that identify a guarantee: frozen once it is locked (the database refuses the change).
-IDENTIFYING_FIELDS = (
-    "guarantee_number", "raw_supplier_name", "supplier_id", "raw_bank_name", "bank_id",
-    "contract_number", "po_number", "issue_date", "type",
-)  # fmt: skip
-# Fields that change on a locked guarantee only together with the action that records it.
-ACTION_FIELDS = ("expiry_date", "amount", "status")
-# Fields staff may edit inline (what a locked guarantee still lets them edit is decided by the service).
-EDITABLE_FIELDS = (
-    "raw_supplier_name", "raw_bank_name", "contract_number", "po_number", "amount", "currency",
-    "issue_date", "expiry_date", "type", "comment", "related_to",
-)  # fmt: skip
 
 
 class Guarantee(Base):

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import ActionSession, Bank, Guarantee, GuaranteeAction, LetterPrint
+from guarantees.models import ActionSession, Guarantee, GuaranteeAction, LetterPrint
+from guarantees.models.dictionary import Bank
 from guarantees.repositories.batches import PER_PAGE, Page, paginate
 
 SESSION_STATUSES = ("draft", "issued")

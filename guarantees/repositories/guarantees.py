@@ -10,11 +10,12 @@ from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql
 
 from guarantees.clock import today
+from guarantees.domain.text import clean_text, normalise_number
 from guarantees.extensions import db
 from guarantees.importer.values import strip_invisible
-from guarantees.models import Bank, DictionaryMerge, Guarantee, ImportBatch, ImportBatchItem
+from guarantees.models import DictionaryMerge, Guarantee, ImportBatch, ImportBatchItem
+from guarantees.models.dictionary import Bank
 from guarantees.models.guarantee import MATCH_STATUSES, STATUSES
-from guarantees.text import clean_text, normalise_number
 
 PER_PAGE = 50
 MAX_DAYS = 3650

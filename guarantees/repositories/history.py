@@ -9,10 +9,12 @@ only the entries shown are built, so a long history costs about what a short one
 import functools
 import heapq
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
+from guarantees.domain.text import normalised_number_sql
+from guarantees.domain.times import parse_legacy_time
 from guarantees.extensions import db
 from guarantees.models import (
     ActionSession,
@@ -21,19 +23,16 @@ from guarantees.models import (
     GuaranteeEdit,
     ImportBatch,
     ImportBatchItem,
-    ImportedRecord,
-    ImportSession,
     LetterPrint,
     LetterPrintAction,
 )
-from guarantees.models.legacy import LEGACY_RECORD_COLUMNS, TRANSITION_COLUMNS
+from guarantees.models.legacy import LEGACY_RECORD_COLUMNS, TRANSITION_COLUMNS, ImportedRecord, ImportSession
 from guarantees.models.matching import MatchDecision
 from guarantees.repositories.matching import decisions_for
 
 # Order of entries recorded in the same instant: a row is imported before it is edited, acted on, printed.
 KIND_ORDER = {"legacy": 0, "import": 1, "edit": 2, "decision": 2, "action": 3, "print": 4}
 RAW_COLUMNS = LEGACY_RECORD_COLUMNS + TRANSITION_COLUMNS
-_SPACES = ("\u00a0", "\t", "\r", "\n", "\u200b", "\u202f", "\u3000")
 
 
 @dataclass
@@ -61,29 +60,6 @@ class Entry:
         return (self.at or datetime.min, KIND_ORDER[self.kind], self.sequence)
 
 
-def _normalised_number(column):
-    """SQL for the legacy number as the register stores numbers: no spaces of any kind, upper case."""
-    expression = sa.func.replace(column, " ", "")
-    for space in _SPACES:
-        expression = sa.func.replace(expression, space, "")
-    return sa.func.upper(expression)
-
-
-def parse_legacy_time(text: str | None) -> datetime | None:
-    """A legacy created_at (text, several formats) as a datetime; None when it cannot be read."""
-    if not text:
-        return None
-    text = str(text).strip()
-    try:
-        return datetime.fromisoformat(text.replace("/", "-"))
-    except ValueError:
-        pass
-    try:
-        return datetime.combine(date.fromisoformat(text[:10].replace("/", "-")), datetime.min.time())
-    except ValueError:
-        return None
-
-
 def _number_pattern(number: str | None) -> str:
     """A LIKE pattern that every spelling of `number` the legacy rows may hold matches, once upper-cased: its
     characters in order, with anything (spaces) between them."""
@@ -103,7 +79,7 @@ def _of_guarantee(record, guarantee_id, number, pattern):
             # removes have no case), and several times cheaper: most unlinked rows fail it at once, and are
             # never normalised. Every guarantee page reads these rows.
             sa.func.upper(record.c.guarantee_number).like(pattern, escape="\\"),
-            _normalised_number(record.c.guarantee_number) == number,
+            normalised_number_sql(record.c.guarantee_number) == number,
         ),
     )
 

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from guarantees.extensions import db
 from guarantees.matching import normalise_name
-from guarantees.models import Bank, DictionaryMerge, Guarantee, MatchDecision, NameAlias, Supplier, User
+from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAlias, User
+from guarantees.models.dictionary import Bank, Supplier
 from guarantees.services.matching import MODELS, Choice, matcher_for
 
 PER_PAGE = 50

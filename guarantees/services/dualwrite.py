@@ -12,15 +12,9 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from guarantees.clock import today
-from guarantees.models import (
-    Guarantee,
-    GuaranteeAction,
-    ImportBatch,
-    ImportedRecord,
-    ImportSession,
-    LegacyDaySession,
-)
+from guarantees.models import Guarantee, GuaranteeAction, ImportBatch, LegacyDaySession
 from guarantees.models.base import utcnow
+from guarantees.models.legacy import ImportedRecord, ImportSession
 from guarantees.services.transaction import insert_or_get
 
 SESSION_TYPES = {"excel_import": "excel", "manual_batch": "manual", "text_paste": "smart_paste"}

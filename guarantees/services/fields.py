@@ -1,8 +1,9 @@
 """Parsing of guarantee fields as users type them (forms, CLI) into stored values."""
 
+from guarantees.domain.labels import field_label
+from guarantees.domain.text import normalise_number
 from guarantees.importer.values import parse_amount, parse_code, parse_date, parse_text
 from guarantees.services.errors import ValidationFailed
-from guarantees.text import normalise_number
 
 PARSERS = {
     "raw_supplier_name": parse_text,
@@ -14,20 +15,6 @@ PARSERS = {
     "expiry_date": parse_date,
     "type": parse_text,
     "comment": parse_text,
-}
-LABELS = {
-    "guarantee_number": "Guarantee number",
-    "raw_supplier_name": "Supplier",
-    "raw_bank_name": "Bank",
-    "contract_number": "Contract number",
-    "po_number": "PO number",
-    "amount": "Amount",
-    "currency": "Currency",
-    "issue_date": "Issue date",
-    "expiry_date": "Expiry date",
-    "type": "Type",
-    "comment": "Comment",
-    "related_to": "Related to",
 }
 
 
@@ -56,9 +43,9 @@ def parse_field(field: str, raw: object) -> object:
     try:
         value = parser(raw)
     except ValueError as error:
-        raise ValidationFailed(f"{LABELS.get(field, field)}: {error}", field=field) from error
+        raise ValidationFailed(f"{field_label(field)}: {error}", field=field) from error
     if field in ("contract_number", "po_number", "type") and value and len(value) > (50 if field == "type" else 100):
-        raise ValidationFailed(f"{LABELS[field]}: too long.", field=field)
+        raise ValidationFailed(f"{field_label(field)}: too long.", field=field)
     return value
 
 

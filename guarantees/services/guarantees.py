@@ -3,8 +3,9 @@
 import sqlalchemy as sa
 
 from guarantees.clock import today
+from guarantees.domain import fields as rules
+from guarantees.domain.fields import EDITABLE_FIELDS
 from guarantees.models import Guarantee, GuaranteeEdit, ImportBatchItem
-from guarantees.models.guarantee import ACTION_FIELDS, EDITABLE_FIELDS, IDENTIFYING_FIELDS
 from guarantees.services.batches import count_rows, todays_batch
 from guarantees.services.dualwrite import DualWriteAdapter
 from guarantees.services.errors import Conflict, DuplicateNumber, LockedField, NotFound, ValidationFailed
@@ -89,13 +90,9 @@ def create(data: dict, *, user: str | None) -> Guarantee:
     return guarantee
 
 
-def protected_fields(guarantee: Guarantee) -> set[str]:
+def protected_fields(guarantee: Guarantee) -> frozenset[str]:
     """Fields that inline editing may not change on this guarantee."""
-    if guarantee.status == "released":
-        return set(EDITABLE_FIELDS)
-    if guarantee.is_locked:
-        return set(IDENTIFYING_FIELDS) | set(ACTION_FIELDS) | {"currency", "related_to"}
-    return set()
+    return rules.protected_fields(status=guarantee.status, is_locked=guarantee.is_locked)
 
 
 def update(guarantee_id: int, changes: dict, *, expected_version: int, user: str | None) -> Guarantee:
@@ -120,9 +117,7 @@ def update(guarantee_id: int, changes: dict, *, expected_version: int, user: str
             if value == getattr(guarantee, field):
                 continue
             if field in protected:
-                reason = guarantee.lock_reason or "it is locked"
-                if guarantee.status == "released":
-                    reason = "it has been released"
+                reason = rules.lock_reason_text(status=guarantee.status, lock_reason=guarantee.lock_reason)
                 raise LockedField(f"This field cannot change because {reason}.", field=field)
             if value is None and field in MATCHED_BY:
                 raise ValidationFailed("Supplier and bank cannot be emptied.", field=field)

@@ -15,7 +15,8 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from guarantees.matching import Candidate, Matcher, MatchResult, MatchThresholds, normalise_name
-from guarantees.models import Bank, DictionaryMerge, NameAlias, Supplier
+from guarantees.models import DictionaryMerge, NameAlias
+from guarantees.models.dictionary import Bank, Supplier
 
 ENTITIES = ("supplier", "bank")
 MODELS = {"supplier": Supplier, "bank": Bank}

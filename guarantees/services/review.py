@@ -12,15 +12,16 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from guarantees.domain.text import clean_text
 from guarantees.matching import normalise_name
-from guarantees.models import Bank, DictionaryMerge, Guarantee, MatchDecision, NameAlias, Supplier, User
+from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAlias, User
 from guarantees.models.base import utcnow
+from guarantees.models.dictionary import Bank, Supplier
 from guarantees.models.user import ROLES
 from guarantees.services.dualwrite import DualWriteAdapter
 from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed
 from guarantees.services.matching import ENTITIES, MODELS, dictionaries_changed, entry_names
 from guarantees.services.transaction import insert_or_get, unit_of_work
-from guarantees.text import clean_text
 
 MIN_PASSWORD = 8
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -1,8 +1,9 @@
 """Blueprints, one per area of the staff web app, and what every page shares."""
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import gettext as _
 
+from guarantees.domain import labels
 from guarantees.extensions import babel
 from guarantees.web import errors, formatting, rendering, translations
 from guarantees.web.security import require_login
@@ -30,7 +31,10 @@ def select_locale() -> str:
     """The interface language: ?lang= (remembered), then the browser's preference.
 
     On a letter, ?lang= is the letter's language, not the interface's: printing an English letter leaves the
-    pages around it in the language the user chose."""
+    pages around it in the language the user chose. Outside a request (a command, a service called by one),
+    the source language."""
+    if not has_request_context():
+        return "en"
     chosen = request.args.get("lang")
     if chosen in LANGUAGES and request.blueprint != "letters":
         session["lang"] = chosen
@@ -89,4 +93,5 @@ def register_blueprints(app: Flask) -> None:
     app.context_processor(lambda: {"nav_links": nav_links})
     rendering.init_app(app)
     formatting.init_app(app)
+    app.jinja_env.globals.update(field_label=labels.field_label, status_label=labels.state_label, label=labels.label)
     errors.init_app(app)

@@ -9,6 +9,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from guarantees.domain.labels import ROLE_LABELS
 from guarantees.models.user import ROLES
 from guarantees.repositories import matching as repo
 from guarantees.services import review as service
@@ -18,7 +19,6 @@ from guarantees.web.security import username
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 KINDS = {"suppliers": "supplier", "banks": "bank"}
-ROLE_LABELS = {"viewer": _l("viewer"), "editor": _l("editor"), "admin": _l("admin")}
 
 
 @bp.before_request

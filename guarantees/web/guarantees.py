@@ -10,9 +10,10 @@ from openpyxl import Workbook
 from werkzeug.routing import BuildError
 
 from guarantees.clock import today
+from guarantees.domain import labels
+from guarantees.domain.fields import EDITABLE_FIELDS
 from guarantees.extensions import db
 from guarantees.importer.error_workbook import safe_cell
-from guarantees.models.guarantee import EDITABLE_FIELDS
 from guarantees.repositories import guarantees as repo
 from guarantees.repositories import history
 from guarantees.services import actions
@@ -23,59 +24,14 @@ from guarantees.web.security import editor_required, username
 
 bp = Blueprint("guarantees", __name__, url_prefix="/guarantees")
 
-FIELD_LABELS = {
-    "guarantee_number": _l("Guarantee number"),
-    "raw_supplier_name": _l("Supplier"),
-    "raw_bank_name": _l("Bank"),
-    "contract_number": _l("Contract number"),
-    "po_number": _l("PO number"),
-    "amount": _l("Amount"),
-    "currency": _l("Currency"),
-    "issue_date": _l("Issue date"),
-    "expiry_date": _l("Expiry date"),
-    "type": _l("Type"),
-    "comment": _l("Comment"),
-    "related_to": _l("Related to"),
-    "status": _l("Status"),
-    "match_status": _l("Match"),
-    "supplier_id": _l("Supplier (register id)"),
-    "bank_id": _l("Bank (register id)"),
-    "supplier_display_name": _l("Supplier (register)"),
-    "bank_display": _l("Bank (register)"),
-}
-STATUS_LABELS = {
-    "active": _l("active"),
-    "released": _l("released"),
-    "ready": _l("ready"),
-    "needs_review": _l("needs review"),
-    "draft": _l("draft"),
-    "issued": _l("issued"),
-    "created": _l("created"),
-    "updated": _l("updated"),
-    "unchanged": _l("unchanged"),
-    "extension": _l("extension"),
-    "release": _l("release"),
-    "reduction": _l("reduction"),
-    "modification": _l("modification"),
-}
+# The list's export: its columns in order, each headed by the field's label.
 EXPORT_COLUMNS = (
-    ("guarantee_number", _l("Guarantee number")),
-    ("supplier_label", _l("Supplier")),
-    ("raw_supplier_name", _l("Supplier (as entered)")),
-    ("bank_label", _l("Bank")),
-    ("raw_bank_name", _l("Bank (as entered)")),
-    ("amount", _l("Amount")),
-    ("currency", _l("Currency")),
-    ("issue_date", _l("Issue date")),
-    ("expiry_date", _l("Expiry date")),
-    ("contract_number", _l("Contract number")),
-    ("po_number", _l("PO number")),
-    ("type", _l("Type")),
-    ("status", _l("Status")),
-    ("match_status", _l("Match")),
-    ("comment", _l("Comment")),
-    ("import_batch_id", _l("Batch")),
-)
+    "guarantee_number", "supplier_label", "raw_supplier_name", "bank_label", "raw_bank_name", "amount", "currency",
+    "issue_date", "expiry_date", "contract_number", "po_number", "type", "status", "match_status", "comment",
+    "import_batch_id",
+)  # fmt: skip
+# Columns whose stored value is a state: exported as its label, as the page shows it.
+EXPORT_STATES = ("status", "match_status")
 ACTIONS = {"extension": actions.extend, "release": actions.release, "reduction": actions.reduce}
 
 
@@ -88,18 +44,6 @@ def url_if(endpoint: str, **values) -> str | None:
         return url_for(endpoint, **values)
     except BuildError:
         return None
-
-
-@bp.app_template_global()
-def field_label(name: str) -> str:
-    """The label of a guarantee field, translated."""
-    return str(FIELD_LABELS.get(name, name))
-
-
-@bp.app_template_global()
-def status_label(value: str | None) -> str:
-    """A status, outcome or action type as the pages say it, translated."""
-    return str(STATUS_LABELS.get(value, value or ""))
 
 
 def _guarantee_or_404(guarantee_id: int):
@@ -125,13 +69,18 @@ def index():
     return render("guarantees/index.html", "results", params=params, page=page, problems=problems, banks=banks)
 
 
+def _export_value(guarantee, name: str):
+    value = getattr(guarantee, name)
+    return labels.state_label(value) if name in EXPORT_STATES else value
+
+
 def workbook(rows) -> bytes:
     """An .xlsx of guarantees; any text a spreadsheet could run as a formula is written as text."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(_l("Guarantees")))
-    sheet.append([safe_cell(str(label), sheet) for _name, label in EXPORT_COLUMNS])
+    sheet.append([safe_cell(labels.field_label(name), sheet) for name in EXPORT_COLUMNS])
     for guarantee in rows:
-        sheet.append([safe_cell(getattr(guarantee, name), sheet) for name, _label in EXPORT_COLUMNS])
+        sheet.append([safe_cell(_export_value(guarantee, name), sheet) for name in EXPORT_COLUMNS])
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -225,8 +174,8 @@ def _detail(guarantee, **extra) -> dict:
         "legacy_count": legacy_count,
         "raw_columns": history.RAW_COLUMNS,
         "view": view,
-        "field_labels": _Labels(field_label),
-        "status_labels": _Labels(status_label),
+        "field_labels": _Labels(labels.field_label),
+        "status_labels": _Labels(labels.state_label),
         "default_extension": actions.default_extension(guarantee),
         "can_edit": current_user.can("editor"),
         "lock_reason": _lock_reason(guarantee),
@@ -339,7 +288,7 @@ def update_field(guarantee_id: int, field: str):
     except DomainError as error:
         return _field_failed(guarantee_id, field, error, raw)
     changed = guarantee.version != version
-    message = _("%(field)s saved.", field=field_label(field)) if changed else _("Nothing changed.")
+    message = _("%(field)s saved.", field=labels.field_label(field)) if changed else _("Nothing changed.")
     if not is_htmx():
         flash(message, "success")
         return _see_other(url_for("guarantees.show", guarantee_id=guarantee_id))

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from guarantees.extensions import db
-from guarantees.models import Bank, GuaranteeAction, ImportBatch, LetterPrint
+from guarantees.models import GuaranteeAction, ImportBatch, LetterPrint
+from guarantees.models.dictionary import Bank
 from guarantees.services import actions, guarantees
 from tests.browser.conftest import wait_for_htmx
 from tests.conftest import shared_fixture

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from guarantees.extensions import db
-from guarantees.models import Bank, Guarantee, Supplier
+from guarantees.models import Guarantee
+from guarantees.models.dictionary import Bank, Supplier
 from guarantees.services import guarantees
 from tests.browser.conftest import wait_for_htmx
 

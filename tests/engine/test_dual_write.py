@@ -4,15 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import (
-    Guarantee,
-    GuaranteeAction,
-    GuaranteeEdit,
-    ImportBatch,
-    ImportBatchItem,
-    ImportedRecord,
-    ImportSession,
-)
+from guarantees.models import Guarantee, GuaranteeAction, GuaranteeEdit, ImportBatch, ImportBatchItem
+from guarantees.models.legacy import ImportedRecord, ImportSession
 from guarantees.services import actions, guarantees
 from guarantees.services.dualwrite import DualWriteAdapter
 

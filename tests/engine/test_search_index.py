@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from werkzeug.datastructures import MultiDict
 
+from guarantees.domain.text import normalise_number
 from guarantees.extensions import db
 from guarantees.repositories import guarantees as repository
 from guarantees.services import guarantees as service
 from guarantees.services import letters
 from guarantees.services.actions import extend
-from guarantees.text import normalise_number
 
 NAMES = (
     ("GB-1001", "Lana Medical Company", "Riyad Bank", "CN-2025-201"),

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import Guarantee, ImportBatch, ImportBatchItem, ImportedRecord, ImportSession
+from guarantees.models import Guarantee, ImportBatch, ImportBatchItem
+from guarantees.models.legacy import ImportedRecord, ImportSession
 
 HEADER = [
     "BANK GUARANTEE NUMBER",

@@ -13,7 +13,9 @@ from openpyxl import load_workbook
 
 from guarantees.extensions import db
 from guarantees.importer import REASON_HEADER, service
-from guarantees.models import Bank, Guarantee, ImportBatch, ImportBatchItem, ImportedRecord, ImportSession, Supplier
+from guarantees.models import Guarantee, ImportBatch, ImportBatchItem
+from guarantees.models.dictionary import Bank, Supplier
+from guarantees.models.legacy import ImportedRecord, ImportSession
 from guarantees.services import actions
 from guarantees.services.dualwrite import DualWriteAdapter
 from guarantees.services.errors import Conflict, ValidationFailed

@@ -5,7 +5,8 @@ import sqlite3
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import Bank, ImportedRecord, ImportSession, Supplier
+from guarantees.models.dictionary import Bank, Supplier
+from guarantees.models.legacy import ImportedRecord, ImportSession
 from tests.legacy.conftest import count, schema
 
 

@@ -7,17 +7,11 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
+from guarantees.domain.text import normalise_number
 from guarantees.extensions import db
-from guarantees.models import (
-    ActionSession,
-    Guarantee,
-    GuaranteeAction,
-    ImportBatch,
-    ImportBatchItem,
-    ImportedRecord,
-)
+from guarantees.models import ActionSession, Guarantee, GuaranteeAction, ImportBatch, ImportBatchItem
+from guarantees.models.legacy import ImportedRecord
 from guarantees.repositories.guarantees import parse_params, search
-from guarantees.text import normalise_number
 from tests.legacy.conftest import count, load_check, schema, snapshot
 
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from guarantees.domain.times import legacy_day as sqlite_date
+from guarantees.domain.times import parse_legacy_time as parse_timestamp
 from guarantees.legacy.rows import (
     ACTION,
     IMPORT,
@@ -13,8 +15,6 @@ from guarantees.legacy.rows import (
     classify,
     parse_amount,
     parse_day,
-    parse_timestamp,
-    sqlite_date,
 )
 
 

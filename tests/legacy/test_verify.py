@@ -3,7 +3,8 @@
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import Guarantee, ImportedRecord
+from guarantees.models import Guarantee
+from guarantees.models.legacy import ImportedRecord
 from guarantees.services import actions, guarantees
 
 

@@ -4,7 +4,9 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import Bank, DictionaryMerge, Guarantee, ImportedRecord, NameAlias, Supplier, User
+from guarantees.models import DictionaryMerge, Guarantee, NameAlias, User
+from guarantees.models.dictionary import Bank, Supplier
+from guarantees.models.legacy import ImportedRecord
 from guarantees.repositories import matching as repo
 from guarantees.services import actions, review
 from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from guarantees.extensions import db
-from guarantees.models import Bank, Guarantee, Supplier
+from guarantees.models import Guarantee
+from guarantees.models.dictionary import Bank, Supplier
 from guarantees.services import guarantees, review
 from guarantees.services.matching import matcher_for
 

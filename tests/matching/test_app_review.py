@@ -4,7 +4,9 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import Bank, Guarantee, ImportedRecord, MatchDecision, NameAlias, Supplier
+from guarantees.models import Guarantee, MatchDecision, NameAlias
+from guarantees.models.dictionary import Bank, Supplier
+from guarantees.models.legacy import ImportedRecord
 from guarantees.repositories import matching as repo
 from guarantees.services import actions, review
 from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed

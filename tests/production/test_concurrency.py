@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import Guarantee, GuaranteeAction, ImportBatch, ImportedRecord
+from guarantees.models import Guarantee, GuaranteeAction, ImportBatch
+from guarantees.models.legacy import ImportedRecord
 from tests.production import workers
 
 PROCESSES = 4

@@ -4,7 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import Guarantee, ImportedRecord, User
+from guarantees.models import Guarantee, User
+from guarantees.models.legacy import ImportedRecord
 from guarantees.services.dualwrite import DualWriteAdapter
 from tests.production.proxy import Proxy
 from tests.web.conftest import Client

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guarantees.extensions import db
-from guarantees.models import Guarantee, ImportBatch, ImportedRecord
+from guarantees.models import Guarantee, ImportBatch
+from guarantees.models.legacy import ImportedRecord
 
 
 def workbook(rows) -> bytes:

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import ActionSession, Guarantee, GuaranteeAction, ImportBatch, ImportBatchItem, ImportedRecord
+from guarantees.models import ActionSession, Guarantee, GuaranteeAction, ImportBatch, ImportBatchItem
+from guarantees.models.legacy import ImportedRecord
 from guarantees.services import actions
 
 ROOT = Path(__file__).resolve().parents[2]

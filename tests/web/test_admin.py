@@ -4,7 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import Bank, DictionaryMerge, Guarantee, NameAlias, Supplier, User
+from guarantees.models import DictionaryMerge, Guarantee, NameAlias, User
+from guarantees.models.dictionary import Bank, Supplier
 from guarantees.services import actions
 
 

@@ -5,7 +5,8 @@ import json
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import Guarantee, ImportBatch, ImportedRecord
+from guarantees.models import Guarantee, ImportBatch
+from guarantees.models.legacy import ImportedRecord
 from tests.web.conftest import csrf_from
 
 ENTRY = {

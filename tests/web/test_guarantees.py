@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from guarantees.clock import today
 from guarantees.extensions import db
-from guarantees.models import ActionSession, Bank, DictionaryMerge, Guarantee, GuaranteeAction
+from guarantees.models import ActionSession, DictionaryMerge, Guarantee, GuaranteeAction
+from guarantees.models.dictionary import Bank
 from guarantees.services import actions
 from tests.web.conftest import csrf_from
 
@@ -181,7 +182,7 @@ def test_export_writes_the_filter_and_formula_looking_text_as_text(viewer, make_
     make_guarantee("NO-1", raw_supplier_name="Elsewhere")
     rows = read_back(viewer.get("/guarantees/export?q=XL&sort=number"))
     header = [cell.value for cell in rows[0]]
-    assert header[:2] == ["Guarantee number", "Supplier"]
+    assert header[:2] == ["Guarantee number", "Supplier (as shown)"]
     assert [row[0].value for row in rows[1:]] == ["XL-1", "XL-2"]
     cells = {cell.value: cell for row in rows[1:] for cell in row if isinstance(cell.value, str)}
     for text in (SCRIPT, "=1+2", "+966", "@SUM(A1)", "-2"):

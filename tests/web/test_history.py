@@ -6,16 +6,9 @@ from datetime import timedelta
 import pytest
 
 from guarantees.extensions import db
-from guarantees.models import (
-    Guarantee,
-    GuaranteeAction,
-    GuaranteeEdit,
-    ImportBatch,
-    ImportBatchItem,
-    ImportedRecord,
-    MatchDecision,
-)
+from guarantees.models import Guarantee, GuaranteeAction, GuaranteeEdit, ImportBatch, ImportBatchItem, MatchDecision
 from guarantees.models.base import utcnow
+from guarantees.models.legacy import ImportedRecord
 from guarantees.repositories import history
 from guarantees.services import actions, letters
 from guarantees.services import guarantees as service
@@ -193,7 +186,7 @@ def test_the_page_takes_the_same_number_of_queries_for_a_long_history(viewer, ma
 
 def test_review_decision_shows_once_on_the_timeline(app, editor, make_guarantee):
     from guarantees.extensions import db
-    from guarantees.models import Supplier
+    from guarantees.models.dictionary import Supplier
     from guarantees.services import review
 
     supplier = Supplier(official_name="Zeta Medical Trading", display_name="Zeta Medical")

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import Bank, GuaranteeAction, LetterPrint
+from guarantees.models import GuaranteeAction, LetterPrint
+from guarantees.models.dictionary import Bank
 from guarantees.services import actions, letters
 from guarantees.services.errors import NotFound, ValidationFailed
 from tests.web.test_imports import fresh_g_per_request  # noqa: F401 - autouse fixture

@@ -6,7 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import Bank, Guarantee, ImportedRecord, MatchDecision, NameAlias, Supplier
+from guarantees.models import Guarantee, MatchDecision, NameAlias
+from guarantees.models.dictionary import Bank, Supplier
+from guarantees.models.legacy import ImportedRecord
 from guarantees.repositories.matching import decisions_for
 
 

@@ -1,0 +1,39 @@
+"""A guarantee's fields and which of them a lock protects (DESIGN §3).
+
+The triggers of migration 0002 keep their own literal copy of IDENTIFYING_FIELDS and LINK_FIELDS (a
+migration never imports the application); a test holds that copy equal to this one.
+"""
+
+STATUSES = ("active", "released")
+MATCH_STATUSES = ("ready", "needs_review")
+# Fields that identify a guarantee: frozen once it is locked (the database refuses the change).
+IDENTIFYING_FIELDS = (
+    "guarantee_number", "raw_supplier_name", "raw_bank_name", "contract_number", "po_number", "issue_date", "type",
+)  # fmt: skip
+# The dictionary entries a guarantee is matched to: on a locked guarantee, set once and then frozen.
+LINK_FIELDS = ("supplier_id", "bank_id")
+# Fields that change on a locked guarantee only together with the action that records it.
+ACTION_FIELDS = ("expiry_date", "amount", "status")
+# Fields staff may edit inline or an import may set.
+EDITABLE_FIELDS = (
+    "raw_supplier_name", "raw_bank_name", "contract_number", "po_number", "amount", "currency",
+    "issue_date", "expiry_date", "type", "comment", "related_to",
+)  # fmt: skip
+# What neither an edit, an import nor a migration changes on a locked guarantee.
+LOCKED_FIELDS = frozenset((*IDENTIFYING_FIELDS, *LINK_FIELDS, *ACTION_FIELDS, "currency", "related_to"))
+
+
+def protected_fields(*, status: str | None, is_locked: bool, fields=EDITABLE_FIELDS) -> frozenset[str]:
+    """Which of `fields` a guarantee in this state keeps whatever an edit or an import says."""
+    if status == "released":
+        return frozenset(fields)
+    if is_locked:
+        return LOCKED_FIELDS.intersection(fields)
+    return frozenset()
+
+
+def lock_reason_text(*, status: str | None, lock_reason: str | None) -> str:
+    """Why a protected field cannot change, as the refusal says it."""
+    if status == "released":
+        return "it has been released"
+    return lock_reason or "it is locked"

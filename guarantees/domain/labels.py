@@ -1,0 +1,91 @@
+"""What the pages, letters and exports call each field and state: defined once, translated when shown."""
+
+from flask_babel import lazy_gettext as _l
+
+FIELD_LABELS = {
+    "guarantee_number": _l("Guarantee number"),
+    "raw_supplier_name": _l("Supplier"),
+    "raw_bank_name": _l("Bank"),
+    "contract_number": _l("Contract number"),
+    "po_number": _l("PO number"),
+    "amount": _l("Amount"),
+    "currency": _l("Currency"),
+    "issue_date": _l("Issue date"),
+    "expiry_date": _l("Expiry date"),
+    "type": _l("Type"),
+    "comment": _l("Comment"),
+    "related_to": _l("Related to"),
+    "status": _l("Status"),
+    "match_status": _l("Match status"),
+    "supplier_id": _l("Supplier (dictionary)"),
+    "bank_id": _l("Bank (dictionary)"),
+    "supplier_display_name": _l("Supplier name shown"),
+    "bank_display": _l("Bank name shown"),
+    # Columns of the list's export beside the fields: the name the register shows, and the batch.
+    "supplier_label": _l("Supplier (as shown)"),
+    "bank_label": _l("Bank (as shown)"),
+    "import_batch_id": _l("Batch"),
+}
+# Aliases some pages use for a field (the import's mapping says "supplier" for the supplier column).
+FIELD_LABELS["supplier"] = FIELD_LABELS["raw_supplier_name"]
+FIELD_LABELS["bank"] = FIELD_LABELS["raw_bank_name"]
+
+STATUS_LABELS = {
+    "active": _l("active"),
+    "released": _l("released"),
+    "ready": _l("ready"),
+    "needs_review": _l("needs review"),
+}
+ACTION_TYPE_LABELS = {
+    "extension": _l("Extension"),
+    "release": _l("Release"),
+    "reduction": _l("Reduction"),
+    "modification": _l("Modification"),
+}
+ACTION_STATUS_LABELS = {"draft": _l("Draft"), "issued": _l("Issued")}
+BATCH_TYPE_LABELS = {
+    "excel_import": _l("Excel import"),
+    "manual_batch": _l("Manual entry"),
+    "text_paste": _l("Pasted text"),
+}
+# An import row's outcome, in the preview (new / update) and once written (created / updated).
+OUTCOME_LABELS = {
+    "created": _l("New"),
+    "new": _l("New"),
+    "updated": _l("Updated"),
+    "update": _l("Update"),
+    "unchanged": _l("Unchanged"),
+    "error": _l("Error"),
+}
+ROLE_LABELS = {"viewer": _l("Viewer"), "editor": _l("Editor"), "admin": _l("Admin")}
+LANGUAGE_LABELS = {"ar": _l("Arabic"), "en": _l("English")}
+
+_ALL = {
+    "field": FIELD_LABELS,
+    "status": STATUS_LABELS,
+    "action_type": ACTION_TYPE_LABELS,
+    "action_status": ACTION_STATUS_LABELS,
+    "batch_type": BATCH_TYPE_LABELS,
+    "outcome": OUTCOME_LABELS,
+    "role": ROLE_LABELS,
+    "language": LANGUAGE_LABELS,
+}
+
+
+def label(kind: str, value: str | None) -> str:
+    """The translated label of `value` among the labels of `kind`; the value itself when it has none."""
+    found = _ALL[kind].get(value) if value is not None else None
+    return str(found) if found is not None else (value or "")
+
+
+def field_label(name: str) -> str:
+    """A guarantee field's label, translated."""
+    return label("field", name)
+
+
+def state_label(value: str | None) -> str:
+    """Any state a page shows in a badge (guarantee status, match status, action type or status, outcome)."""
+    for kind in ("status", "action_type", "action_status", "outcome"):
+        if value in _ALL[kind]:
+            return label(kind, value)
+    return value or ""
