@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from guarantees.extensions import db
 from guarantees.models import ActionSession, Guarantee, GuaranteeAction, LetterPrint
 from guarantees.models.dictionary import Bank
-from guarantees.repositories.batches import PER_PAGE, Page, paginate
+from guarantees.repositories.batches import PER_PAGE
+from guarantees.repositories.pages import Page, paginate
 
 SESSION_STATUSES = ("draft", "issued")
 

@@ -1,46 +1,13 @@
 """Import batches and the rows they list, for the batch pages."""
 
-from dataclasses import dataclass
-from math import ceil
-
 import sqlalchemy as sa
 
 from guarantees.extensions import db
 from guarantees.models import Guarantee, ImportBatch, ImportBatchItem
 from guarantees.models.batch import BATCH_TYPES
+from guarantees.repositories.pages import Page, paginate
 
 PER_PAGE = 50
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a longer list."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def paginate(query: sa.Select, page: int, per_page: int = PER_PAGE, *, scalars: bool = True) -> Page:
-    """Run `query` for one page (1-based; out-of-range pages are clamped) and count the whole."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
-    page = min(max(page, 1), max(1, ceil(total / per_page)))
-    limited = query.limit(per_page).offset((page - 1) * per_page)
-    rows = db.session.scalars(limited).all() if scalars else db.session.execute(limited).all()
-    return Page(list(rows), page, per_page, total)
 
 
 def list_batches(*, batch_type: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page:

@@ -16,6 +16,7 @@ from guarantees.importer.values import strip_invisible
 from guarantees.models import DictionaryMerge, Guarantee, ImportBatch, ImportBatchItem
 from guarantees.models.dictionary import Bank
 from guarantees.models.guarantee import MATCH_STATUSES, STATUSES
+from guarantees.repositories.pages import Page, clamp
 
 PER_PAGE = 50
 MAX_DAYS = 3650
@@ -309,15 +310,6 @@ def _ordered(query, params: ListParams, *, fenced: bool = False):
     return query.order_by(column.asc().nulls_last(), Guarantee.id.asc())
 
 
-@dataclass
-class Page:
-    items: list[Guarantee]
-    total: int  # with `more`, a lower bound: more than this many match
-    page: int
-    pages: int  # with `more`, this page and the next if there is one
-    more: bool = False
-
-
 def _rows(query) -> list[Guarantee]:
     # The list shows names from the guarantee's own columns: the supplier and bank rows are not joined in.
     query = query.options(orm.lazyload(Guarantee.supplier), orm.lazyload(Guarantee.bank))
@@ -332,18 +324,16 @@ def _count_to_cap(source, conditions: list) -> int:
 
 def _page(params: ListParams, conditions: list, total: int) -> Page:
     """The page of an exactly counted result (total <= COUNT_CAP)."""
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(params.page, pages)
+    page = clamp(params.page, total, PER_PAGE)
     query = _ordered(sa.select(Guarantee).where(*conditions), params)
     items = _rows(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE))
-    return Page(items=items, total=total, page=page, pages=pages)
+    return Page(items, page, PER_PAGE, total)
 
 
 def _past_cap(params: ListParams, items: list[Guarantee]) -> Page:
     """A page of a result of more than COUNT_CAP (`items`: up to PER_PAGE + 1 rows): whether there is a next
     page is all that is known."""
-    pages = params.page + (1 if len(items) > PER_PAGE else 0)
-    return Page(items=items[:PER_PAGE], total=COUNT_CAP, page=params.page, pages=pages, more=True)
+    return Page(items[:PER_PAGE], params.page, PER_PAGE, COUNT_CAP, more=True, has_following=len(items) > PER_PAGE)
 
 
 def _page_past_cap(params: ListParams, conditions: list) -> Page:
@@ -413,10 +403,9 @@ def _matches_in_order(params: ListParams, candidates: _Index, filters: list) -> 
 def _page_of(params: ListParams, listed: list[int]) -> Page:
     """The page of a result whose ids are all in `listed`, in order."""
     if len(listed) <= COUNT_CAP:
-        pages = max(1, -(-len(listed) // PER_PAGE))
-        page = min(params.page, pages)
+        page = clamp(params.page, len(listed), PER_PAGE)
         start = (page - 1) * PER_PAGE
-        return Page(items=_by_id(listed[start : start + PER_PAGE]), total=len(listed), page=page, pages=pages)
+        return Page(_by_id(listed[start : start + PER_PAGE]), page, PER_PAGE, len(listed))
     start = (params.page - 1) * PER_PAGE
     return _past_cap(params, _by_id(listed[start : start + PER_PAGE + 1]))
 

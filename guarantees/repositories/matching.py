@@ -13,26 +13,13 @@ from guarantees.extensions import db
 from guarantees.matching import normalise_name
 from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAlias, User
 from guarantees.models.dictionary import Bank, Supplier
+from guarantees.repositories.pages import Page
 from guarantees.services.matching import MODELS, Choice, matcher_for
 
 PER_PAGE = 50
 MAX_GROUPS = 300
 RAW_COLUMNS = {"supplier": Guarantee.raw_supplier_name, "bank": Guarantee.raw_bank_name}
 ID_COLUMNS = {"supplier": Guarantee.supplier_id, "bank": Guarantee.bank_id}
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a longer list."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 @dataclass

@@ -25,7 +25,7 @@ from guarantees.importer import service as importer
 from guarantees.importer.mapping import FIELDS, fold_header
 from guarantees.importer.reader import WorkbookError
 from guarantees.importer.template import write_template
-from guarantees.repositories.batches import Page
+from guarantees.repositories import pages
 from guarantees.services.errors import DomainError
 from guarantees.web.batches import see_other
 from guarantees.web.rendering import render
@@ -191,11 +191,7 @@ def _preview_page(pending: Pending, result, *, error: str | None = None, status:
     outcome = request.args.get("outcome")
     outcome = outcome if outcome in importer.OUTCOMES else None
     rows = [row for row in result.rows if outcome is None or row.outcome == outcome]
-    number = max(1, request.args.get("page", 1, type=int))
-    pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
-    number = min(number, pages)
-    start = (number - 1) * ROWS_PER_PAGE
-    page = Page(rows[start : start + ROWS_PER_PAGE], number, ROWS_PER_PAGE, len(rows))
+    page = pages.of_list(rows, request.args.get("page", 1, type=int), ROWS_PER_PAGE)
     selected = {}
     for field, header in result.columns.items():
         selected[field] = next((h for h in result.headers if fold_header(h) == fold_header(header)), header)
