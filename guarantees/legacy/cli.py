@@ -98,31 +98,24 @@ def load_command(path: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=CHUNK_ROWS, show_default=True,
               help="About how many legacy rows each chunk holds.")  # fmt: skip
-@click.option("--commit-chunks", is_flag=True,
-              help="Commit each chunk on its own, even into an empty register (slower).")  # fmt: skip
-def migrate_command(dry_run: bool, as_json: bool, chunk_rows: int, commit_chunks: bool) -> None:
+def migrate_command(dry_run: bool, as_json: bool, chunk_rows: int) -> None:
     """Migrate legacy rows to batches, guarantees, items, actions and action sessions, back-linked.
 
-    Idempotent (a second run changes nothing) and resumable. Into an empty register the run is one
-    transaction, the new tables' indexes built at its end: a crash leaves the register as it was. Into a
-    register that already holds guarantees (or with --commit-chunks) each chunk of whole guarantee numbers is
-    committed on its own, the back-links last, and a new run continues from what is not done.
+    Whole guarantee numbers are migrated a chunk at a time, each chunk committed with its back-links. Idempotent
+    (a second run changes nothing) and resumable: after a crash, running it again finishes the job.
     """
     from guarantees.legacy.migrate import MigrateBusy, migrate
 
     _require_upgraded(as_json)
     try:
         with _progress("migrate" + (" (dry run)" if dry_run else ""), None) as progress:
-            summary = migrate(
-                db.engine, dry_run=dry_run, chunk_rows=chunk_rows, commit_chunks=commit_chunks, progress=progress
-            )
+            summary = migrate(db.engine, dry_run=dry_run, chunk_rows=chunk_rows, progress=progress)
     except MigrateBusy as busy:
         _fail(str(busy), as_json)
     except sa.exc.SQLAlchemyError as error:
         _fail(
-            f"The migration stopped: {error.__class__.__name__}: {str(error).splitlines()[0]}. What it was "
-            "writing was rolled back (into an empty register, the whole run); what was committed stays, and "
-            "running the command again resumes.",
+            f"The migration stopped: {error.__class__.__name__}: {str(error).splitlines()[0]}. The chunk it was "
+            "writing was rolled back; the chunks committed before stay, and running the command again resumes.",
             as_json,
         )
     data = summary.as_dict()
@@ -153,11 +146,8 @@ def _print_migrate(summary, data: dict) -> None:
         click.echo(f"  batch items: {items}")
         actions = ", ".join(f"{n} {kind}" for kind, n in sorted(summary.actions.items())) or "none"
         click.echo(f"  actions: {actions}; action sessions created: {summary.action_sessions_created}")
-        how = "one transaction" if summary.one_transaction else "a transaction per chunk"
-        if summary.dry_run:
-            click.echo(f"  links to write: {summary.links}; {summary.chunks} chunks, which would go in {how}")
-        else:
-            click.echo(f"  links written: {summary.links}; {summary.chunks} chunks in {how}")
+        verb = "to write" if summary.dry_run else "written"
+        click.echo(f"  links {verb}: {summary.links}; {summary.chunks} chunks, each committed with its links")
     if summary.unmigrated:
         click.echo(f"{data['unmigrated_rows']} rows stay unmigrated (see `flask legacy verify`):")
         for reason, n in sorted(summary.unmigrated.items()):

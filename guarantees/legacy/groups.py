@@ -1,4 +1,4 @@
-"""The batches and action sessions legacy rows go into (step 2 of a migrate), created once and found again.
+"""The batches and action sessions legacy rows go into (step 3 of a migrate), created once and found again.
 
 A batch key names the group a legacy import row belongs to (see rows.batch_key): its Excel session, or the
 day of its manual or pasted entry; an action day groups the actions of one calendar day. Both are created in
@@ -111,9 +111,11 @@ def _legacy_sessions(conn: Connection) -> dict:
     return dict(conn.execute(query).all())
 
 
-def prepare(conn: Connection, scan, summary, dry_run: bool, now) -> tuple[dict, dict]:
-    """Create the batches and action sessions the scanned rows need: (batch key → id, action day → id)."""
-    wanted = {key: _batch_values(key, meta, now) for key, meta in scan.batch_meta.items()}
+def prepare(conn: Connection, batch_meta: dict, action_days: dict, summary, dry_run: bool, now) -> tuple[dict, dict]:
+    """Create the batches and action sessions the staged rows need: (batch key → id, action day → id).
+
+    `batch_meta`: batch key → (session type, session id, session created_at); `action_days`: day → actions."""
+    wanted = {key: _batch_values(key, meta, now) for key, meta in batch_meta.items()}
     batches = _resolve_batches(conn, wanted)
     summary.batches_reused = len(batches)
     missing = {key: values for key, values in wanted.items() if key not in batches}
@@ -126,7 +128,7 @@ def prepare(conn: Connection, scan, summary, dry_run: bool, now) -> tuple[dict, 
         batches.update(_resolve_batches(conn, missing))
 
     known = _legacy_sessions(conn)
-    sessions = {day: known[_session_description(day)] for day in scan.action_days if _session_description(day) in known}
+    sessions = {day: known[_session_description(day)] for day in action_days if _session_description(day) in known}
     summary.action_sessions_reused = len(sessions)
     new_sessions = [
         {
@@ -134,14 +136,14 @@ def prepare(conn: Connection, scan, summary, dry_run: bool, now) -> tuple[dict, 
             "issued_actions": count, "is_locked": True, "locked_at": now, "origin": "legacy",
             "created_by": MIGRATOR, "issued_by": MIGRATOR, "created_at": parse_legacy_time(day) or now,
         }
-        for day, count in sorted(scan.action_days.items())
+        for day, count in sorted(action_days.items())
         if day not in sessions
     ]  # fmt: skip
     summary.action_sessions_created = len(new_sessions)
     if new_sessions and dry_run:
-        sessions.update((day, -1) for day in scan.action_days if day not in sessions)
+        sessions.update((day, -1) for day in action_days if day not in sessions)
     elif new_sessions:
         insert_all(conn, ACTION_SESSIONS, new_sessions)
         known = _legacy_sessions(conn)
-        sessions = {day: known[_session_description(day)] for day in scan.action_days}
+        sessions = {day: known[_session_description(day)] for day in action_days}
     return batches, sessions

@@ -16,7 +16,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from guarantees.legacy.deferred import aside
 from guarantees.legacy.sql import bulk_insert, bulk_session
 from guarantees.models.dictionary import Bank, Supplier
 from guarantees.models.legacy import LEGACY_RECORD_COLUMNS, ImportedRecord, ImportSession
@@ -25,7 +24,6 @@ COPY_BATCH = 5_000
 LEGACY = "legacy_source"  # the schema name of the attached legacy file
 MAX_LISTED = 50
 REQUIRED = ("import_sessions", "imported_records")
-RECORDS_TABLE = "imported_records"
 # Register tables filled from the legacy file, in order, with the columns copied into each.
 TABLES = {
     "import_sessions": [c.name for c in ImportSession.__table__.columns],
@@ -123,16 +121,13 @@ def load(engine: Engine, path: str | Path, *, progress=None) -> LoadReport:
     try:
         with engine.connect() as conn, bulk_session(conn), _attached(conn, Path(path)) as attached, conn.begin():
             _refuse_if_loaded(conn)
-            # The tables are empty: on PostgreSQL, imported_records' indexes are built once, after the copy (on
-            # SQLite, keeping them up row by row costs no more).
-            with aside(conn, [RECORDS_TABLE] if conn.dialect.name == "postgresql" else [], foreign_keys=False):
-                for table in TABLES:
-                    if table not in source_tables:
-                        report.tables_absent.append(table)
-                        continue
-                    report.copied[table] = _copy(
-                        source, conn, table, report, progress if table == "imported_records" else None, attached
-                    )
+            for table in TABLES:
+                if table not in source_tables:
+                    report.tables_absent.append(table)
+                    continue
+                report.copied[table] = _copy(
+                    source, conn, table, report, progress if table == "imported_records" else None, attached
+                )
             if conn.dialect.name == "postgresql":
                 for table in TABLES:
                     conn.exec_driver_sql(

@@ -1,35 +1,20 @@
 """`flask legacy migrate`: legacy rows → batches, guarantees, items, actions and action sessions, back-linked.
 
-How it stays fast, flat in memory and resumable:
+One process, one mode, a few plain steps:
 
-1. scan — one streamed pass over imported_records (ordered by id) classifies every row, numbers
-   each import row within its batch, and stages the unlinked migratable rows in the run's own files
-   (see spool.py) with their normalised number, in a partition (a hash of the number), so that all
-   rows of one number land in the same partition, counting each partition's numbers;
-2. prepare — the missing batches and the day's action sessions (issued, locked, with their final counts);
-3. chunks — worker processes read and fold the partitions (each number's rows into a guarantee, its
-   items and actions) and hand back rows ready to write (see partition.py, workers.py), which this
-   process writes in partition order, set-based (COPY on PostgreSQL, many rows per INSERT on SQLite); a number
-   is never half done;
-4. links — the back-links are written from the items and actions themselves, one UPDATE ... FROM each (in the
-   one-transaction run on SQLite, the import rows' links are written during step 3 instead, between partitions,
-   from the ids the run gives: see links.EarlyLinks).
+1. relink — a row whose item or action exists but whose link was lost gets it back;
+2. stage — each distinct (record type, number) is classified once in Python (rows.classify), each session's
+   batch worked out once (rows.batch_key); the unlinked migratable rows go to a temporary table with their
+   normalised number and their place in their batch (SQL does the per-row work);
+3. prepare — the batches and action sessions those rows need (groups.py), committed;
+4. chunks — whole guarantee numbers at a time, in number order: read, fold (plan.py), write, link, commit.
 
-Into an empty register (the first migration, or one after a rollback) steps 2 to 4 are one transaction,
-with the new tables' non-unique indexes and foreign keys, and SQLite's search-index trigger, set aside until
-its end (see deferred.py), and the guarantee ids given by the run, a block per partition: a run killed
-anywhere leaves the register as it was, and the next run starts again. Otherwise (the register
-already holds guarantees, or `commit_chunks`) each chunk is its own transaction and the links are written
-by id range, a commit each: a run killed anywhere leaves whole numbers migrated; the next run skips the
-rows that already have an item or an action (linking them in step 4) and continues with the rest. Either
-way the result is the one an uninterrupted run gives.
+A run killed anywhere keeps the chunks it committed; the next run stages only the rows still unlinked and
+finishes. A second run finds nothing to do and changes nothing.
 """
 
-import os
-import signal
-import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,18 +22,14 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from guarantees.legacy.deferred import aside, insert_triggers_aside
 from guarantees.legacy.groups import prepare
-from guarantees.legacy.links import LINK_TARGETS, EarlyLinks, drop_link_tables, link, link_all
-from guarantees.legacy.partition import Partition, fold, write
-from guarantees.legacy.plan import Context
-from guarantees.legacy.scan import scan as stage
-from guarantees.legacy.spool import Spool, spool_directory
-from guarantees.legacy.sql import bulk_insert, bulk_session
-from guarantees.legacy.workers import mapped
+from guarantees.legacy.plan import CREATED_AT, ID, INPUT_COLUMNS, Context, plan_number
+from guarantees.legacy.rows import ACTION, IMPORT, action_day, batch_key, classify
+from guarantees.legacy.sql import bulk_insert, bulk_session, column_converter, row_converter
 from guarantees.models import Guarantee, GuaranteeAction, ImportBatch, ImportBatchItem
 from guarantees.models.base import utcnow
 from guarantees.models.dictionary import Bank, Supplier
+from guarantees.models.legacy import ImportedRecord
 
 try:
     import fcntl
@@ -56,30 +37,49 @@ except ImportError:  # pragma: no cover - not POSIX: no lock on SQLite files
     fcntl = None
 
 CHUNK_ROWS = 10_000
-# SQLite page cache of the migrating process: half the load's, since its workers share the machine's memory (a
-# bigger one gains 1-2% of speed).
-CACHE_KIB = 16 * 1024
 RUN_LOCK = 0x6C65676D  # the PostgreSQL advisory lock a migrate holds while it runs
-# Test hooks: after committing chunk N (or with chunk N written but not committed), say so on stderr and
-# wait to be killed. Never set in production.
-PAUSE_ENV = "LEGACY_MIGRATE_PAUSE_AFTER_CHUNK"
-PAUSE_IN_ENV = "LEGACY_MIGRATE_PAUSE_IN_CHUNK"
-
-GUARANTEES = Guarantee.__table__
-ACTIONS = GuaranteeAction.__table__
-ITEMS = ImportBatchItem.__table__
-BATCHES = ImportBatch.__table__
-
-_TMP_META = sa.MetaData()
-COUNTS = sa.Table(
-    "legacy_migrate_counts",
-    _TMP_META,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("total", sa.Integer),
-    sa.Column("ready", sa.Integer),
-    prefixes=["TEMPORARY"],
+GUARANTEES, ACTIONS = Guarantee.__table__, GuaranteeAction.__table__
+ITEMS, BATCHES = ImportBatchItem.__table__, ImportBatch.__table__
+RECORDS = ImportedRecord.__table__
+ITEM_COLUMNS = (
+    "batch_id", "row_number", "guarantee_id", "outcome", "changes", "legacy_record_id", "created_by", "created_at",
+)  # fmt: skip
+HELD = ("id", "guarantee_number", "is_locked", "status", "version")
+NUMBERS, KEYS, ROWS = "legacy_migrate_numbers", "legacy_migrate_keys", "legacy_migrate_rows"
+# Temporary tables: they vanish with the connection, so a killed run leaves nothing behind.
+TEMPORARY = (
+    f"CREATE TEMPORARY TABLE {NUMBERS} (record_type TEXT NOT NULL, raw_number TEXT NOT NULL, number TEXT NOT NULL, "
+    "kind TEXT NOT NULL)",
+    f"CREATE INDEX {NUMBERS}_raw ON {NUMBERS} (raw_number, record_type)",
+    f"CREATE TEMPORARY TABLE {KEYS} (session_id INTEGER PRIMARY KEY, batch_key TEXT NOT NULL)",
+    f"CREATE TEMPORARY TABLE {ROWS} (id INTEGER PRIMARY KEY, number TEXT NOT NULL, kind TEXT NOT NULL, "
+    "batch_key TEXT, row_number INTEGER)",
 )
-NEW_TABLES = (GUARANTEES.name, ITEMS.name, ACTIONS.name)  # their indexes wait for the end of a one-transaction run
+# A row's place in its batch counts every migratable import row of that batch, linked or not, in id order:
+# a resumed run numbers the rows it still has to do as the first run would have.
+STAGE = f"""
+INSERT INTO {ROWS} (id, number, kind, batch_key, row_number)
+SELECT id, number, kind, batch_key, position FROM (
+    SELECT r.id, n.number, n.kind, coalesce(k.batch_key, 'excel_import|') AS batch_key,
+           r.migrated_guarantee_id AS guarantee_link, r.migrated_action_id AS action_link,
+           row_number() OVER (PARTITION BY n.kind, coalesce(k.batch_key, 'excel_import|') ORDER BY r.id) AS position
+    FROM imported_records r
+    JOIN {NUMBERS} n ON n.raw_number = r.guarantee_number AND n.record_type = coalesce(r.record_type, 'import')
+    LEFT JOIN {KEYS} k ON k.session_id = r.session_id
+) s
+WHERE (kind = '{IMPORT}' AND guarantee_link IS NULL) OR (kind = '{ACTION}' AND action_link IS NULL)
+"""
+# Back-links from what was written after item (action) id :before; the IS NULL keeps rows the app linked itself.
+LINK_ITEMS = sa.text(
+    "UPDATE imported_records SET migrated_guarantee_id = i.guarantee_id, import_batch_id = i.batch_id "
+    "FROM import_batch_items i WHERE i.id > :before AND i.legacy_record_id = imported_records.id "
+    "AND imported_records.migrated_guarantee_id IS NULL"
+)
+LINK_ACTIONS = sa.text(
+    "UPDATE imported_records SET migrated_guarantee_id = a.guarantee_id, migrated_action_id = a.id "
+    "FROM guarantee_actions a WHERE a.id > :before AND a.legacy_record_id = imported_records.id "
+    "AND imported_records.migrated_action_id IS NULL"
+)
 
 
 @dataclass
@@ -104,7 +104,6 @@ class Summary:
     links: int = 0
     values_not_carried: dict = field(default_factory=dict)
     chunks: int = 0
-    one_transaction: bool = False
     seconds: float = 0.0
     problems: list = field(default_factory=list)
 
@@ -126,8 +125,7 @@ class MigrateBusy(Exception):
 
 @contextmanager
 def _alone(conn: Connection) -> Iterator[None]:
-    """One migrate at a time on a database: the batches and sessions it prepares, and the guarantee ids it gives, are
-    the run's own."""
+    """One migrate at a time per database: two would create the same batches and guarantees."""
     busy = MigrateBusy("Another `flask legacy migrate` is running on this database; nothing was changed.")
     if conn.dialect.name == "postgresql":
         if not conn.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": RUN_LOCK}):
@@ -145,10 +143,10 @@ def _alone(conn: Connection) -> Iterator[None]:
                 pass
         return
     database = conn.engine.url.database
-    if database in (None, "", ":memory:") or fcntl is None:  # no other connection can reach it; not POSIX
+    if database in (None, "", ":memory:") or fcntl is None:
         yield
         return
-    with open(database, "rb") as held:  # flock: apart from SQLite's own (fcntl) locks, freed when the process ends
+    with open(database, "rb") as held:  # flock, apart from SQLite's own locks; freed when the process ends
         try:
             fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -156,170 +154,214 @@ def _alone(conn: Connection) -> Iterator[None]:
         yield
 
 
-def migrate(
-    engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_ROWS, commit_chunks: bool = False, progress=None
-) -> Summary:
-    """Migrate every unlinked legacy row; see the module docstring. `progress(n)` is called as rows are done.
-
-    Into an empty register (no guarantee, item or action yet: the first migration, or one after a rollback) the
-    run is one transaction, with the new tables' non-unique indexes and foreign keys built at its end (see
-    deferred.py): all or nothing, and on PostgreSQL in about two thirds of the time. Otherwise, or with `commit_chunks`,
-    each chunk is committed on its own and a crash keeps what was committed.
-    """
+def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_ROWS, progress=None) -> Summary:
+    """Migrate every unlinked legacy row (see the module docstring); `progress(n)` is called per chunk."""
     started = time.perf_counter()
     summary = Summary(dry_run=dry_run)
     now = utcnow()
-    with engine.connect() as conn, bulk_session(conn, cache_kib=CACHE_KIB), _alone(conn), spool_directory() as folder:
+    with engine.connect() as conn, bulk_session(conn), _alone(conn):
         try:
-            scan = stage(engine, conn, summary, chunk_rows, folder)
-            conn.commit()
-            # (a dry run says which way the run would go, and goes neither)
-            summary.one_transaction = not commit_chunks and _register_empty(conn)
-            single = summary.one_transaction and not dry_run
-            batches, sessions = prepare(conn, scan, summary, dry_run, now)
-            if dry_run:
-                conn.rollback()
-            elif not single:
+            _drop_temporary(conn)
+            meta = _stage(conn, summary)
+            batch_meta = {key: meta[key] for key in _distinct(conn, f"SELECT DISTINCT batch_key FROM {ROWS} "
+                                                                     f"WHERE kind = '{IMPORT}'")}  # fmt: skip
+            days = Counter()
+            for created_at, n in conn.exec_driver_sql(
+                f"SELECT r.created_at, count(*) FROM {ROWS} t JOIN imported_records r ON r.id = t.id "
+                f"WHERE t.kind = '{ACTION}' GROUP BY r.created_at"
+            ):
+                days[action_day(created_at)] += n
+            batches, sessions = prepare(conn, batch_meta, days, summary, dry_run, now)
+            if not dry_run:
                 conn.commit()
-            ctx = Context(
-                batches=batches, sessions=sessions, suppliers=_ids(conn, Supplier), banks=_ids(conn, Bank), now=now,
-                empty=single,
-            )  # fmt: skip
-            # ctx.empty: the run's one transaction, which gives the guarantee ids and builds the indexes at its end
-            tasks = _tasks(conn, scan.sizes, assign=ctx.empty)
-            if single:
-                sqlite = conn.dialect.name == "sqlite"
-                with aside(conn, NEW_TABLES), insert_triggers_aside(conn, GUARANTEES.name):
-                    # SQLite: the import rows' back-links written between the partitions (see links.EarlyLinks)
-                    early = EarlyLinks(conn, scan, tasks, batches, summary) if sqlite else None
-                    steps = early.steps() if early else iter(())
-                    _chunks(engine, conn, tasks, ctx, scan.spool, summary, dry_run, progress, steps)
-                    link_all(conn, summary, LINK_TARGETS[1:] if early and early.complete else LINK_TARGETS)
-                conn.commit()
-            else:
-                _chunks(engine, conn, tasks, ctx, scan.spool, summary, dry_run, progress)
-                link(conn, dry_run, summary, engine)
+            ctx = Context(batches=batches, sessions=sessions, suppliers=_ids(conn, Supplier), banks=_ids(conn, Bank),
+                          now=now)  # fmt: skip
+            for low, high, rows in _bounds(conn, chunk_rows):
+                _chunk(conn, ctx, summary, low, high, dry_run)
+                summary.chunks += 1
+                if progress:
+                    progress(rows)
             summary.values_not_carried = dict(ctx.dropped)
+            if dry_run:
+                summary.links = summary.relinked + sum(summary.items.values()) + sum(summary.actions.values())
         finally:
             try:
                 conn.rollback()
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
-                drop_link_tables(conn)
+                _drop_temporary(conn)
                 conn.commit()
-            except sa.exc.DBAPIError:  # the connection is gone: so is its temporary table
+            except sa.exc.DBAPIError:  # the connection is gone: so are its temporary tables
                 pass
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 
 
-def _pause(where: str) -> None:
-    print(f"legacy migrate test hook: {where}, pausing", file=sys.stderr, flush=True)
-    while True:  # pragma: no cover - ended by the test's SIGKILL
-        signal.pause()
+def _drop_temporary(conn: Connection) -> None:
+    for table in (ROWS, KEYS, NUMBERS):
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
 
 
-def _register_empty(conn: Connection) -> bool:
-    return not any(conn.scalar(sa.select(sa.exists().select_from(table))) for table in (GUARANTEES, ITEMS, ACTIONS))
+def _distinct(conn: Connection, sql: str) -> list:
+    return [value for (value,) in conn.exec_driver_sql(sql)]
 
 
 def _ids(conn: Connection, model) -> set[int]:
     return set(conn.scalars(sa.select(model.__table__.c.id)))
 
 
-def _chunks(
-    engine: Engine,
-    conn: Connection,
-    tasks: list,
-    ctx: Context,
-    spool: Spool,
-    summary: Summary,
-    dry_run: bool,
-    progress,
-    between: Iterator = iter(()),
-):
-    """Write every folded partition (folded by workers.mapped, see partition.py) in partition order: one transaction
-    each, or all in the run's one transaction, the batches' counters then added once at the end. A step of `between`
-    runs after each partition (the rest after the last one)."""
-    pause_after, pause_in = (int(os.environ.get(name) or 0) for name in (PAUSE_ENV, PAUSE_IN_ENV))
-    if not dry_run and conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {COUNTS.name}")
-        COUNTS.create(conn)
-    written, totals, ready = 0, Counter(), Counter()
-    with mapped(engine, conn, fold, tasks, (ctx, spool)) as partitions:
-        for partition in filter(None, partitions):  # (an empty partition folds to None)
-            _tally(summary, ctx, partition)
-            if not dry_run:
-                written += 1
-                counts = write(conn, partition, search_staged=not ctx.empty)
-                if summary.one_transaction:
-                    for batch_id, total, batch_ready in counts:
-                        totals[batch_id] += total
-                        ready[batch_id] += batch_ready
-                    if written in (pause_in, pause_after):
-                        _pause(f"chunk {written} written, the run's one transaction not committed")
-                else:
-                    _add_counts(conn, counts)
-                    if pause_in == written:
-                        _pause(f"chunk {written} written, not committed")
-                    conn.commit()
-                    if pause_after == written:
-                        _pause(f"chunk {written} committed")
-            summary.chunks += 1
-            if progress:
-                progress(partition.rows)
-            next(between, None)
-    for _ in between:
-        pass
-    if totals:
-        _add_counts(conn, [(batch_id, total, ready[batch_id]) for batch_id, total in totals.items()])
-    if ctx.empty and not dry_run and conn.dialect.name == "postgresql":
-        # The ids were given, not drawn: the sequence goes on after the highest.
-        conn.exec_driver_sql(
-            f"SELECT setval(pg_get_serial_sequence('{GUARANTEES.name}', 'id'), max(id)) FROM {GUARANTEES.name} "
-            "HAVING max(id) IS NOT NULL"
-        )
+def _stage(conn: Connection, summary: Summary) -> dict:
+    """Steps 1 and 2: count and classify every row, relink, stage the rest; returns batch key → session meta."""
+    numbers = {}
+    for record_type, raw, rows, guarantee_links, action_links in conn.exec_driver_sql(
+        "SELECT coalesce(record_type, 'import'), guarantee_number, count(*), count(migrated_guarantee_id), "
+        "count(migrated_action_id) FROM imported_records GROUP BY coalesce(record_type, 'import'), guarantee_number"
+    ):
+        summary.legacy_rows += rows
+        kind, number, reason = classify(record_type, raw)
+        if reason:
+            summary.unmigrated[reason] += rows
+            continue
+        summary.already_linked += guarantee_links if kind == IMPORT else action_links
+        numbers[record_type, raw] = (record_type, raw, number, kind)
+    summary.relinked = _link(conn, 0, 0)
+    meta = {"excel_import|": (None, None, None)}
+    keys = []
+    for session_id, session_type, created_at in conn.exec_driver_sql(
+        "SELECT DISTINCT r.session_id, s.session_type, s.created_at FROM imported_records r "
+        "LEFT JOIN import_sessions s ON s.id = r.session_id WHERE r.session_id IS NOT NULL"
+    ):
+        key = batch_key(session_type, session_id, created_at)
+        meta.setdefault(key, (session_type, session_id, created_at))
+        keys.append((session_id, key))
+    for statement in TEMPORARY:
+        conn.exec_driver_sql(statement)
+    bulk_insert(conn, NUMBERS, ("record_type", "raw_number", "number", "kind"), list(numbers.values()))
+    bulk_insert(conn, KEYS, ("session_id", "batch_key"), keys)
+    conn.exec_driver_sql(STAGE)
+    conn.exec_driver_sql(f"CREATE INDEX {ROWS}_number ON {ROWS} (number)")
+    for kind, n in conn.exec_driver_sql(f"SELECT kind, count(*) FROM {ROWS} GROUP BY kind"):
+        if kind == IMPORT:
+            summary.import_rows = n
+        else:
+            summary.action_rows = n
+    return meta
 
 
-def _tasks(conn: Connection, sizes: list[int], assign: bool) -> list[tuple[int, int | None]]:
-    """(partition, id of its first guarantee) for each partition (`sizes`: the scan's count of the distinct numbers of
-    each). With `assign` (the one-transaction run, which holds guarantees until its commit: no other writer can take
-    an id meanwhile) the ids follow on from the next free one, a block per partition as large as its numbers, so that
-    the folded rows come back final; else None."""
-    if not assign:
-        return [(part, None) for part in range(len(sizes))]
-    if conn.dialect.name == "postgresql":
-        next_id = conn.scalar(sa.text(f"SELECT nextval(pg_get_serial_sequence('{GUARANTEES.name}', 'id'))"))
-    else:  # what SQLite would give (max(rowid) + 1), written out
-        next_id = conn.scalar(sa.select(sa.func.coalesce(sa.func.max(GUARANTEES.c.id), 0) + 1))
-    tasks = []
-    for part, size in enumerate(sizes):
-        tasks.append((part, next_id))
-        next_id += size
-    return tasks
+def _bounds(conn: Connection, chunk_rows: int) -> list[tuple[str, str, int]]:
+    """(first number, last number, rows) of each chunk: whole numbers, about `chunk_rows` rows each."""
+    bounds, low, rows = [], None, 0
+    last = None
+    for number, n in conn.exec_driver_sql(f"SELECT number, count(*) FROM {ROWS} GROUP BY number ORDER BY number"):
+        low = number if low is None else low
+        rows += n
+        last = number
+        if rows >= chunk_rows:
+            bounds.append((low, number, rows))
+            low, rows = None, 0
+    if low is not None:
+        bounds.append((low, last, rows))
+    return bounds
 
 
-def _tally(summary: Summary, ctx: Context, partition: Partition) -> None:
-    summary.guarantees_created += partition.created
-    summary.guarantees_merged += partition.merged
-    summary.items.update(partition.outcomes)
-    summary.actions.update(partition.action_types)
-    for name, count in partition.dropped.items():
-        ctx.dropped[name] = ctx.dropped.get(name, 0) + count
+def _link(conn: Connection, items_before: int, actions_before: int) -> int:
+    linked = conn.execute(LINK_ITEMS, {"before": items_before}).rowcount
+    return linked + conn.execute(LINK_ACTIONS, {"before": actions_before}).rowcount
 
 
-def _add_counts(conn: Connection, counts: list[tuple]) -> None:
-    """Add (batch id, rows, ready rows) to the batches' counters: one statement per batch on SQLite, where that
-    is cheap; staged and one UPDATE ... FROM on PostgreSQL, where a chunk touches thousands of batches."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(
-            f"UPDATE {BATCHES.name} SET total_records = total_records + ?, ready_records = ready_records + ? "
-            "WHERE id = ?",
-            [(total, ready, batch_id) for batch_id, total, ready in counts],
-        )
+def _in_order(rows: list) -> None:
+    """A number's rows by (created_at, id), a row without created_at first (as Python compares text)."""
+    rows.sort(key=lambda row: (row[CREATED_AT] or "", row[ID]))
+
+
+_CONVERTERS: dict = {}
+
+
+def _converter(conn: Connection, table: sa.Table, columns: tuple):
+    key = (conn.dialect.name, table.name, columns)
+    if key not in _CONVERTERS:
+        _CONVERTERS[key] = row_converter(conn, table, columns)
+    return _CONVERTERS[key]
+
+
+def _chunk(conn: Connection, ctx: Context, summary: Summary, low: str, high: str, dry_run: bool) -> None:
+    """Step 3 for the numbers from `low` to `high`: read, fold, write, link, commit."""
+    by_number = defaultdict(list)
+    for row in conn.exec_driver_sql(
+        f"SELECT t.number, t.id, r.created_at, t.kind, r.record_type, t.batch_key, t.row_number, "
+        f"{', '.join(f'r.{name}' for name in INPUT_COLUMNS)} FROM {ROWS} t JOIN imported_records r ON r.id = t.id "
+        f"WHERE t.number >= {_mark(conn)} AND t.number <= {_mark(conn)}",
+        (low, high),
+    ):
+        by_number[row[0]].append(tuple(row))
+    held = sa.select(*(GUARANTEES.c[name] for name in HELD), *(c for c in GUARANTEES.c if c.name not in HELD))
+    existing = {
+        g.guarantee_number: g._asdict()
+        for g in conn.execute(held.where(GUARANTEES.c.guarantee_number.between(low, high)))
+        if g.guarantee_number in by_number
+    }
+    key = (conn.dialect.name, "item stamp")  # one per backend: a session's rows share their created_at
+    stamp = _CONVERTERS.get(key) or _CONVERTERS.setdefault(key, column_converter(conn, ITEMS.c.created_at))
+    cache: dict = {}
+    numbers = sorted(by_number)
+    new, updates, actions, items, ready = [], [], [], [], Counter()
+    for ref, number in enumerate(numbers):
+        rows = by_number.pop(number)
+        _in_order(rows)
+        plan = plan_number(number, rows, existing.get(number), ctx, cache, ref, stamp)
+        if plan.existing_id is None:
+            summary.guarantees_created += 1
+            new.append(plan.guarantee)
+        else:
+            summary.guarantees_merged += 1
+            if plan.update:
+                updates.append((plan.existing_id, plan.update))
+        actions += [(ref, action) for action in plan.actions]
+        items += plan.items
+        ready.update(plan.ready_batches)
+    summary.items.update(item[3] for item in items)
+    summary.actions.update(action["action_type"] for _, action in actions)
+    if dry_run:
         return
-    bulk_insert(conn, COUNTS.name, ("id", "total", "ready"), counts)
-    conn.exec_driver_sql(
-        f"UPDATE {BATCHES.name} AS b SET total_records = b.total_records + c.total, "
-        f"ready_records = b.ready_records + c.ready FROM {COUNTS.name} AS c WHERE c.id = b.id"
+    if new:
+        columns = tuple(new[0])
+        convert = _converter(conn, GUARANTEES, columns)
+        bulk_insert(conn, GUARANTEES.name, columns, [convert(tuple(g.values())) for g in new], staged=True)
+    ids = dict(
+        conn.execute(
+            sa.select(GUARANTEES.c.guarantee_number, GUARANTEES.c.id).where(
+                GUARANTEES.c.guarantee_number.between(low, high)
+            )
+        ).all()
     )
-    conn.exec_driver_sql(f"DELETE FROM {COUNTS.name}")
+    ids = [ids[number] for number in numbers]
+    items_before = conn.scalar(sa.select(sa.func.coalesce(sa.func.max(ITEMS.c.id), 0)))
+    actions_before = conn.scalar(sa.select(sa.func.coalesce(sa.func.max(ACTIONS.c.id), 0)))
+    if actions:
+        columns = ("guarantee_id", *actions[0][1])
+        convert = _converter(conn, ACTIONS, columns)
+        bulk_insert(conn, ACTIONS.name, columns, [convert((ids[ref], *a.values())) for ref, a in actions])
+    for guarantee_id, update in updates:
+        conn.execute(sa.update(GUARANTEES).where(GUARANTEES.c.id == guarantee_id).values(update))
+    items.sort(key=lambda item: item[5])  # in legacy-id order, the order of their unique index
+    bulk_insert(conn, ITEMS.name, ITEM_COLUMNS, [(*item[:2], ids[item[2]], *item[3:]) for item in items])
+    counts = Counter(item[0] for item in items)
+    if counts:
+        conn.execute(
+            sa.update(BATCHES)
+            .where(BATCHES.c.id == sa.bindparam("b_id"))
+            .values(
+                total_records=BATCHES.c.total_records + sa.bindparam("b_total"),
+                ready_records=BATCHES.c.ready_records + sa.bindparam("b_ready"),
+            ),
+            [{"b_id": batch, "b_total": n, "b_ready": ready[batch]} for batch, n in counts.items()],
+        )
+    summary.links += _link(conn, items_before, actions_before)
+    commit(conn)
+
+
+def commit(conn: Connection) -> None:
+    """The end of a chunk: everything it wrote, links included, is kept from here (tests stop a run here)."""
+    conn.commit()
+
+
+def _mark(conn: Connection) -> str:
+    return "%s" if conn.dialect.name == "postgresql" else "?"

@@ -33,8 +33,8 @@ INPUT_COLUMNS = (
     "contract_source", "contract_number", "type", "amount", "issue_date", "expiry_date", "supplier_id", "bank_id",
     "match_status",
 )  # fmt: skip
-# A row as the fold reads it: a plain tuple (a chunk holds tens of thousands), as the chunk query yields it
-# (its normalised number first), its input cells last.
+# A row as the fold reads it: a plain tuple, as the chunk query yields it (its normalised number first), its input
+# cells last.
 ROW_COLUMNS = ("number", "id", "created_at", "kind", "record_type", "bkey", "row_number", *INPUT_COLUMNS)
 NUMBER, ID, CREATED_AT, KIND, RECORD_TYPE, BKEY, ROW_NUMBER = range(7)
 INPUT = len(ROW_COLUMNS) - len(INPUT_COLUMNS)
@@ -53,7 +53,6 @@ class Context:
     banks: set[int]
     now: datetime
     dropped: dict[str, int] = field(default_factory=dict)
-    empty: bool = False  # the register holds no guarantee yet: none to merge into
 
 
 @dataclass
@@ -65,7 +64,7 @@ class NumberPlan:
     existing_id: int | None = None
     update: dict | None = None  # changes to a guarantee the register already holds
     # (batch_id, row_number, guarantee, outcome, changes as JSON text, legacy_record_id, created_by, created_at), as
-    # import_batch_items takes them (partition.ITEM_COLUMNS). No copy of the legacy row: the item names it
+    # import_batch_items takes them (migrate.ITEM_COLUMNS). No copy of the legacy row: the item names it
     # (legacy_record_id), and that row is frozen by trigger, so a copy could only ever repeat it.
     items: list[tuple] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)  # without guarantee_id

@@ -12,7 +12,6 @@ from functools import lru_cache
 
 from guarantees.domain.text import clean_text, normalise_number
 from guarantees.domain.times import legacy_day, parse_legacy_time
-from guarantees.importer.values import parse_date
 
 IMPORT, ACTION = "i", "a"
 IMPORT_TYPES = ("import", "modification")
@@ -95,14 +94,12 @@ def _parse_day(text: str) -> date | None:
             return date.fromisoformat(text[:10])
         except ValueError:
             pass
-    try:
-        return parse_date(text)
-    except ValueError:
-        return None
+    value = parse_legacy_time(text)  # day-first and slash forms the PHP pages wrote
+    return value.date() if value else None
 
 
 def parse_day(text: object) -> tuple[bool, date | None]:
-    """(the cell holds something, its date): ISO first, then the formats the Excel import reads."""
+    """(the cell holds something, its date): ISO first, then the other forms legacy times take."""
     if text is None:
         return False, None
     text = str(text).strip()

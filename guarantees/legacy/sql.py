@@ -1,5 +1,5 @@
-"""Bulk writes for the legacy path and the Excel import: COPY on PostgreSQL, many rows per INSERT on SQLite,
-without per-row overhead."""
+"""Bulk reads and writes for the legacy path (and the Excel import): COPY on PostgreSQL, many rows per INSERT on
+SQLite, without per-row overhead."""
 
 import gc
 import json
@@ -12,10 +12,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 CACHE_KIB = 32 * 1024  # SQLite page cache during a bulk job: the indexes of 200,000 rows stay in memory
-# WAL pages between automatic checkpoints during a bulk job (SQLite's default: 1,000). Each checkpoint copies
-# and syncs what the commits since the last one wrote; a job that commits every few thousand rows would
-# checkpoint at nearly every commit, rewriting the same index pages again and again.
-CHECKPOINT_PAGES = 20_000
 # Rows per SQLite INSERT ... VALUES statement of a bulk write, within the bound values every SQLite version takes
 # in one statement (999; 32,766 since 3.32).
 VALUES_ROWS = 100
@@ -180,32 +176,28 @@ def column_converter(conn: Connection, column: sa.Column) -> Callable:
 
 
 @contextmanager
-def bulk_session(conn: Connection, cache_kib: int = CACHE_KIB) -> Iterator[None]:
+def bulk_session(conn: Connection) -> Iterator[None]:
     """Settings for a long bulk job on this connection, restored afterwards.
 
-    The cyclic garbage collector runs rarely: the job makes millions of short-lived, acyclic objects,
-    and a collection every 700 of them would cost more than the job itself. SQLite in WAL mode syncs
-    at checkpoints rather than at every commit (a crash may lose the last commits, never consistency,
-    and the job resumes from what is linked), with a page cache big enough for the indexes it updates.
+    The cyclic garbage collector runs rarely: the job makes millions of short-lived, acyclic objects, and a
+    collection every 700 of them would cost more than the job. SQLite (WAL) syncs at checkpoints rather than at
+    each commit: a crash may lose the last commits, never consistency, and a migrate resumes from its links.
     """
     threshold = gc.get_threshold()
     gc.freeze()  # what exists now (the app, its caches) is never scanned again during the job
     gc.set_threshold(100_000, 50, 100)
     synchronous = None
-    if conn.dialect.name == "sqlite" and not conn.in_transaction():
-        driver = conn.connection.driver_connection  # outside a transaction: SQLite refuses the pragma inside one
+    driver = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite" and not conn.in_transaction():  # (SQLite refuses the pragma inside one)
         synchronous = driver.execute("PRAGMA synchronous").fetchone()[0]
         cache_size = driver.execute("PRAGMA cache_size").fetchone()[0]
-        checkpoint = driver.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
         driver.execute("PRAGMA synchronous = NORMAL")
-        driver.execute(f"PRAGMA cache_size = {-cache_kib}")
-        driver.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
+        driver.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
     try:
         yield
     finally:
         if synchronous is not None and not conn.in_transaction():
-            conn.connection.driver_connection.execute(f"PRAGMA synchronous = {int(synchronous)}")
-            conn.connection.driver_connection.execute(f"PRAGMA cache_size = {int(cache_size)}")
-            conn.connection.driver_connection.execute(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
+            driver.execute(f"PRAGMA synchronous = {int(synchronous)}")
+            driver.execute(f"PRAGMA cache_size = {int(cache_size)}")
         gc.set_threshold(*threshold)
         gc.unfreeze()

@@ -14,9 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from guarantees.domain.text import normalise_number
 from guarantees.legacy.rows import ACTION, IMPORT, classify
-from guarantees.legacy.scan import id_ranges
 from guarantees.legacy.sql import bulk_session, stream
-from guarantees.legacy.workers import mapped
 from guarantees.models import ActionSession, Base, Guarantee, GuaranteeAction, ImportBatch, ImportBatchItem
 from guarantees.models.legacy import ImportedRecord, ImportSession
 
@@ -52,14 +50,6 @@ class _Problems:
             if len(examples) < MAX_EXAMPLES:
                 examples.append(example)
 
-    def merge(self, other: "_Problems") -> None:
-        """Add another's problems after these (kinds in the order they were first found)."""
-        for kind, count in other.counts.items():
-            self.counts[kind] += count
-            examples = self.examples.setdefault(kind, []) if kind in other.examples else None
-            if examples is not None:
-                examples.extend(other.examples[kind][: MAX_EXAMPLES - len(examples)])
-
     def messages(self) -> list[str]:
         out = []
         for kind, count in self.counts.items():
@@ -80,7 +70,9 @@ def verify(engine: Engine) -> dict:
             for name, table in (("guarantees", G), ("guarantee_actions", A), ("import_batches", B),
                                 ("action_sessions", AS), ("import_batch_items", ITEMS)):  # fmt: skip
                 counts[name] = _count(conn, table)
-            unmigrated, unmigrated_total, linked = _rows(engine, conn, problems)
+            unmigrated, unmigrated_total, linked = _rows(conn, problems)
+            _back_links(conn, problems)
+            _consistency(conn, problems)
             counts["linked_rows"] = linked
         counts["unmigrated_rows"] = unmigrated_total
         counts["import_sessions"] = _count(conn, S)
@@ -135,28 +127,8 @@ def _schema(conn: Connection, problems: _Problems) -> bool:
     return complete
 
 
-def _rows(engine: Engine, conn: Connection, problems: _Problems) -> tuple[list, int, int]:
-    """The legacy rows, by id range (in worker processes where there are any, see workers.py), then the checks
-    of items, actions and counts, which this process runs while the workers read."""
-    unmigrated, total, linked = [], 0, 0
-    checks = _Problems()
-    with mapped(engine, conn, _range, id_ranges(conn)[0], None) as ranges:
-        _back_links(conn, checks)
-        _consistency(conn, checks)
-        for found_unmigrated, found_total, found_linked, found_problems in ranges:
-            unmigrated.extend(found_unmigrated[: MAX_UNMIGRATED - len(unmigrated)])
-            total += found_total
-            linked += found_linked
-            problems.merge(found_problems)
-    problems.merge(checks)
-    return unmigrated, total, linked
-
-
-def _range(conn: Connection, bounds: tuple[int, int], _context) -> tuple[list, int, int, _Problems]:
-    """One streamed pass over the legacy rows of an id range: every migratable row linked, every link to an
-    existing row. Reads only (a worker process runs this as well as this one)."""
-    low, high = bounds
-    problems = _Problems()
+def _rows(conn: Connection, problems: _Problems) -> tuple[list, int, int]:
+    """One streamed pass over the legacy rows: every migratable row linked, every link to an existing row."""
     i, legacy_batch = ITEMS.alias("i"), B.alias("b")
     query = (
         sa.select(
@@ -180,7 +152,6 @@ def _range(conn: Connection, bounds: tuple[int, int], _context) -> tuple[list, i
             .outerjoin(legacy_batch, legacy_batch.c.id == R.c.import_batch_id)
             .outerjoin(i, i.c.legacy_record_id == R.c.id)
         )
-        .where(R.c.id >= low, R.c.id < high)
         .order_by(R.c.id)
     )
     unmigrated, total, linked = [], 0, 0
@@ -222,7 +193,7 @@ def _range(conn: Connection, bounds: tuple[int, int], _context) -> tuple[list, i
                 problems.add("legacy rows link to a batch that does not exist", row_id)
             elif batch_origin == "legacy" and kind == IMPORT and item_id is None:
                 problems.add("migrated import rows have no batch item", row_id)
-    return unmigrated, total, linked, problems
+    return unmigrated, total, linked
 
 
 def _back_links(conn: Connection, problems: _Problems) -> None:

@@ -311,24 +311,3 @@ def count(url: str, table: str) -> int:
             return conn.scalar(sa.text(f"SELECT count(*) FROM {table}"))
     finally:
         engine.dispose()
-
-
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (Linux /proc; none found elsewhere)."""
-    found = []
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = entry.read_text().rsplit(") ", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry.parent.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    """The process runs (a zombie has ended, waiting to be reaped)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z"
-    except (OSError, IndexError):
-        return False

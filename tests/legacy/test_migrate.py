@@ -5,13 +5,13 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.datastructures import MultiDict
 
 from guarantees.domain.text import normalise_number
 from guarantees.extensions import db
+from guarantees.legacy.load import load
+from guarantees.legacy.migrate import migrate
 from guarantees.models import ActionSession, Guarantee, GuaranteeAction, ImportBatch, ImportBatchItem
 from guarantees.models.legacy import ImportedRecord
-from guarantees.repositories.guarantees import parse_params, search
 from tests.legacy.conftest import count, load_check, schema, snapshot
 
 
@@ -174,11 +174,9 @@ def test_dry_run_writes_nothing_and_predicts_the_run(app, cli, legacy_file, data
     assert count(database, "guarantees") == 0 and count(database, "import_batches") == 0
     code, output, done = cli("migrate", "--dry-run")
     assert code == 0 and "Dry run, nothing written: would migrate 12 import rows and 4 action rows" in output
-    assert "which would go in one transaction" in output
     _, _, done = cli("migrate", "--json")
     for key in (
-        "import_rows", "action_rows", "batches_created", "guarantees_created", "items", "actions", "links",
-        "one_transaction",
+        "import_rows", "action_rows", "batches_created", "guarantees_created", "items", "actions", "links", "chunks",
     ):  # fmt: skip
         assert predicted[key] == done[key], key
 
@@ -211,7 +209,6 @@ def test_a_guarantee_the_app_created_first_is_merged_not_duplicated(app, cli, le
     code, output, summary = cli("migrate", "--json")
     assert code == 0, output
     assert summary["guarantees_created"] == 8 and summary["guarantees_merged"] == 1
-    assert summary["one_transaction"] is False  # the register held a guarantee: a transaction per chunk
     merged = guarantee("XYZ300")
     assert merged.id == existing_id and merged.amount == Decimal("55.00")  # the app's value stays
     assert merged.expiry_date == date(2026, 1, 1) and merged.version == 2  # a gap filled from legacy rows
@@ -237,42 +234,22 @@ def test_migrate_needs_the_upgraded_schema(backend, make_app, legacy_file):
         backend.drop(url)
 
 
-def test_an_empty_register_is_migrated_in_one_transaction_with_its_indexes_rebuilt(cli, legacy_file, database):
-    assert cli("load", str(legacy_file()))[0] == 0
+def test_small_chunks_give_the_same_result_as_one(backend, cli, legacy_file, database):
+    """Chunks hold whole numbers: cut small, the run writes exactly what one chunk writes, and leaves the schema
+    (indexes, triggers) as it found it."""
+    legacy = legacy_file()
+    assert cli("load", str(legacy))[0] == 0
     before = schema(database)
-    code, output, summary = cli("migrate", "--json")
+    code, output, summary = cli("migrate", "--json", "--chunk-rows", "2")
     assert code == 0, output
-    assert summary["one_transaction"] is True
-    assert schema(database) == before  # every index, foreign key and trigger set aside is back, as it was
-    code, output, report = cli("verify", "--json")
-    assert code == 0 and report["ok"], output
-
-
-def test_commit_chunks_commits_each_chunk_even_into_an_empty_register(cli, legacy_file, database):
-    assert cli("load", str(legacy_file()))[0] == 0
-    code, output, summary = cli("migrate", "--json", "--commit-chunks", "--chunk-rows", "3")
-    assert code == 0, output
-    assert summary["one_transaction"] is False and summary["chunks"] > 1
-    code, output, report = cli("verify", "--json")
-    assert code == 0 and report["ok"], output
-
-
-def test_the_one_transaction_run_indexes_every_guarantee_for_search(cli, legacy_file, database, app):
-    """The run builds the SQLite search index once at its end (its trigger set aside meanwhile): every guarantee is
-    found by its number, its supplier and its contract, as the trigger would have indexed it."""
-    assert cli("load", str(legacy_file()))[0] == 0
-    code, output, summary = cli("migrate", "--json")
-    assert code == 0 and summary["one_transaction"] is True, output
-    for g in db.session.scalars(sa.select(Guarantee)).all():
-        for term in filter(None, (g.guarantee_number, g.raw_supplier_name, g.contract_number)):
-            params, problems = parse_params(MultiDict({"q": term}))
-            assert not problems
-            assert g.id in {found.id for found in search(params).items}, (g.guarantee_number, term)
-
-
-def test_after_the_one_transaction_run_new_guarantees_take_the_next_ids(migrated, make_guarantee):
-    """The run gives the guarantees their ids itself: the database's own numbering carries on after them."""
-    highest = db.session.scalar(sa.select(sa.func.max(Guarantee.id)))
-    ids = sorted(db.session.scalars(sa.select(Guarantee.id)))
-    assert ids == list(range(ids[0], ids[0] + len(ids)))  # one block, no gaps
-    assert make_guarantee("NEW-AFTER-MIGRATE").id > highest
+    assert summary["chunks"] > 5 and summary["links"] == 16
+    assert schema(database) == before
+    whole = backend.fresh()
+    try:
+        engine = sa.create_engine(whole)
+        load(engine, legacy)
+        assert migrate(engine).chunks == 1
+        engine.dispose()
+        assert snapshot(database) == snapshot(whole)
+    finally:
+        backend.drop(whole)
