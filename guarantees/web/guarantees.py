@@ -13,9 +13,16 @@ from guarantees.clock import today
 from guarantees.domain import labels
 from guarantees.domain.fields import EDITABLE_FIELDS
 from guarantees.extensions import db
+from guarantees.forms.guarantees import (
+    ACTION_FORMS,
+    BulkActionForm,
+    FieldEditForm,
+    GuaranteeListForm,
+    GuaranteeViewForm,
+)
 from guarantees.importer.error_workbook import safe_cell
 from guarantees.repositories import guarantees as repo
-from guarantees.repositories import history
+from guarantees.repositories import history, search
 from guarantees.services import actions
 from guarantees.services import guarantees as service
 from guarantees.services.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -63,8 +70,9 @@ def _see_other(target: str):
 @bp.get("")
 def index():
     """The register: active search, filters, sorting and paging; htmx gets only the results block."""
-    params, problems = repo.parse_params(request.args)
-    page = repo.search(params)
+    form = GuaranteeListForm(request.args)
+    params, problems = form.params(), form.problems()
+    page = search.search(params)
     banks = [] if is_htmx() else repo.bank_choices()
     return render("guarantees/index.html", "results", params=params, page=page, problems=problems, banks=banks)
 
@@ -89,8 +97,8 @@ def workbook(rows) -> bytes:
 @bp.route("/export", methods=["GET", "POST"])
 def export():
     """The current filter (or the selected rows) as an .xlsx workbook; formula-looking text stays text."""
-    params, _problems = repo.parse_params(request.values)
-    rows = repo.for_export(params)
+    form = GuaranteeListForm(request.form if request.method == "POST" else request.args)
+    rows = search.for_export(form.params())
     return send_file(
         BytesIO(workbook(rows)),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -99,37 +107,23 @@ def export():
     )
 
 
-def _back_to_list() -> str:
-    back = request.form.get("back", "")
-    if back.startswith(url_for("guarantees.index")) and not back.startswith("//"):
-        return back
-    return url_for("guarantees.index")
-
-
 @bp.post("/bulk")
 @editor_required
 def bulk():
     """Extend or release the selected guarantees: a draft action session, opened on its page."""
-    action_type = request.form.get("action")
-    if action_type not in ("extension", "release"):
-        flash(_("Choose extend or release."), "error")
-        return _see_other(_back_to_list())
-    ids = []
-    for raw in request.form.getlist("ids"):
-        try:
-            ids.append(int(raw))
-        except ValueError:
-            continue
+    form = BulkActionForm(request.form)
+    ids = list(form.ids.data or ())
     try:
-        session = actions.start_session(ids, action_type, user=username())
+        form.check()
+        session = actions.start_session(ids, form.action.data, user=username())
     except DomainError as error:
         flash(error.message, "error")
-        return _see_other(_back_to_list())
+        return _see_other(form.back_url())
     target = url_if("actions.show", session_id=session.id)
     if target:
         return _see_other(target)
-    flash(_("Action session %(id)s prepared with %(count)s drafts.", id=session.id, count=len(set(ids))), "success")
-    return _see_other(_back_to_list())
+    flash(_("Action session %(id)s prepared with %(count)s drafts.", id=session.id, count=len(ids)), "success")
+    return _see_other(form.back_url())
 
 
 # -- one guarantee -------------------------------------------------------------------------------------------------
@@ -153,12 +147,13 @@ class _Labels(dict):
 
 def _detail(guarantee, **extra) -> dict:
     """Everything the guarantee page shows (a constant number of queries)."""
-    view = "legacy" if request.args.get("view") == "legacy" else "timeline"
+    asked = GuaranteeViewForm(request.args)
+    view = asked.view.data
     entries, earlier = [], 0
     if view == "legacy":  # the raw rows, all of them; the timeline is not shown
         legacy = history.legacy_rows(guarantee)
         legacy_count = len(legacy)
-    elif request.args.get("history") == "all":  # the whole timeline (the "earlier entries" link)
+    elif asked.history.data == "all":  # the whole timeline (the "earlier entries" link)
         legacy_count, legacy = history.legacy_summary(guarantee)
         entries = history.timeline(guarantee, legacy)
     else:  # a long history opens on its newest entries, read and built alone; the earlier ones are one click away
@@ -188,11 +183,11 @@ def _detail(guarantee, **extra) -> dict:
     }
 
 
-@bp.get("/<int:guarantee_id>")
+@bp.get("/<int(max=2147483647):guarantee_id>")
 def show(guarantee_id: int):
     """A guarantee: its fields (click to edit), actions and timeline; ?view=legacy shows the raw legacy rows."""
     guarantee = _guarantee_or_404(guarantee_id)
-    block = "history" if "view" in request.args else "guarantee"
+    block = "history" if GuaranteeViewForm(request.args).history_only else "guarantee"
     return render("guarantees/show.html", block, **_detail(guarantee))
 
 
@@ -217,12 +212,12 @@ def _field_context(guarantee, field: str, **extra) -> dict:
 
 
 def _editable_field(field: str) -> str:
-    if field not in EDITABLE_FIELDS:
+    if not FieldEditForm.editable(field):
         abort(404)
     return field
 
 
-@bp.get("/<int:guarantee_id>/fields/<field>")
+@bp.get("/<int(max=2147483647):guarantee_id>/fields/<field>")
 def field(guarantee_id: int, field: str):
     """One field, read-only (what Cancel goes back to)."""
     guarantee = _guarantee_or_404(guarantee_id)
@@ -232,7 +227,7 @@ def field(guarantee_id: int, field: str):
     return render("guarantees/_field.html", **_field_context(guarantee, field))
 
 
-@bp.get("/<int:guarantee_id>/fields/<field>/edit")
+@bp.get("/<int(max=2147483647):guarantee_id>/fields/<field>/edit")
 @editor_required
 def edit_field(guarantee_id: int, field: str):
     """The small form that edits one field in place (the full page with that form, without htmx)."""
@@ -248,13 +243,6 @@ def edit_field(guarantee_id: int, field: str):
     if not is_htmx():
         return render("guarantees/show.html", **_detail(guarantee, editing=field))
     return render("guarantees/_field.html", **_field_context(guarantee, field, mode="edit"))
-
-
-def _version(raw: str | None) -> int:
-    try:
-        return int(raw or "")
-    except ValueError:
-        raise ValidationFailed(_("The form is missing its version: reload the page and try again.")) from None
 
 
 def _field_failed(guarantee_id: int, field: str, error: DomainError, raw: str | None):
@@ -274,15 +262,17 @@ def _field_failed(guarantee_id: int, field: str, error: DomainError, raw: str | 
     return toast(render("guarantees/_field.html", status=status, **context), message, "error")
 
 
-@bp.route("/<int:guarantee_id>/fields/<field>", methods=["PUT", "POST"])
+@bp.route("/<int(max=2147483647):guarantee_id>/fields/<field>", methods=["PUT", "POST"])
 @editor_required
 def update_field(guarantee_id: int, field: str):
     """Save one field (optimistic concurrency): the read-only field, the new version everywhere, and the timeline."""
     _editable_field(field)
-    raw = request.form.get("value")
+    form = FieldEditForm(request.form, field=field)
+    raw = form.value.data
     try:
-        version = _version(request.form.get("version"))
-        guarantee = service.update(guarantee_id, {field: raw}, expected_version=version, user=username())
+        form.check()
+        version = form.version.data
+        guarantee = service.update(guarantee_id, {field: form.value.parsed}, expected_version=version, user=username())
     except NotFound:
         abort(404)
     except DomainError as error:
@@ -303,13 +293,13 @@ def update_field(guarantee_id: int, field: str):
 # -- actions on one guarantee --------------------------------------------------------------------------------------
 
 
-def _act(guarantee_id: int, action_type: str, **arguments):
+def _act(guarantee_id: int, action_type: str):
     """Issue one action now; the guarantee again (timeline included) with a toast, or the form with the reason."""
-    guarantee = _guarantee_or_404(guarantee_id)
-    notes = request.form.get("notes") or None
+    _guarantee_or_404(guarantee_id)
+    form = ACTION_FORMS[action_type](request.form)
     try:
-        version = _version(request.form.get("version"))
-        ACTIONS[action_type](guarantee_id, user=username(), notes=notes, version=version, **arguments)
+        form.check()
+        ACTIONS[action_type](guarantee_id, user=username(), **form.arguments())
     except NotFound:
         abort(404)
     except DomainError as error:
@@ -317,7 +307,7 @@ def _act(guarantee_id: int, action_type: str, **arguments):
         guarantee = _guarantee_or_404(guarantee_id)
         status = 422 if isinstance(error, ValidationFailed) else 409
         context = _detail(
-            guarantee, action_errors={action_type: error.message}, action_values={action_type: dict(request.form)}
+            guarantee, action_errors={action_type: error.message}, action_values={action_type: form.typed()}
         )
         response = render("guarantees/show.html", "guarantee", status=status, **context)
         return toast(response, error.message, "error") if is_htmx() else response
@@ -334,22 +324,22 @@ def _act(guarantee_id: int, action_type: str, **arguments):
     return toast(render("guarantees/show.html", "guarantee", **_detail(guarantee)), messages[action_type])
 
 
-@bp.post("/<int:guarantee_id>/extend")
+@bp.post("/<int(max=2147483647):guarantee_id>/extend")
 @editor_required
 def extend(guarantee_id: int):
     """Issue an extension (default: current expiry + 1 year)."""
-    return _act(guarantee_id, "extension", new_expiry=request.form.get("new_expiry") or None)
+    return _act(guarantee_id, "extension")
 
 
-@bp.post("/<int:guarantee_id>/release")
+@bp.post("/<int(max=2147483647):guarantee_id>/release")
 @editor_required
 def release(guarantee_id: int):
     """Issue the release (once; nothing after it)."""
     return _act(guarantee_id, "release")
 
 
-@bp.post("/<int:guarantee_id>/reduce")
+@bp.post("/<int(max=2147483647):guarantee_id>/reduce")
 @editor_required
 def reduce(guarantee_id: int):
     """Issue a reduction to a lower, positive amount."""
-    return _act(guarantee_id, "reduction", new_amount=request.form.get("new_amount"))
+    return _act(guarantee_id, "reduction")

@@ -10,7 +10,9 @@ from werkzeug.datastructures import MultiDict
 
 from guarantees.domain.text import normalise_number
 from guarantees.extensions import db
-from guarantees.repositories import guarantees as repository
+from guarantees.forms.guarantees import list_params
+from guarantees.repositories import list_query
+from guarantees.repositories import search as repository
 from guarantees.services import guarantees as service
 from guarantees.services import letters
 from guarantees.services.actions import extend
@@ -42,26 +44,26 @@ def register(app, make_guarantee):
 
 
 def found(q: str, **args) -> list[str]:
-    params, problems = repository.parse_params(MultiDict({"q": q, **args}))
+    params, problems = list_params(MultiDict({"q": q, **args}))
     assert problems == []
     return sorted(g.guarantee_number for g in repository.search(params).items)
 
 
-def plain_scan(params: repository.ListParams) -> list[str]:
+def plain_scan(params: list_query.ListParams) -> list[str]:
     """The numbers of the guarantees a plain scan finds for `params`, in the list's order: the definition of a
     match (each searched column ILIKE the term, the number ILIKE the term as numbers are stored), no index, no
     sort key of the migrations, every row read."""
     g = repository.Guarantee
     conditions = []
     if params.q:
-        pattern = repository._like(params.q)
+        pattern = list_query.like(params.q)
         columns = (
             g.raw_supplier_name, g.supplier_display_name, g.raw_bank_name, g.bank_display, g.contract_number,
             g.po_number,
         )  # fmt: skip
         matches = [column.ilike(pattern, escape="\\") for column in columns]
         number = normalise_number(params.q) or params.q
-        matches.append(g.guarantee_number.ilike(repository._like(number), escape="\\"))
+        matches.append(g.guarantee_number.ilike(list_query.like(number), escape="\\"))
         conditions.append(sa.or_(*matches))
     if params.status:
         conditions.append(g.status == params.status)
@@ -84,7 +86,7 @@ def plain_scan(params: repository.ListParams) -> list[str]:
 
 def test_search_finds_what_a_scan_finds(register):
     for q in QUERIES:
-        params, _ = repository.parse_params(MultiDict({"q": q}))
+        params, _ = list_params(MultiDict({"q": q}))
         assert found(q) == sorted(plain_scan(params)), q
     # and the scan itself finds what a person would expect
     assert found("lana") == ["GB-1001"] and found("لانا") == ["GB-1002"]
@@ -99,7 +101,7 @@ def test_search_finds_what_a_scan_finds(register):
 
 def test_search_without_the_index_finds_the_same(register, monkeypatch):
     with_index = {q: found(q) for q in QUERIES}
-    monkeypatch.setattr(repository, "_index", lambda params: None)
+    monkeypatch.setattr(repository, "candidates", lambda params: None)
     assert {q: found(q) for q in QUERIES} == with_index
 
 
@@ -111,14 +113,14 @@ def test_the_index_follows_edits(register):
     assert found("nahdi") == ["GB-1001"]
     assert found("lana medical") == []
     # a write that does not touch a searched column leaves the entry as it was
-    guarantee = repository.get(guarantee.id)
+    guarantee = db.session.get(repository.Guarantee, guarantee.id)
     service.update(guarantee.id, {"comment": "call the bank"}, expected_version=guarantee.version, user="t")
     assert found("nahdi") == ["GB-1001"]
 
 
 def test_search_is_served_by_the_index(register):
-    params, _ = repository.parse_params(MultiDict({"q": "lana medical"}))
-    conditions = repository._conditions(params)
+    params, _ = list_params(MultiDict({"q": "lana medical"}))
+    conditions = list_query.conditions(params)
     statement = sa.select(sa.func.count(repository.Guarantee.id)).where(*conditions)
     compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
     if db.engine.dialect.name == "postgresql":
@@ -134,16 +136,16 @@ def test_search_is_served_by_the_index(register):
 def test_sqlite_enters_through_the_index_even_with_other_filters(register):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the planner hint is for SQLite, which has no statistics until ANALYZE runs")
-    params, _ = repository.parse_params(MultiDict({"q": "lana medical", "status": "active", "days": "90"}))
-    query = repository._ordered(sa.select(repository.Guarantee.id).where(*repository._conditions(params)), params)
+    params, _ = list_params(MultiDict({"q": "lana medical", "status": "active", "days": "90"}))
+    query = list_query.ordered(sa.select(repository.Guarantee.id).where(*list_query.conditions(params)), params)
     compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
     plan = [str(row[-1]) for row in db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {compiled}"))]
     assert any("INTEGER PRIMARY KEY" in step for step in plan) and not any("ix_guarantees_" in step for step in plan)
 
 
 def test_short_searches_scan(register):
-    short = [repository.parse_params(MultiDict({"q": q}))[0] for q in ("ab", "a b")]  # "a b" is the number "AB"
-    assert [repository._index(params) for params in short] == [None, None]
+    short = [list_params(MultiDict({"q": q}))[0] for q in ("ab", "a b")]  # "a b" is the number "AB"
+    assert [list_query.candidates(params) for params in short] == [None, None]
     assert found("ab") == ["GB-1006"]
 
 
@@ -266,7 +268,7 @@ def make_wide(make_guarantee) -> dict:
     return made
 
 
-def expected_page(params: repository.ListParams) -> tuple[list[str], int, int, bool]:
+def expected_page(params: list_query.ListParams) -> tuple[list[str], int, int, bool]:
     """What the list shows for `params` from a plain scan: the page's numbers, the total, pages, "more than"."""
     every = plain_scan(params)
     per, cap = repository.PER_PAGE, repository.COUNT_CAP
@@ -282,11 +284,11 @@ def expected_page(params: repository.ListParams) -> tuple[list[str], int, int, b
 @pytest.mark.parametrize("path", list(PATHS))
 def test_every_path_gives_the_page_of_a_plain_scan(wide, paths, path):
     walked = paths(path)
-    for sort in repository.SORTS:
+    for sort in list_query.SORTS:
         for order in ("asc", "desc"):
             for extra in ({}, {"status": "active"}, {"page": "2"}, {"page": "4"}, {"page": "9"}):
                 args = {"q": "lana", "sort": sort, "order": order, **extra}
-                params, _ = repository.parse_params(MultiDict(args))
+                params, _ = list_params(MultiDict(args))
                 result = repository.search(params)
                 shown = ([g.guarantee_number for g in result.items], result.total, result.pages, result.more)
                 assert shown == expected_page(params), args
@@ -304,11 +306,11 @@ def test_the_list_without_a_search_index_gives_the_page_of_a_plain_scan(wide, mo
     monkeypatch.setattr(repository, "PER_PAGE", 2)
     monkeypatch.setattr(repository, "WALK_MAX", walk_max)
     for q in ("", "la"):
-        for sort in repository.SORTS:
+        for sort in list_query.SORTS:
             for order in ("asc", "desc"):
                 for extra in ({}, {"status": "active"}, {"page": "3"}, {"page": "9"}):
                     args = {"q": q, "sort": sort, "order": order, **extra}
-                    params, _ = repository.parse_params(MultiDict(args))
+                    params, _ = list_params(MultiDict(args))
                     result = repository.search(params)
                     shown = ([g.guarantee_number for g in result.items], result.total, result.pages, result.more)
                     assert shown == expected_page(params), args
@@ -334,7 +336,7 @@ def test_a_walk_reads_the_index_of_its_order(wide, paths, count_queries):
         ):
             for order in ("asc", "desc"):
                 statements.clear()
-                repository.search(repository.parse_params(MultiDict({"q": "lana", "sort": sort, "order": order}))[0])
+                repository.search(list_params(MultiDict({"q": "lana", "sort": sort, "order": order}))[0])
                 assert statements, (sort, order)
                 statement, parameters = statements[-1]
                 with db.engine.connect() as connection:
@@ -368,7 +370,7 @@ def test_sort_keys_and_search_text_follow_every_writer(app, make_guarantee, path
     wide = make_wide(make_guarantee)
     guarantee = wide["W-12"]
     service.update(guarantee.id, {"raw_supplier_name": "Aaa Lana First"}, expected_version=guarantee.version, user="t")
-    guarantee = repository.get(wide["W-06"].id)
+    guarantee = db.session.get(repository.Guarantee, wide["W-06"].id)
     service.update(guarantee.id, {"raw_bank_name": "Zzz Lana Bank"}, expected_version=guarantee.version, user="t")
     db.session.execute(
         sa.text("UPDATE guarantees SET supplier_display_name = 'Mmm Lana' WHERE guarantee_number = 'W-02'")
@@ -390,7 +392,7 @@ def test_sort_keys_and_search_text_follow_every_writer(app, make_guarantee, path
             for sort in ("supplier", "bank", "expiry"):
                 for order in ("asc", "desc"):
                     args = {"q": q, "sort": sort, "order": order}
-                    params, _ = repository.parse_params(MultiDict(args))
+                    params, _ = list_params(MultiDict(args))
                     result = repository.search(params)
                     shown = ([g.guarantee_number for g in result.items], result.total, result.pages, result.more)
                     assert shown == expected_page(params), (path, args)
@@ -407,7 +409,7 @@ def test_sort_keys_and_search_text_follow_every_writer(app, make_guarantee, path
             "coalesce(nullif(bank_display, raw_bank_name), '') || chr(10) || coalesce(contract_number, '') || "
             "chr(10) || coalesce(po_number, ''), :punctuation, :letters))"
         )
-    params = {"punctuation": repository.SEPARATORS, "letters": repository.AS_LETTERS}
+    params = {"punctuation": list_query.SEPARATORS, "letters": list_query.AS_LETTERS}
     assert db.session.scalar(sa.text(f"SELECT count(*) FROM guarantees WHERE {stale}"), params) == 0
 
 
@@ -419,7 +421,7 @@ def test_past_the_cap_the_count_is_a_floor_and_pages_go_on(register, make_guaran
     monkeypatch.setattr(repository, "COUNT_CAP", 3)
     pages, page = [], 1
     while True:
-        params, _ = repository.parse_params(MultiDict({"q": "lana", "page": str(page)}))
+        params, _ = list_params(MultiDict({"q": "lana", "page": str(page)}))
         result = repository.search(params)
         assert (result.more, result.total) == (True, 3)  # four match: "more than 3"
         pages.append([g.guarantee_number for g in result.items])
@@ -431,7 +433,7 @@ def test_past_the_cap_the_count_is_a_floor_and_pages_go_on(register, make_guaran
     # in the list's order (expiry), the same order as below the cap
     monkeypatch.setattr(repository, "COUNT_CAP", 100)
     monkeypatch.setattr(repository, "PER_PAGE", 50)
-    exact = repository.search(repository.parse_params(MultiDict({"q": "lana"}))[0])
+    exact = repository.search(list_params(MultiDict({"q": "lana"}))[0])
     assert (exact.more, exact.total) == (False, 4) and [g.guarantee_number for g in exact.items] == listed
 
 

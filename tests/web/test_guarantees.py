@@ -272,7 +272,7 @@ def test_htmx_toasts_are_json(editor, make_guarantee):
 
 
 def test_a_broad_search_says_more_than_and_still_pages(editor, make_guarantee, monkeypatch):
-    from guarantees.repositories import guarantees as repository
+    from guarantees.repositories import search as repository
 
     monkeypatch.setattr(repository, "COUNT_CAP", 3)
     monkeypatch.setattr(repository, "PER_PAGE", 2)
@@ -287,7 +287,7 @@ def test_a_broad_search_says_more_than_and_still_pages(editor, make_guarantee, m
 
 @pytest.mark.parametrize("sort", ["supplier", "bank"])
 def test_a_broad_search_sorted_by_supplier_or_bank_pages_in_that_order(editor, make_guarantee, monkeypatch, sort):
-    from guarantees.repositories import guarantees as repository
+    from guarantees.repositories import search as repository
 
     monkeypatch.setattr(repository, "COUNT_CAP", 3)
     monkeypatch.setattr(repository, "SORT_MAX", 3)  # past it the page is read along the sort key's index
