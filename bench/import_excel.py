@@ -7,7 +7,7 @@ English names), then, on a fresh migrated database (a temporary SQLite file unle
 --database-url names an empty database to migrate and use), times:
 
 * floor: python-calamine read + one executemany of the same rows into SQLite (excel_floor);
-* dry run: import service preview() (read, detect, parse, evaluate against the register);
+* dry run: import service evaluate() (read, detect, parse, evaluate against the register);
 * commit: import service commit() of the file into the empty register (all rows new);
 * re-run: dry run of the same file against the register it filled (all rows unchanged).
 
@@ -32,7 +32,7 @@ from excel_floor import floor_seconds, make_workbook  # noqa: E402
 
 from guarantees import create_app  # noqa: E402
 from guarantees.extensions import db  # noqa: E402
-from guarantees.importer import service  # noqa: E402
+from guarantees.services import imports as service  # noqa: E402
 
 GOAL_DRY_RUN = 2.5
 
@@ -70,12 +70,12 @@ def main() -> int:
         floors, dry_runs = [], []
         for _ in range(3):
             floors.append(floor_seconds(path))
-            dry_runs.append(_timed(lambda: service.preview(path, path.name)))
+            dry_runs.append(_timed(lambda: service.evaluate(path, path.name)))
             db.session.rollback()
         floor = min(floors)
         dry, preview = min(dry_runs, key=lambda run: run[0])
         done, result = _timed(lambda: service.commit(path, path.name, user="bench"))
-        again, rerun = _timed(lambda: service.preview(path, path.name))
+        again, rerun = _timed(lambda: service.evaluate(path, path.name))
         db.session.remove()
         db.engine.dispose()
 

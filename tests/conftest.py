@@ -278,3 +278,53 @@ def make_guarantee(app):
         return guarantees.create(data, user=user)
 
     return make
+
+
+def compound_file(names: list[str]) -> bytes:
+    """A minimal compound file (OLE2/CFB, version 3) whose directory lists `names` as empty streams."""
+    import struct
+
+    assert len(names) <= 3
+    header = bytearray(512)
+    header[0:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<III", header, 40, 0, 1, 1)  # directory sectors (v3: 0), FAT sectors, first directory sector
+    struct.pack_into("<IIIII", header, 56, 4096, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0)
+    struct.pack_into("<109I", header, 76, 0, *([0xFFFFFFFF] * 108))
+    fat = struct.pack("<128I", 0xFFFFFFFD, 0xFFFFFFFE, *([0xFFFFFFFF] * 126))
+    directory = bytearray(512)
+    for i, (name, kind) in enumerate([("Root Entry", 5), *((n, 2) for n in names)]):
+        entry = bytearray(128)
+        encoded = name.encode("utf-16-le") + b"\0\0"
+        entry[: len(encoded)] = encoded
+        struct.pack_into("<HBB", entry, 64, len(encoded), kind, 1)
+        struct.pack_into("<III", entry, 68, 0xFFFFFFFF, 0xFFFFFFFF, 1 if kind == 5 and names else 0xFFFFFFFF)
+        struct.pack_into("<II", entry, 116, 0xFFFFFFFE, 0)
+        directory[i * 128 : (i + 1) * 128] = entry
+    return bytes(header) + fat + bytes(directory)
+
+
+def build_xlsx(rows: list | None = None, *, sheets: dict[str, list] | None = None, encrypted: bool = False) -> bytes:
+    """An .xlsx built in memory: `rows` in one sheet "Sheet1", or several sheets ({name: rows}) in order;
+    encrypted=True gives what Excel writes for a password-protected workbook (a compound file) instead."""
+    import io
+
+    from openpyxl import Workbook
+
+    if encrypted:
+        return compound_file(["EncryptionInfo", "EncryptedPackage"])
+    book = Workbook()
+    book.remove(book.active)
+    for name, sheet_rows in (sheets or {"Sheet1": rows or []}).items():
+        sheet = book.create_sheet(name)
+        for row in sheet_rows:
+            sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def xlsx_bytes():
+    """xlsx_bytes(rows), xlsx_bytes(sheets={"name": rows}) or xlsx_bytes(encrypted=True) -> an .xlsx's bytes."""
+    return build_xlsx

@@ -4,7 +4,8 @@
     detection = detect(workbook, overrides={...})    # header row and field -> column
     for row in parse_rows(workbook, detection): ...  # ParsedRow: values, errors, raw
 
-Nothing here touches the database; the import service builds on these modules.
+Nothing here touches the database; the import service (guarantees.services.imports) builds on these modules,
+and `flask import-excel` (cli.py) calls that service.
 """
 
 from guarantees.importer.error_workbook import REASON_HEADER, safe_cell, write_error_workbook

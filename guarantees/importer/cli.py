@@ -1,4 +1,4 @@
-"""`flask import-excel FILE`: the import the web page does, from the command line.
+"""`flask import-excel FILE`: the import the web page does, from the command line (through services.imports).
 
 Exit status: 0 done (or previewed); 1 the file or its rows were refused (bad file, no
 header, nothing to import, a conflict), with one message on stderr and nothing written;
@@ -12,14 +12,15 @@ import getpass
 import json
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from guarantees.importer import service
-from guarantees.importer.mapping import FIELDS
+from guarantees.services import imports
 from guarantees.services.errors import DomainError, ValidationFailed
+from guarantees.services.imports import FIELDS
 
 DUPLICATE_EXIT = 3
 SHOWN_ERRORS = 10
@@ -33,6 +34,24 @@ class Refused(click.ClickException):
         self.exit_code = exit_code
 
 
+def parse_overrides(items: Iterable[str]) -> dict[str, str | None]:
+    """["supplier=CONTRACTOR NAME", "comment="] -> {"supplier": "CONTRACTOR NAME", "comment": None}."""
+    overrides: dict[str, str | None] = {}
+    for item in items:
+        name, sep, header = item.partition("=")
+        name = name.strip().lower().replace("-", "_")
+        if not sep or not name:
+            raise ValidationFailed(
+                f"Write a column mapping as FIELD=HEADER (e.g. supplier=CONTRACTOR NAME), not {item!r}."
+            )
+        if name not in FIELDS:
+            raise ValidationFailed(f"Unknown field {name!r} in {item!r}. Fields: {', '.join(FIELDS)}.")
+        if name in overrides:
+            raise ValidationFailed(f"The field {name!r} is mapped twice.")
+        overrides[name] = header.strip() or None
+    return overrides
+
+
 def _default_user() -> str:
     try:
         return f"cli:{getpass.getuser()}"
@@ -40,7 +59,7 @@ def _default_user() -> str:
         return "cli"
 
 
-def _summary(preview: service.ImportPreview) -> list[str]:
+def _summary(preview: imports.ImportPreview) -> list[str]:
     lines = [
         f"File:    {preview.filename}  (sha256 {preview.sha256[:12]}...)",
         f"Sheet:   {preview.sheet}, header on row {preview.header_row}"
@@ -58,7 +77,7 @@ def _summary(preview: service.ImportPreview) -> list[str]:
         f"{counts['error']} error" + (f"  ({len(preview.skipped)} other rows skipped)" if preview.skipped else "")
     )
     for batch in preview.duplicate_of:
-        lines.append(f"Note:    this file was imported before: {service.describe_batch(batch)}")
+        lines.append(f"Note:    this file was imported before: {imports.describe_batch(batch)}")
     errors = preview.errors
     if errors:
         lines.append(f"Errors (first {min(len(errors), SHOWN_ERRORS)} of {len(errors)}):")
@@ -66,10 +85,10 @@ def _summary(preview: service.ImportPreview) -> list[str]:
     return lines
 
 
-def _dry_run_errors(preview: service.ImportPreview) -> str:
+def _dry_run_errors(preview: imports.ImportPreview) -> str:
     folder = Path(tempfile.mkdtemp(prefix="import-errors-"))
     path = folder / f"{Path(preview.filename).stem or 'import'}-errors.xlsx"
-    service.write_errors(preview, path)
+    imports.write_errors(preview, path)
     return str(path)
 
 
@@ -99,19 +118,19 @@ def import_excel(
 ) -> None:
     """Import guarantees from an Excel FILE: one batch, new/update/unchanged/error per row."""
     try:
-        overrides = service.parse_overrides(mappings)
+        overrides = parse_overrides(mappings)
     except ValidationFailed as error:
         raise click.BadParameter(error.message, param_hint="--map") from error
     if not as_json and sys.stderr.isatty():  # progress for a person watching; scripts get one message or none
         click.echo(f"Reading {file} ...", err=True)
     try:
         if dry_run:
-            preview = service.preview(file, file.name, sheet=sheet, overrides=overrides)
+            preview = imports.evaluate(file, file.name, sheet=sheet, overrides=overrides)
             report = preview.as_json()
             if preview.errors:
                 report["error_workbook"] = _dry_run_errors(preview)
         else:
-            result = service.commit(
+            result = imports.commit(
                 file,
                 file.name,
                 sheet=sheet,
@@ -121,9 +140,9 @@ def import_excel(
             )
             preview = result.preview
             report = result.as_json()
-    except service.DuplicateFile as error:
+    except imports.DuplicateFile as error:
         raise Refused(
-            f"This file was already imported ({service.describe_batch(error.batches[-1])}). "
+            f"This file was already imported ({imports.describe_batch(error.batches[-1])}). "
             "Add --confirm-duplicate-file to import it again.",
             DUPLICATE_EXIT,
         ) from error

@@ -47,8 +47,8 @@ def test_a_released_guarantee_keeps_every_field_and_an_open_one_none():
 
 
 def test_the_import_and_the_migration_protect_the_same_set():
-    from guarantees.importer.service import STATE_COLUMNS
     from guarantees.legacy.plan import FIELDS, FILLABLE_WHEN_LOCKED
+    from guarantees.services.import_rows import STATE_COLUMNS
 
     locked = fields.protected_fields(status="active", is_locked=True, fields=STATE_COLUMNS)
     assert locked == fields.LOCKED_FIELDS & set(STATE_COLUMNS)

@@ -359,7 +359,7 @@ def test_sort_keys_and_search_text_follow_every_writer(app, make_guarantee, path
     through the service, plain SQL updates and an Excel import all leave the walks and the index right."""
     from openpyxl import Workbook
 
-    from guarantees.importer import service as importer
+    from guarantees.services import imports as importer
     from tests.legacy.conftest import write_legacy
 
     runner = app.test_cli_runner()

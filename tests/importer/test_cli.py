@@ -12,20 +12,28 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
+from guarantees.importer.cli import parse_overrides
 from guarantees.models import Guarantee, ImportBatch
-from tests.importer.service_fixtures import (  # noqa: F401
-    count,
-    counts,
-    error_files_fixture,
-    workbook_file_fixture,
-    workbook_fixture,
-)
+from guarantees.services.errors import ValidationFailed
+from tests.services.test_imports import HEADER, count, counts, error_files_fixture  # noqa: F401 - a fixture
 
 ROWS = [
     ["G-1", "Lana Medical", "Riyad Bank", 1000, date(2026, 1, 31), "C/1", None, "FINAL", None],
     ["G-2", "Noor Trading", "SNB", 2000, date(2026, 2, 28), None, 421378.0, None, "for extension"],
     ["G-3", "No Bank Co", None, 5, None, None, None, None, None],
 ]
+
+
+@pytest.fixture
+def workbook_file(tmp_path, xlsx_bytes):
+    """workbook_file(rows, name="list.xlsx", header=HEADER) -> the Path of that workbook in the test's folder."""
+
+    def make(rows: list[list], name: str = "list.xlsx", *, header: list[str] = HEADER, sheets=None) -> Path:
+        path = tmp_path / name
+        path.write_bytes(xlsx_bytes(sheets=sheets) if sheets else xlsx_bytes([header, *rows]))
+        return path
+
+    return make
 
 
 def run(runner, *args):
@@ -148,14 +156,14 @@ def _zip_bomb() -> bytes:
 
 
 BAD_FILES = {
-    "text": (lambda wb, cfb: b"BANK GUARANTEE NUMBER,SUPPLIER\nG-1,X\n", {}, "not an Excel workbook"),
-    "empty": (lambda wb, cfb: wb([], header=None), {}, "empty"),
-    "encrypted": (lambda wb, cfb: cfb(["EncryptionInfo", "EncryptedPackage"]), {}, "password"),
-    "zip bomb": (lambda wb, cfb: _zip_bomb(), {}, "unsafe"),
-    "no header": (lambda wb, cfb: wb([["1", "2"]], header=["Name", "Value"]), {}, "No header row found"),
-    "too many rows": (lambda wb, cfb: wb(ROWS), {"MAX_IMPORT_ROWS": 3}, "at most 3 rows"),
-    "too large": (lambda wb, cfb: wb(ROWS), {"MAX_UPLOAD_BYTES": 1000}, "larger than"),
-    "no valid row": (lambda wb, cfb: wb(ROWS[2:]), {}, "Nothing to import"),
+    "text": (lambda wb: b"BANK GUARANTEE NUMBER,SUPPLIER\nG-1,X\n", {}, "not an Excel workbook"),
+    "empty": (lambda wb: wb([]), {}, "empty"),
+    "encrypted": (lambda wb: wb(encrypted=True), {}, "password"),
+    "zip bomb": (lambda wb: _zip_bomb(), {}, "unsafe"),
+    "no header": (lambda wb: wb([["Name", "Value"], ["1", "2"]]), {}, "No header row found"),
+    "too many rows": (lambda wb: wb([HEADER, *ROWS]), {"MAX_IMPORT_ROWS": 3}, "at most 3 rows"),
+    "too large": (lambda wb: wb([HEADER, *ROWS]), {"MAX_UPLOAD_BYTES": 1000}, "larger than"),
+    "no valid row": (lambda wb: wb([HEADER, *ROWS[2:]]), {}, "Nothing to import"),
 }
 
 
@@ -173,8 +181,7 @@ def test_bad_files_exit_non_zero_with_one_message_and_write_nothing(
     app,
     runner,
     tmp_path,
-    workbook,
-    cfb_bytes,
+    xlsx_bytes,
     error_files,
     kind,
     dry_run,
@@ -182,7 +189,7 @@ def test_bad_files_exit_non_zero_with_one_message_and_write_nothing(
     make, config, message = BAD_FILES[kind]
     app.config.update(config)
     path = tmp_path / "bad.xlsx"
-    path.write_bytes(make(workbook, cfb_bytes))
+    path.write_bytes(make(xlsx_bytes))
     result = run(runner, path, "--json", *(["--dry-run"] if dry_run else []))
     assert result.exit_code == 1
     assert message in result.stderr and result.stderr.count("Error:") == 1
@@ -210,3 +217,30 @@ def test_help(runner):
     assert result.exit_code == 0
     for option in ("--sheet", "--map", "--dry-run", "--json", "--user", "--confirm-duplicate-file"):
         assert option in result.output
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ([], {}),
+        (["supplier=CONTRACTOR NAME"], {"supplier": "CONTRACTOR NAME"}),
+        ([" Expiry-Date = VALIDITY  DATE ", "comment="], {"expiry_date": "VALIDITY  DATE", "comment": None}),
+        (["bank=A=B"], {"bank": "A=B"}),
+    ],
+)
+def test_parse_overrides(items, expected):
+    assert parse_overrides(items) == expected
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        (["supplier"], "FIELD=HEADER"),
+        (["=X"], "FIELD=HEADER"),
+        (["vendor=X"], "Unknown field 'vendor'"),
+        (["bank=X", "bank=Y"], "mapped twice"),
+    ],
+)
+def test_parse_overrides_refuses_bad_syntax(items, message):
+    with pytest.raises(ValidationFailed, match=message):
+        parse_overrides(items)

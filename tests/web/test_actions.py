@@ -9,7 +9,6 @@ from guarantees.models import ActionSession, Guarantee, GuaranteeAction
 from guarantees.services import actions
 from tests.web.conftest import csrf_from
 from tests.web.test_batches import guarantee, imported_batch
-from tests.web.test_imports import fresh_g_per_request  # noqa: F401 - autouse fixture
 
 
 def drafts_session(*numbers, action_type="extension", user="editor-user") -> ActionSession:

@@ -5,12 +5,13 @@ import re
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.importer import service as importer
 from guarantees.models import ActionSession, Guarantee, GuaranteeAction, ImportBatch
 from guarantees.repositories import batches as repo
 from guarantees.services import actions
+from guarantees.services import imports as importer
+from tests.conftest import build_xlsx as xlsx_bytes
 from tests.web.conftest import csrf_from
-from tests.web.test_imports import fresh_g_per_request, guarantee_rows, xlsx_bytes  # noqa: F401 - autouse fixture
+from tests.web.test_imports import guarantee_rows
 
 
 def imported_batch(*numbers, filename="list.xlsx", rows=None) -> ImportBatch:

@@ -7,42 +7,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from guarantees.extensions import db
 from guarantees.models import Guarantee, ImportBatch, ImportBatchItem
 from tests.conftest import shared_fixture
 from tests.web.conftest import csrf_from
 
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """The app fixture keeps one app context, so one `g`, for every request; Flask-WTF caches the CSRF token
-    and Flask-Login the user in `g`, so several signed-in clients would see each other's. Each request starts clean.
-    """
-    from flask import g
-
-    def forget_the_last_request():
-        for name in list(vars(g)):
-            g.pop(name, None)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_the_last_request)
-
-
 HEADER = ["BANK GUARANTEE NUMBER", "SUPPLIER", "BANK NAME", "AMOUNT", "EXPIRY DATE", "CONTRACT NO.", "TYPE"]
-
-
-def xlsx_bytes(rows=None, *, sheets=None) -> bytes:
-    """A workbook built in memory: `rows` in one sheet, or {sheet name: rows}."""
-    book = Workbook()
-    book.remove(book.active)
-    for name, sheet_rows in (sheets or {"Sheet1": rows or []}).items():
-        ws = book.create_sheet(name)
-        for row in sheet_rows:
-            ws.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def guarantee_rows(*numbers, supplier="Lana Medical Company", bank="Riyad Bank"):
@@ -113,12 +85,6 @@ def test_nav_links_to_import_batches_and_actions(editor):
 # -- refusals ------------------------------------------------------------------------------------------------------
 
 
-def _encrypted_bytes() -> bytes:
-    from tests.importer.conftest import _cfb_bytes
-
-    return _cfb_bytes(["EncryptionInfo", "EncryptedPackage"])
-
-
 def _zip_bomb() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -132,16 +98,16 @@ def _zip_bomb() -> bytes:
     ("content", "message"),
     [
         (b"name,amount\nA,1\n", "not an Excel workbook"),
-        (_encrypted_bytes, "protected with a password"),
-        (lambda: xlsx_bytes([]), "empty"),
-        (_zip_bomb, "unsafe"),
+        (lambda make: make(encrypted=True), "protected with a password"),
+        (lambda make: make([]), "empty"),
+        (lambda make: _zip_bomb(), "unsafe"),
         (b"PK\x03\x04 broken", "damaged"),
-        (lambda: xlsx_bytes([["just", "some"], ["words", "here"]]), "No header row"),
+        (lambda make: make([["just", "some"], ["words", "here"]]), "No header row"),
     ],
     ids=["csv", "encrypted", "empty", "zip-bomb", "corrupt", "no-header"],
 )
-def test_bad_files_get_one_clear_message_and_nothing_is_written(app, editor, content, message):
-    data = content() if callable(content) else content
+def test_bad_files_get_one_clear_message_and_nothing_is_written(app, editor, xlsx_bytes, content, message):
+    data = content(xlsx_bytes) if callable(content) else content
     response = upload(editor, data, "bad.xlsx")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -156,7 +122,7 @@ def test_no_file_chosen(editor):
     assert response.status_code == 422 and "Choose an .xlsx file" in response.get_data(as_text=True)
 
 
-def test_too_big_for_the_import_limit(app, editor):
+def test_too_big_for_the_import_limit(app, editor, xlsx_bytes):
     app.config["MAX_UPLOAD_BYTES"] = 2000
     response = upload(editor, xlsx_bytes(guarantee_rows("BIG1")) + b"\0" * 3000)
     assert response.status_code == 422 and "larger than" in response.get_data(as_text=True)
@@ -170,7 +136,7 @@ def test_flask_413_becomes_the_upload_page(app, editor):
     assert response.status_code == 422 and "larger than" in html and 'name="file"' in html
 
 
-def test_too_many_rows(app, editor):
+def test_too_many_rows(app, editor, xlsx_bytes):
     app.config["MAX_IMPORT_ROWS"] = 5
     response = upload(editor, xlsx_bytes(guarantee_rows(*[f"R{i}" for i in range(10)])))
     assert response.status_code == 422 and "at most 5 rows" in response.get_data(as_text=True)
@@ -180,7 +146,7 @@ def test_too_many_rows(app, editor):
 # -- roles and CSRF ------------------------------------------------------------------------------------------------
 
 
-def test_viewer_cannot_upload_map_confirm_or_discard(editor, viewer):
+def test_viewer_cannot_upload_map_confirm_or_discard(editor, viewer, xlsx_bytes):
     data = xlsx_bytes(guarantee_rows("V1"))
     assert upload(viewer, data).status_code == 403
     path = uploaded(editor, data)
@@ -189,7 +155,7 @@ def test_viewer_cannot_upload_map_confirm_or_discard(editor, viewer):
     assert batches_count() == 0
 
 
-def test_anonymous_writes_go_to_sign_in(app, editor):
+def test_anonymous_writes_go_to_sign_in(app, editor, xlsx_bytes):
     path = uploaded(editor, xlsx_bytes(guarantee_rows("A1")))
     anonymous = app.test_client()
     token = csrf_from(anonymous.get("/login").get_data(as_text=True))
@@ -200,7 +166,7 @@ def test_anonymous_writes_go_to_sign_in(app, editor):
     assert batches_count() == 0
 
 
-def test_missing_csrf_is_refused(editor):
+def test_missing_csrf_is_refused(editor, xlsx_bytes):
     data = xlsx_bytes(guarantee_rows("C1"))
     assert upload(editor, data, csrf=False).status_code == 400
     path = uploaded(editor, data)
@@ -221,14 +187,14 @@ def test_bad_or_unknown_tokens_are_404(editor, token):
     assert editor.post(f"/imports/{token}/confirm").status_code == 404
 
 
-def test_a_pending_upload_belongs_to_its_uploader(editor, signed_in):
+def test_a_pending_upload_belongs_to_its_uploader(editor, signed_in, xlsx_bytes):
     path = uploaded(editor, xlsx_bytes(guarantee_rows("OWN1")))
     other = signed_in("editor", "other-editor")
     assert other.get(path).status_code == 404
     assert other.post(path + "/confirm").status_code == 404
 
 
-def test_an_expired_upload_is_404(app, editor):
+def test_an_expired_upload_is_404(app, editor, xlsx_bytes):
     path = uploaded(editor, xlsx_bytes(guarantee_rows("OLD1")))
     token = path.rsplit("/", 1)[1]
     stored = Path(app.config["UPLOAD_FOLDER"]) / "pending" / f"{token}.xlsx"
@@ -238,7 +204,7 @@ def test_an_expired_upload_is_404(app, editor):
     assert not stored.exists()
 
 
-def test_upload_is_stored_under_a_random_name_not_the_users(app, editor):
+def test_upload_is_stored_under_a_random_name_not_the_users(app, editor, xlsx_bytes):
     path = uploaded(editor, xlsx_bytes(guarantee_rows("N1")), name="../../evil<script>.xlsx")
     token = path.rsplit("/", 1)[1]
     assert len(token) == 32 and all(c in "0123456789abcdef" for c in token)
@@ -251,7 +217,7 @@ def test_upload_is_stored_under_a_random_name_not_the_users(app, editor):
 # -- the whole flow ------------------------------------------------------------------------------------------------
 
 
-def test_upload_preview_filter_mapping_confirm_batch(app, editor, make_guarantee):
+def test_upload_preview_filter_mapping_confirm_batch(app, editor, make_guarantee, xlsx_bytes):
     make_guarantee("KNOWN1", amount="500.00", expiry_date="2026-01-01")
     rows = [
         ["Monthly list"],
@@ -303,7 +269,7 @@ def test_upload_preview_filter_mapping_confirm_batch(app, editor, make_guarantee
     assert editor.get(path).status_code == 404  # the pending upload is gone
 
 
-def test_mapping_errors_are_shown_and_change_nothing(editor):
+def test_mapping_errors_are_shown_and_change_nothing(editor, xlsx_bytes):
     path = uploaded(editor, xlsx_bytes(guarantee_rows("M1")))
     both = {"map-supplier": "BANK NAME", "was-supplier": "SUPPLIER", "map-bank": "BANK NAME", "was-bank": ""}
     response = editor.post(path + "/mapping", data=both)
@@ -314,7 +280,7 @@ def test_mapping_errors_are_shown_and_change_nothing(editor):
     assert "<html" not in fragment and "cannot be mapped to both" in fragment and 'id="mapping"' in fragment
 
 
-def test_swapping_two_columns(editor):
+def test_swapping_two_columns(editor, xlsx_bytes):
     path = uploaded(editor, xlsx_bytes(guarantee_rows("SW1")))
     swap = {"map-supplier": "BANK NAME", "was-supplier": "SUPPLIER", "map-bank": "SUPPLIER", "was-bank": "BANK NAME"}
     assert editor.post(path + "/mapping", data=swap).status_code == 303
@@ -324,13 +290,13 @@ def test_swapping_two_columns(editor):
     assert '<option value="BANK NAME" selected>' in supplier_select
 
 
-def test_unmapping_the_number_is_refused(editor):
+def test_unmapping_the_number_is_refused(editor, xlsx_bytes):
     path = uploaded(editor, xlsx_bytes(guarantee_rows("M2")))
     response = editor.post(path + "/mapping", data={"map-guarantee_number": "", "was-guarantee_number": "X"})
     assert response.status_code == 422
 
 
-def test_sheet_chooser_switches_sheet(editor):
+def test_sheet_chooser_switches_sheet(editor, xlsx_bytes):
     data = xlsx_bytes(sheets={"First": guarantee_rows("S1"), "Second": guarantee_rows("S2", "S3")})
     path = uploaded(editor, data)
     html = editor.get(path).get_data(as_text=True)
@@ -341,7 +307,7 @@ def test_sheet_chooser_switches_sheet(editor):
     assert "S2" in html and "S3" in html and ">S1<" not in html
 
 
-def test_preview_pages_by_fifty(editor):
+def test_preview_pages_by_fifty(editor, xlsx_bytes):
     path = uploaded(editor, xlsx_bytes(guarantee_rows(*[f"P{i:03d}" for i in range(120)])))
     first = editor.get(path).get_data(as_text=True)
     assert "P049" in first and "P050" not in first and "Page 1 of 3" in first
@@ -349,7 +315,7 @@ def test_preview_pages_by_fifty(editor):
     assert "P119" in third and "P049" not in third and "<html" not in third
 
 
-def test_duplicate_file_needs_explicit_confirmation(editor):
+def test_duplicate_file_needs_explicit_confirmation(editor, xlsx_bytes):
     data = xlsx_bytes(guarantee_rows("D1", "D2"))
     first = uploaded(editor, data, name="dup.xlsx")
     assert editor.post(first + "/confirm").status_code == 303
@@ -368,7 +334,7 @@ def test_duplicate_file_needs_explicit_confirmation(editor):
     assert batches_count() == 2
 
 
-def test_nothing_to_import_is_refused(editor):
+def test_nothing_to_import_is_refused(editor, xlsx_bytes):
     rows = [HEADER, ["E1", "", "", 5, "", "", ""]]
     path = uploaded(editor, xlsx_bytes(rows))
     response = editor.post(path + "/confirm")
@@ -376,21 +342,21 @@ def test_nothing_to_import_is_refused(editor):
     assert batches_count() == 0
 
 
-def test_discard_removes_the_upload(editor):
+def test_discard_removes_the_upload(editor, xlsx_bytes):
     path = uploaded(editor, xlsx_bytes(guarantee_rows("X1")))
     response = editor.post(path + "/discard")
     assert response.status_code == 303 and response.headers["Location"] == "/imports/new"
     assert editor.get(path).status_code == 404
 
 
-def test_htmx_confirm_redirects_the_whole_page(editor):
+def test_htmx_confirm_redirects_the_whole_page(editor, xlsx_bytes):
     path = uploaded(editor, xlsx_bytes(guarantee_rows("H1")))
     response = editor.post(path + "/confirm", htmx=True)
     batch = db.session.scalars(sa.select(ImportBatch)).one()
     assert response.headers["HX-Redirect"] == f"/batches/{batch.id}"
 
 
-def test_escaping_of_file_content(editor):
+def test_escaping_of_file_content(editor, xlsx_bytes):
     rows = [HEADER, ["XSS1", "<script>alert(1)</script>", "<b>Bank</b>", 1, "2026-01-01", "", ""]]
     path = uploaded(editor, xlsx_bytes(rows))
     html = editor.get(path).get_data(as_text=True)
@@ -409,3 +375,63 @@ def test_real_workbook_imports(editor):
     assert batch.total_records == items > 0
     page = editor.get(response.headers["Location"]).get_data(as_text=True)
     assert "OG/CC056181" in page
+
+
+# -- the forms: bad input is a message in place, never a 500 --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("?outcome=bogus", "showing every row"), ("?page=abc", "numbered from 1"), ("?page=0", "numbered from 1")],
+)
+def test_bad_preview_parameters_show_every_row_with_a_message(editor, xlsx_bytes, query, message):
+    path = uploaded(editor, xlsx_bytes(guarantee_rows("Q1", "Q2")))
+    response = editor.get(path + query)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in html
+    assert "Q1" in html and "Q2" in html
+    fragment = editor.get(path + query, htmx=True).get_data(as_text=True)
+    assert "<html" not in fragment and message in fragment and 'id="preview-rows"' in fragment
+
+
+def test_a_page_past_the_end_shows_the_last_page(editor, xlsx_bytes):
+    path = uploaded(editor, xlsx_bytes(guarantee_rows(*[f"L{i:03d}" for i in range(60)])))
+    response = editor.get(path + "?page=99&outcome=new")
+    assert response.status_code == 200 and "L059" in response.get_data(as_text=True)
+
+
+def test_upload_can_name_the_sheet(editor, xlsx_bytes):
+    data = xlsx_bytes(sheets={"First": guarantee_rows("F1"), "Second": guarantee_rows("SEC1")})
+    files = {"file": (io.BytesIO(data), "two.xlsx"), "sheet": "Second"}
+    response = editor.post("/imports", data=files, content_type="multipart/form-data")
+    assert response.status_code == 303
+    html = editor.get(response.headers["Location"]).get_data(as_text=True)
+    assert "SEC1" in html and ">F1<" not in html
+
+
+def test_upload_of_an_unknown_sheet_is_refused(app, editor, xlsx_bytes):
+    files = {"file": (io.BytesIO(xlsx_bytes(guarantee_rows("U1"))), "one.xlsx"), "sheet": "Nope"}
+    response = editor.post("/imports", data=files, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Nope" in response.get_data(as_text=True)
+    assert not list(Path(app.config["UPLOAD_FOLDER"]).glob("pending/*"))
+
+
+def test_an_empty_file_is_refused(editor):
+    response = upload(editor, b"", "empty.xlsx")
+    assert response.status_code == 422 and "This file is empty" in response.get_data(as_text=True)
+
+
+def test_an_overlong_mapping_value_is_refused_in_place(editor, xlsx_bytes):
+    path = uploaded(editor, xlsx_bytes(guarantee_rows("O1")))
+    response = editor.post(path + "/mapping", data={"map-supplier": "X" * 600, "was-supplier": "SUPPLIER"}, htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="mapping"' in html and "<html" not in html
+    assert 'role="alert"' in html
+    assert '<option value="SUPPLIER" selected>' in editor.get(path).get_data(as_text=True)
+
+
+def test_an_unknown_header_in_the_mapping_is_refused_in_place(editor, xlsx_bytes):
+    path = uploaded(editor, xlsx_bytes(guarantee_rows("K1")))
+    response = editor.post(path + "/mapping", data={"map-supplier": "VENDOR", "was-supplier": "SUPPLIER"})
+    assert response.status_code == 422 and "VENDOR" in response.get_data(as_text=True)
+    assert batches_count() == 0

@@ -10,7 +10,6 @@ from guarantees.models import GuaranteeAction, LetterPrint
 from guarantees.models.dictionary import Bank
 from guarantees.services import actions, letters
 from guarantees.services.errors import NotFound, ValidationFailed
-from tests.web.test_imports import fresh_g_per_request  # noqa: F401 - autouse fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.importer import service
 from guarantees.models import Guarantee, ImportBatch
+from guarantees.services import imports as service
 from tests.conftest import ROOT, shared_fixture
-from tests.importer.service_fixtures import count
+from tests.services.test_imports import count
 
 CASES_FILE = ROOT.parent / "shared" / "checks" / "xlsx_cases.json"
 CASES = json.loads(CASES_FILE.read_text(encoding="utf-8")) if CASES_FILE.is_file() else None
@@ -47,7 +47,7 @@ def same(got: object, expected: str) -> bool:
 def test_each_workbook_maps_and_counts_as_the_cases_say(app, cases, name):
     case = cases["files"][name]
     path = shared_fixture("xlsx", name)
-    preview = service.preview(path, Path(path).name)
+    preview = service.evaluate(path, Path(path).name)
     assert preview.header_row == case["header_row"]
     for field, header in case["columns"].items():
         assert squash(preview.columns.get(field)) == squash(header), field
@@ -67,7 +67,7 @@ def test_committing_the_workbooks_in_order_gives_the_expected_register(app, case
         got = db.session.scalar(sa.select(getattr(Guarantee, column)).where(Guarantee.guarantee_number == number))
         assert same(got, expected), (number, column, got, expected)
 
-    again = service.preview(paths[0], paths[0].name)
+    again = service.evaluate(paths[0], paths[0].name)
     assert again.counts["new"] == again.counts["update"] == 0 and again.counts["unchanged"] > 0
     assert again.duplicate_of
     with pytest.raises(service.DuplicateFile):

@@ -11,9 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guarantees.extensions import db
-from guarantees.importer import service
 from guarantees.models import Guarantee, ImportBatchItem
-from tests.importer.service_fixtures import workbook_fixture  # noqa: F401
+from guarantees.services import imports as service
 
 HEADER = ["BANK GUARANTEE NUMBER", "SUPPLIER", "BANK NAME", "AMOUNT", "COMMENT"]
 FIELDS = ("raw_supplier_name", "raw_bank_name", "amount", "comment")
@@ -54,14 +53,14 @@ def model(prefix: str, file_rows) -> tuple[list[str], dict[str, dict]]:
     return outcomes, state
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(file_rows=rows)
-def test_rows_apply_in_order_and_blanks_never_erase(app, workbook, file_rows):
+def test_rows_apply_in_order_and_blanks_never_erase(app, xlsx_bytes, file_rows):
     prefix = f"P{next(_files)}-"
-    data = workbook([[prefix + r[0], *r[1:]] for r in file_rows], header=HEADER)
+    data = xlsx_bytes([HEADER, *([prefix + r[0], *r[1:]] for r in file_rows)])
     outcomes, expected = model(prefix, file_rows)
 
-    preview = service.preview(data, "rules.xlsx")
+    preview = service.evaluate(data, "rules.xlsx")
     assert [row.outcome for row in preview.rows] == outcomes
     if set(outcomes) == {"error"}:
         with pytest.raises(service.NothingToImport):
