@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from guarantees.importer.mapping import FIELDS, TEMPLATE_HEADERS
+from guarantees.importer.headers import FIELDS, TEMPLATE_HEADERS
 
 __all__ = ["write_template"]
 

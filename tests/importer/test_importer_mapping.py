@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guarantees.importer import FIELDS, WorkbookError, detect, read_workbook
-from guarantees.importer.mapping import score_header
+from guarantees.importer.headers import score_header
 
 HEADER = ["S/N", "BANK GUARANTEE NUMBER", "CONTRACTOR NAME", "BANK NAME", "AMOUNT", "VALIDITY DATE"]
 ROW = [1, "LG1", "ACME", "SNB", 100, "01/06/2025"]
