@@ -31,6 +31,30 @@ def _chunks(rows: list) -> Iterator[list]:
         yield rows[start : start + WRITE_CHUNK]
 
 
+def _insert_guarantees(session: Session, rows: list[dict]) -> None:
+    """Insert new guarantees (dicts with the same keys). On SQLite through a temporary table and one INSERT ...
+    SELECT: the search index's FTS5 trigger flushes its pending terms at the end of every statement, and an
+    executemany is one statement per row (50,000 rows took seven times as long)."""
+    table = Guarantee.__table__
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(sa.insert(table), rows)
+        return
+    names = list(rows[0])
+    stage = sa.Table(
+        "import_stage_guarantees",
+        sa.MetaData(),
+        *(sa.Column(name, table.c[name].type) for name in names),
+        prefixes=["TEMPORARY"],
+    )
+    connection = session.connection()
+    stage.create(connection)
+    try:
+        session.execute(sa.insert(stage), rows)
+        session.execute(sa.insert(table).from_select(names, sa.select(*stage.c)))
+    finally:
+        stage.drop(connection)
+
+
 def insert_new(session: Session, plan: ImportPreview, batch: ImportBatch, user: str | None) -> dict[str, int]:
     """Insert the guarantees the file creates, in their final state; their ids by number."""
     finals: dict[str, dict] = {}
@@ -54,8 +78,7 @@ def insert_new(session: Session, plan: ImportPreview, batch: ImportBatch, user: 
     table = Guarantee.__table__
     try:
         for part in _chunks(list(finals.values())):
-            rows = [{**{c: after[c] for c in STATE_COLUMNS}, **fixed} for after in part]
-            session.execute(sa.insert(table), rows)
+            _insert_guarantees(session, [{**{c: after[c] for c in STATE_COLUMNS}, **fixed} for after in part])
     except sa.exc.IntegrityError as error:
         raise Conflict(
             "Another change added some of these guarantee numbers while the file was being imported. "
