@@ -129,7 +129,8 @@ def _stripped(raw: str | None) -> str:
     return (raw or "").strip()
 
 
-def _choice(choices, message):
+def choice(choices, message):
+    """Validators of an optional parameter that must be one of `choices`."""
     return [Optional(), AnyOf(tuple(choices), message=message)]
 
 
@@ -137,12 +138,12 @@ class GuaranteeListForm(QueryForm):
     """The list's URL: search, filters, sort, page and a selection (export); bad values dropped with a message."""
 
     q = StringField(filters=[search_text(200)])
-    status = StringField(filters=[_stripped], validators=_choice(STATUSES, _l("Ignored an unknown status.")))
-    match = StringField(filters=[_stripped], validators=_choice(MATCH_STATUSES, _l("Ignored an unknown match status.")))
+    status = StringField(filters=[_stripped], validators=choice(STATUSES, _l("Ignored an unknown status.")))
+    match = StringField(filters=[_stripped], validators=choice(MATCH_STATUSES, _l("Ignored an unknown match status.")))
     bank = StringField(filters=[search_text(500)])
     batch = WholeNumberField()
     days = WholeNumberField(low=0, high=MAX_DAYS)
-    sort = StringField(validators=_choice(SORTS, _l("Ignored an unknown sort column.")))
+    sort = StringField(validators=choice(SORTS, _l("Ignored an unknown sort column.")))
     order = StringField(filters=[lambda raw: raw if raw in ORDERS else "asc"])
     page = WholeNumberField(high=MAX_PAGE)
     ids = IdsField()

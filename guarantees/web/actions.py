@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from guarantees.forms.actions import DraftDateForm, SessionListForm
 from guarantees.repositories import actions as repo
 from guarantees.services import actions
 from guarantees.services.errors import DomainError, NotFound
@@ -17,9 +18,12 @@ bp = Blueprint("actions", __name__, url_prefix="/actions")
 @bp.get("")
 def index():
     """Every action session, newest first, filtered by status (draft or issued)."""
-    status = request.args.get("status") if request.args.get("status") in repo.SESSION_STATUSES else None
-    page = repo.list_sessions(status=status, page=request.args.get("page", 1, type=int))
-    return render("actions/index.html", "table", page=page, status=status, statuses=repo.SESSION_STATUSES)
+    form = SessionListForm(request.args)
+    status, problems = form.value("status"), form.problems()
+    page = repo.list_sessions(status=status, page=form.value("page", 1))
+    return render(
+        "actions/index.html", "table", page=page, status=status, statuses=repo.SESSION_STATUSES, problems=problems
+    )
 
 
 def _context(session_id: int, **extra) -> dict:
@@ -38,13 +42,13 @@ def _context(session_id: int, **extra) -> dict:
     }
 
 
-@bp.get("/<int:session_id>")
+@bp.get("/<int(max=2147483647):session_id>")
 def show(session_id: int):
     """One session: its actions, what can still change while they are drafts, and issuing them."""
     return render("actions/show.html", "actions", **_context(session_id))
 
 
-@bp.post("/<int:session_id>/issue")
+@bp.post("/<int(max=2147483647):session_id>/issue")
 @editor_required
 def issue(session_id: int):
     """Issue every draft of the session; a refusal (four-eyes, a rule) is explained and issues nothing."""
@@ -72,7 +76,7 @@ def _draft_session_id(action_id: int) -> int:
     return action.action_session_id
 
 
-@bp.post("/drafts/<int:action_id>/remove")
+@bp.post("/drafts/<int(max=2147483647):action_id>/remove")
 @editor_required
 def remove_draft(action_id: int):
     """Take a draft out of its session (htmx: the row goes, the session's counts are swapped out of band)."""
@@ -96,13 +100,15 @@ def remove_draft(action_id: int):
     return see_other(url_for("actions.show", session_id=session_id))
 
 
-@bp.post("/drafts/<int:action_id>/date")
+@bp.post("/drafts/<int(max=2147483647):action_id>/date")
 @editor_required
 def change_date(action_id: int):
     """Change a draft extension's new expiry date (htmx: the row is swapped, with the error inline if refused)."""
     session_id = _draft_session_id(action_id)
+    form = DraftDateForm(request.form)
     try:
-        action = actions.change_draft_date(action_id, request.form.get("new_expiry", "").strip(), user=username())
+        form.check()
+        action = actions.change_draft_date(action_id, form.new_expiry.parsed, user=username())
     except NotFound:
         abort(404)
     except DomainError as error:

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.routing import BuildError
 
+from guarantees.forms.batches import BatchActionsForm, BatchListForm, BatchRowsForm
 from guarantees.models.batch import BATCH_TYPES
 from guarantees.repositories import batches as repo
 from guarantees.services import actions
@@ -42,43 +43,52 @@ def url_with(**changes) -> str:
 @bp.get("")
 def index():
     """Every batch, newest first, filtered by type."""
-    batch_type = request.args.get("type") if request.args.get("type") in BATCH_TYPES else None
-    page = repo.list_batches(batch_type=batch_type, page=request.args.get("page", 1, type=int))
-    return render("batches/index.html", "table", page=page, batch_type=batch_type, batch_types=BATCH_TYPES)
+    form = BatchListForm(request.args)
+    batch_type, problems = form.value("type"), form.problems()
+    page = repo.list_batches(batch_type=batch_type, page=form.value("page", 1))
+    return render(
+        "batches/index.html", "table", page=page, batch_type=batch_type, batch_types=BATCH_TYPES, problems=problems
+    )
 
 
 def _show(batch_id: int, *, error: str | None = None, selected: list[int] | None = None, status: int = 200):
     batch = repo.get_batch(batch_id)
     if batch is None:
         abort(404)
-    rows = repo.batch_rows(batch_id, page=request.args.get("page", 1, type=int), per_page=ROWS_PER_PAGE)
+    form = BatchRowsForm(request.args)
+    rows = repo.batch_rows(batch_id, page=form.value("page", 1), per_page=ROWS_PER_PAGE)
     return render(
-        "batches/show.html", "rows", status=status, batch=batch, rows=rows, error=error, selected=set(selected or [])
+        "batches/show.html",
+        "rows",
+        status=status,
+        batch=batch,
+        rows=rows,
+        error=error,
+        problems=form.problems(),
+        selected=set(selected or []),
     )
 
 
-@bp.get("/<int:batch_id>")
+@bp.get("/<int(max=2147483647):batch_id>")
 def show(batch_id: int):
     """One batch: its rows with the guarantees they touched and the changes they brought."""
     return _show(batch_id)
 
 
-@bp.post("/<int:batch_id>/actions")
+@bp.post("/<int(max=2147483647):batch_id>/actions")
 @editor_required
 def start_actions(batch_id: int):
     """Prepare a session of drafts: extend all the batch's active guarantees, or extend/release the selected ones."""
     if repo.get_batch(batch_id) is None:
         abort(404)
-    choice = request.form.get("do")
-    selected = [int(v) for v in request.form.getlist("guarantee_id") if v.isdigit()]
+    form = BatchActionsForm(request.form)
+    selected, choice, action_type = form.selected, form.do.data, form.action_type
+    if not form.validate():
+        return _show(batch_id, error=form.first_error(), selected=selected, status=422)
     if choice == "extend_all":
         ids, left_out = repo.extendable_guarantee_ids(batch_id)
-        action_type = "extension"
-    elif choice in ("extend_selected", "release_selected"):
-        ids, left_out = repo.guarantee_ids_in_batch(batch_id, selected), 0
-        action_type = "extension" if choice == "extend_selected" else "release"
     else:
-        return _show(batch_id, error=_("Choose what to do with the guarantees."), status=422)
+        ids, left_out = repo.guarantee_ids_in_batch(batch_id, selected), 0
     if not ids:
         message = _("No guarantee of this batch can be extended.") if choice == "extend_all" else None
         return _show(batch_id, error=message or _("Select at least one guarantee."), selected=selected, status=422)

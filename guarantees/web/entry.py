@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from guarantees.clock import today as register_today
+from guarantees.forms.entry import BLANK, EntryForm
 from guarantees.repositories import guarantees as repo
 from guarantees.services import guarantees as service
 from guarantees.services.errors import DomainError, DuplicateNumber
@@ -12,23 +13,6 @@ from guarantees.web.rendering import is_htmx, render, render_blocks, toast
 from guarantees.web.security import editor_required, username
 
 bp = Blueprint("entry", __name__)
-
-FORM_FIELDS = (
-    "guarantee_number", "raw_supplier_name", "raw_bank_name", "amount", "currency", "issue_date", "expiry_date",
-    "contract_number", "po_number", "type", "comment",
-)  # fmt: skip
-ALIASES = {"supplier": "raw_supplier_name", "bank": "raw_bank_name"}
-BLANK = {"currency": "SAR"}
-
-
-def form_data(form) -> dict:
-    """The entry as the service takes it; `supplier` and `bank` are accepted for the raw names."""
-    data = {name: form.get(name) for name in FORM_FIELDS if name in form}
-    for alias, name in ALIASES.items():
-        if not (data.get(name) or "").strip() and form.get(alias):
-            data[name] = form.get(alias)
-    return data
-
 
 ENTRIES_SHOWN = 50
 
@@ -59,12 +43,15 @@ def today():
 @editor_required
 def create():
     """Enter one guarantee: htmx gets a fresh form, the batch out of band and a toast; a plain POST a 303."""
-    data = form_data(request.form)
+    form = EntryForm(request.form)
+    data = form.entry()
     try:
+        form.check()
         guarantee = service.create(data, user=username())
     except DomainError as error:
         duplicate = error.guarantee_id if isinstance(error, DuplicateNumber) else None
-        context = _context(values=data, errors={error.field or "form": error.message}, duplicate_id=duplicate)
+        errors = form.errors_by_field() or {error.field or "form": error.message}
+        context = _context(values=data, errors=errors, duplicate_id=duplicate)
         response = render("entry/today.html", "entry_form", status=422, **context)
         return toast(response, error.message, "error") if is_htmx() else response
     message = _("Guarantee %(number)s added to today's batch.", number=guarantee.guarantee_number)

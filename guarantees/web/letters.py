@@ -11,6 +11,7 @@ from decimal import Decimal
 from flask import Blueprint, abort, current_app, request
 
 from guarantees.clock import today
+from guarantees.forms.letters import LetterForm
 from guarantees.models import GuaranteeAction
 from guarantees.repositories import actions as repo
 from guarantees.services import letters
@@ -94,13 +95,8 @@ def letter_for(action: GuaranteeAction) -> Letter:
     )
 
 
-def _language() -> str:
-    lang = request.args.get("lang", "ar")
-    return lang if lang in letters.LANGUAGES else "ar"
-
-
 def _print_page(actions: list[GuaranteeAction], *, session_id: int | None, title: str):
-    lang = _language()
+    lang = LetterForm(request.args).lang.data
     printable = [a for a in actions if a.action_type in LETTER_TYPES]
     page = [letter_for(action) for action in printable]
     logged = bool(page) and not any(letter.draft for letter in page) and request.method == "GET"
@@ -119,7 +115,7 @@ def _print_page(actions: list[GuaranteeAction], *, session_id: int | None, title
     )
 
 
-@bp.get("/actions/<int:action_id>")
+@bp.get("/actions/<int(max=2147483647):action_id>")
 def action(action_id: int):
     """The letter of one action (?lang=ar, the default, or en)."""
     found = repo.get_action(action_id)
@@ -128,7 +124,7 @@ def action(action_id: int):
     return _print_page([found], session_id=found.action_session_id, title=found.guarantee_number)
 
 
-@bp.get("/sessions/<int:session_id>")
+@bp.get("/sessions/<int(max=2147483647):session_id>")
 def session(session_id: int):
     """Every letter of an action session, one per page (?lang=ar, the default, or en)."""
     found = repo.get_session(session_id)
