@@ -27,6 +27,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from guarantees.domain import fields as rules
@@ -231,11 +232,21 @@ class Evaluator:
         for name, limit in MAX_LENGTH.items():
             value = values.get(name)
             if value is not None and len(value) > limit:
-                problems.append(f"{name}: {value[:37]!r} is too long ({len(value)} characters, at most {limit})")
+                problems.append(
+                    _(
+                        "%(field)s: %(value)s is too long (%(length)d characters, at most %(limit)d)",
+                        field=name,
+                        value=repr(value[:37]),
+                        length=len(value),
+                        limit=limit,
+                    )
+                )
         if current is None and not problems:
             missing = [name for name in ("supplier", "bank") if not values.get(name)]
-            if missing:
-                problems.append(f"{' and '.join(missing)}: required for a new guarantee")
+            if len(missing) == 2:
+                problems.append(_("supplier and bank: required for a new guarantee"))
+            elif missing:
+                problems.append(_("%(field)s: required for a new guarantee", field=missing[0]))
         return problems
 
     def evaluate(self, row: ParsedRow) -> RowOutcome:
@@ -251,7 +262,7 @@ class Evaluator:
         notes: list[str] = []
         first = self.first_row.setdefault(number, row.row_number)
         if first != row.row_number:
-            notes.append(f"{number} is also on row {first}: the later row wins")
+            notes.append(_("%(number)s is also on row %(row)d: the later row wins", number=number, row=first))
         if current is None:
             after = self._new(row)
             changes, outcome, guarantee_id = None, "new", None
@@ -289,7 +300,8 @@ class Evaluator:
         kept = [column for column in wanted if column in protected]
         if kept:
             shown = ", ".join(f"{column} {display(wanted.pop(column))!r}" for column in kept)
-            notes.append(f"Locked because {why}: kept the stored value instead of {shown}")
+            note = _("Locked because %(why)s: kept the stored value instead of %(values)s", why=why, values=shown)
+            notes.append(note)
             if not wanted:
                 return current, {}
         after = {**current, **wanted}

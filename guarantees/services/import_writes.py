@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from guarantees.clock import today
@@ -81,14 +82,16 @@ def insert_new(session: Session, plan: ImportPreview, batch: ImportBatch, user: 
             _insert_guarantees(session, [{**{c: after[c] for c in STATE_COLUMNS}, **fixed} for after in part])
     except sa.exc.IntegrityError as error:
         raise Conflict(
-            "Another change added some of these guarantee numbers while the file was being imported. "
-            "Nothing was imported; preview the file again."
+            _(
+                "Another change added some of these guarantee numbers while the file was being imported. "
+                "Nothing was imported; preview the file again."
+            )
         ) from error
     # Every guarantee this batch created, and only those, carries its id.
     query = sa.select(table.c.guarantee_number, table.c.id).where(table.c.import_batch_id == batch.id)
     ids = dict(session.execute(query).tuples().all())
     if len(ids) != len(finals):
-        raise Conflict("The register changed while the file was being imported. Nothing was imported; try again.")
+        raise Conflict(_("The register changed while the file was being imported. Nothing was imported; try again."))
     return ids
 
 
@@ -123,8 +126,10 @@ def update_existing(session: Session, plan: ImportPreview, stored: dict[str, dic
         result = session.execute(statement, params)
         if result.rowcount != len(params):
             raise Conflict(
-                "Somebody changed some of these guarantees while the file was being imported. "
-                "Nothing was imported; preview the file again."
+                _(
+                    "Somebody changed some of these guarantees while the file was being imported. "
+                    "Nothing was imported; preview the file again."
+                )
             )
 
 

@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from guarantees.clock import today
@@ -94,8 +95,10 @@ class ImportResult:
 
 def describe_batch(batch: dict) -> str:
     """'batch 3 of 2025-06-01 09:30 UTC by clerk', for an entry of ImportPreview.duplicate_of."""
-    when = batch["created_at"].strftime("%Y-%m-%d %H:%M UTC") if batch["created_at"] else "an unknown date"
-    return f"batch {batch['id']} of {when}" + (f" by {batch['created_by']}" if batch["created_by"] else "")
+    when = batch["created_at"].strftime("%Y-%m-%d %H:%M UTC") if batch["created_at"] else _("an unknown date")
+    if batch["created_by"]:
+        return _("batch %(id)s of %(when)s by %(user)s", id=batch["id"], when=when, user=batch["created_by"])
+    return _("batch %(id)s of %(when)s", id=batch["id"], when=when)
 
 
 def limits() -> dict:
@@ -204,14 +207,19 @@ def _check(plan: ImportPreview, confirm_duplicate: bool) -> None:
     """Refuse a file imported before (unless confirmed) and a file without one row to write."""
     if plan.duplicate_of and not confirm_duplicate:
         raise DuplicateFile(
-            f"This file was already imported ({describe_batch(plan.duplicate_of[-1])}); "
-            "importing it again needs a confirmation.",
+            _(
+                "This file was already imported (%(batch)s); importing it again needs a confirmation.",
+                batch=describe_batch(plan.duplicate_of[-1]),
+            ),
             batches=plan.duplicate_of,
         )
     if not plan.writable:
         errors = plan.counts["error"]
-        why = f" ({errors} rows with errors)." if errors else "."
-        raise NothingToImport("Nothing to import: the file has no valid guarantee row" + why)
+        if errors:
+            raise NothingToImport(
+                _("Nothing to import: the file has no valid guarantee row (%(count)d rows with errors).", count=errors)
+            )
+        raise NothingToImport(_("Nothing to import: the file has no valid guarantee row."))
 
 
 def write_errors(preview: ImportPreview, stream_or_path: str | os.PathLike | BinaryIO) -> None:
