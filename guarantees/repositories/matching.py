@@ -1,25 +1,121 @@
-"""Reads for matching: the review queue, dictionary pages, pickers, and decisions on a guarantee's timeline."""
+"""Reads for matching: the dictionaries as a matcher (cached per dictionary version), the review queue,
+dictionary pages, pickers, and decisions on a guarantee's timeline.
+
+The matcher is built once per app and dictionary version (counts, highest ids, latest edit of the
+dictionaries, aliases and merges, read in one query), so an import of many rows builds it once and a
+change to a dictionary is seen by the next unit of work.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from threading import Lock
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from guarantees.extensions import db
-from guarantees.matching import normalise_name
-from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAlias, User
+from guarantees.matching import ENTITIES, Choice, DictionaryMatcher, Entry, MatchThresholds, entry_of, normalise_name
+from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAlias
 from guarantees.models.dictionary import Bank, Supplier
 from guarantees.repositories.pages import Page
-from guarantees.services.matching import MODELS, Choice, matcher_for
 
+MODELS = {"supplier": Supplier, "bank": Bank}
+MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one names no row (and PostgreSQL refuses to compare it)
+_EXTENSION = "name_matchers"
 PER_PAGE = 50
 MAX_GROUPS = 300
 RAW_COLUMNS = {"supplier": Guarantee.raw_supplier_name, "bank": Guarantee.raw_bank_name}
 ID_COLUMNS = {"supplier": Guarantee.supplier_id, "bank": Guarantee.bank_id}
+
+
+def merged_ids(session: Session, entity: str) -> set[int]:
+    """Entries merged into another: hidden from the matcher and the pickers."""
+    query = sa.select(DictionaryMerge.from_id).where(DictionaryMerge.entity == entity)
+    return set(session.scalars(query))
+
+
+def load_entries(session: Session, entity: str) -> list[Entry]:
+    """The live (not merged-away) entries of a dictionary, in id order."""
+    hidden = merged_ids(session, entity)
+    model = MODELS[entity]
+    return [
+        entry_of(entity, row) for row in session.scalars(sa.select(model).order_by(model.id)) if row.id not in hidden
+    ]
+
+
+def load_aliases(session: Session, entity: str) -> dict[str, int]:
+    """Learned names of one dictionary: normalised raw name → entry id."""
+    query = sa.select(NameAlias.normalized_name, NameAlias.entity_id).where(NameAlias.entity == entity)
+    return dict(session.execute(query).all())
+
+
+def dictionary_version(session: Session) -> tuple:
+    """What the matchers depend on, in one cheap query: a change to any dictionary changes it."""
+    parts = []
+    for table, stamp in ((Supplier, Supplier.updated_at), (Bank, Bank.updated_at)):
+        parts += [
+            sa.select(sa.func.count()).select_from(table).scalar_subquery(),
+            sa.select(sa.func.max(table.id)).scalar_subquery(),
+            sa.select(sa.func.max(stamp)).scalar_subquery(),
+        ]
+    for table in (NameAlias, DictionaryMerge):
+        parts += [
+            sa.select(sa.func.count()).select_from(table).scalar_subquery(),
+            sa.select(sa.func.max(table.id)).scalar_subquery(),
+        ]
+    # An alias re-pointed to another entry keeps count and ids: its target ids change the sum.
+    parts.append(sa.select(sa.func.coalesce(sa.func.sum(NameAlias.entity_id), 0)).scalar_subquery())
+    return tuple(session.execute(sa.select(*parts)).one())
+
+
+def build_matcher(session: Session, thresholds: MatchThresholds) -> DictionaryMatcher:
+    """A matcher over the live entries and learned aliases of both dictionaries, as they are now."""
+    entries = {entity: load_entries(session, entity) for entity in ENTITIES}
+    aliases = {entity: load_aliases(session, entity) for entity in ENTITIES}
+    return DictionaryMatcher(entries, aliases, thresholds)
+
+
+class _MatcherCache:
+    """The app's current matcher and the version it was built for."""
+
+    def __init__(self) -> None:
+        self.lock = Lock()
+        self.generation = 0
+        self.key: tuple | None = None
+        self.matcher: DictionaryMatcher | None = None
+
+
+def _cache() -> _MatcherCache:
+    return current_app.extensions.setdefault(_EXTENSION, _MatcherCache())
+
+
+def dictionaries_changed() -> None:
+    """Tell this process's cache that a dictionary changed (called after a commit that changed one)."""
+    cache = _cache()
+    with cache.lock:
+        cache.generation += 1
+        cache.key = cache.matcher = None
+
+
+def matcher_for(session: Session) -> DictionaryMatcher:
+    """The matcher for this unit of work: cached per app, rebuilt when the dictionaries or thresholds change."""
+    cache = _cache()
+    thresholds = MatchThresholds.from_config(current_app.config)
+    with cache.lock:
+        generation = cache.generation
+    key = (generation, thresholds, dictionary_version(session))
+    with cache.lock:
+        if cache.key == key and cache.matcher is not None:
+            return cache.matcher
+    matcher = build_matcher(session, thresholds)
+    with cache.lock:
+        if cache.generation == generation:
+            cache.key, cache.matcher = key, matcher
+    return matcher
 
 
 @dataclass
@@ -64,7 +160,7 @@ def review_groups(entity: str, *, candidates: bool = True) -> list[ReviewGroup]:
         matcher = matcher_for(db.session)
         for group in ranked[:MAX_GROUPS]:
             if group.key:
-                group.candidates = matcher.choices(entity, matcher.match_one(entity, group.raw_name))
+                group.candidates = matcher.candidates(entity, group.raw_name)
     return ranked
 
 
@@ -81,14 +177,14 @@ def review_queue(*, candidates: bool = True) -> ReviewQueue:
     return ReviewQueue(shown["supplier"], shown["bank"], totals, rows, nameless)
 
 
-def review_group(entity: str, key: str) -> ReviewGroup | None:
-    """One group of the queue by its folded name (after a failed choice, to show it again)."""
+def review_group(entity: str, raw_name: str) -> ReviewGroup | None:
+    """The group of the queue a raw name belongs to, as matching folds it (after a failed choice, to show it again)."""
+    key = normalise_name(raw_name or "")
     if not key:
         return None
     group = next((group for group in review_groups(entity, candidates=False) if group.key == key), None)
     if group is not None:
-        matcher = matcher_for(db.session)
-        group.candidates = matcher.choices(entity, matcher.match_one(entity, group.raw_name))
+        group.candidates = matcher_for(db.session).candidates(entity, group.raw_name)
     return group
 
 
@@ -99,9 +195,7 @@ def search(entity: str, query: str, limit: int = 20) -> list[Choice]:
 
 def label(entity: str, entity_id: int | None) -> str | None:
     """The label of a dictionary entry, merged away or not."""
-    if entity_id is None:
-        return None
-    row = db.session.get(MODELS[entity], entity_id)
+    row = None if entity_id is None else get_entry(entity, entity_id)
     return row.label if row else None
 
 
@@ -171,7 +265,7 @@ def dictionary_page(entity: str, *, q: str = "", page: int = 1, show_merged: boo
 
 def dictionary_row(entity: str, entity_id: int) -> DictionaryRow | None:
     """One entry of a dictionary page (for an inline swap)."""
-    entry = db.session.get(MODELS[entity], entity_id)
+    entry = get_entry(entity, entity_id)
     if entry is None:
         return None
     aliases = list(
@@ -198,18 +292,13 @@ def usage(entity: str, entity_id: int) -> tuple[int, int]:
 
 
 def get_entry(entity: str, entity_id: int) -> Supplier | Bank | None:
-    """A dictionary entry by id."""
-    return db.session.get(MODELS[entity], entity_id)
+    """A dictionary entry by id (None for an id no row can have)."""
+    return db.session.get(MODELS[entity], entity_id) if 0 < entity_id <= MAX_ID else None
 
 
-def get_user(user_id: int) -> User | None:
-    """One staff account by id."""
-    return db.session.get(User, user_id)
-
-
-def list_users() -> list[User]:
-    """Every staff account, by name."""
-    return list(db.session.scalars(sa.select(User).order_by(sa.func.lower(User.username))))
+def get_alias(alias_id: int) -> NameAlias | None:
+    """A learned alias by id (None for an id no row can have)."""
+    return db.session.get(NameAlias, alias_id) if 0 < alias_id <= MAX_ID else None
 
 
 def decisions_for(session: Session, guarantee_id: int) -> list[dict]:

@@ -2,7 +2,9 @@
 
 Every new-table write that the legacy system would have recorded is mirrored here, in the same
 transaction, and linked both ways (legacy row → migrated_* / import_batch_id; new row →
-legacy_record_id / legacy_session_id). With DUAL_WRITE off nothing is written here.
+legacy_record_id / legacy_session_id). With DUAL_WRITE off nothing is written here, except the
+supplier and bank dictionaries: tables of the legacy schema that both systems use, written here
+always, in the legacy system's conventions.
 """
 
 from datetime import date, datetime
@@ -14,11 +16,18 @@ from sqlalchemy.orm import Session
 from guarantees.clock import today
 from guarantees.models import Guarantee, GuaranteeAction, ImportBatch, LegacyDaySession
 from guarantees.models.base import utcnow
+from guarantees.models.dictionary import Bank, Supplier
 from guarantees.models.legacy import ImportedRecord, ImportSession
 from guarantees.services.transaction import insert_or_get
 
 SESSION_TYPES = {"excel_import": "excel", "manual_batch": "manual", "text_paste": "smart_paste"}
 ACTION_RECORD_TYPES = {"extension": "extension_action", "release": "release_action"}
+# The dictionary columns the register edits (the rest are the legacy system's bookkeeping, set here).
+SUPPLIER_FIELDS = ("official_name", "display_name")
+BANK_FIELDS = (
+    "official_name", "official_name_en", "official_name_ar", "short_code", "department",
+    "address_line_1", "address_line_2", "contact_email",
+)  # fmt: skip
 
 
 def _text(value) -> str | None:
@@ -29,6 +38,11 @@ def _text(value) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def dictionary_stamp() -> str:
+    """Dictionary rows keep the legacy text timestamps; the microseconds make every edit change the version."""
+    return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def legacy_values(guarantee: Guarantee | dict, record_type: str) -> dict:
@@ -173,3 +187,27 @@ class DualWriteAdapter:
             )
 
         return insert_or_get(self.session, make, find).import_session_id
+
+    def save_supplier(self, supplier: Supplier | None, values: dict, *, normalized: str) -> Supplier:
+        """Add a supplier (None) or edit one: its names, and its name as matching folds it (`normalized`)."""
+        if supplier is None:
+            supplier = Supplier(created_at=dictionary_stamp(), is_confirmed=1)
+            self.session.add(supplier)
+        for name in SUPPLIER_FIELDS:
+            setattr(supplier, name, values.get(name))
+        supplier.normalized_name = normalized
+        supplier.updated_at = dictionary_stamp()
+        self.session.flush()
+        return supplier
+
+    def save_bank(self, bank: Bank | None, values: dict, *, normalized: str) -> Bank:
+        """Add a bank (None) or edit one: names, short code, letter address, and its folded name (`normalized`)."""
+        if bank is None:
+            bank = Bank(created_at=dictionary_stamp(), is_confirmed=1)
+            self.session.add(bank)
+        for name in BANK_FIELDS:
+            setattr(bank, name, values.get(name))
+        bank.normalized_key = normalized
+        bank.updated_at = dictionary_stamp()
+        self.session.flush()
+        return bank

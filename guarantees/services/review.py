@@ -1,8 +1,8 @@
-"""Review decisions and dictionary upkeep: choose an entry for a raw name, merge duplicates, edit entries, accounts.
+"""Review decisions and dictionary upkeep: choose an entry for a raw name, merge duplicates, edit entries.
 
 Each function is one transaction. Anything that changes what the matcher knows tells the matcher cache
 after the commit, so the next unit of work in this process matches with it (other processes see the
-dictionary version change).
+dictionary version change). Supplier and bank rows are written by the dual-write adapter only.
 """
 
 from __future__ import annotations
@@ -10,50 +10,41 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from guarantees.domain.text import clean_text
-from guarantees.matching import normalise_name
-from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAlias, User
+from guarantees.matching import ENTITIES, entry_names, normalise_name
+from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAlias
 from guarantees.models.base import utcnow
 from guarantees.models.dictionary import Bank, Supplier
-from guarantees.models.user import ROLES
-from guarantees.services.dualwrite import DualWriteAdapter
+from guarantees.repositories import matching as repo
+from guarantees.services.dualwrite import BANK_FIELDS, SUPPLIER_FIELDS, DualWriteAdapter
 from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed
-from guarantees.services.matching import ENTITIES, MODELS, dictionaries_changed, entry_names
 from guarantees.services.transaction import insert_or_get, unit_of_work
 
-MIN_PASSWORD = 8
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-SUPPLIER_FIELDS = ("official_name", "display_name")
-BANK_FIELDS = (
-    "official_name", "official_name_en", "official_name_ar", "short_code", "department",
-    "address_line_1", "address_line_2", "contact_email",
-)  # fmt: skip
 _LIMITS = {"short_code": 20, "contact_email": 200}
 _MAX_TEXT = 300
 
 
 def _entity(entity: str) -> str:
     if entity not in ENTITIES:
-        raise ValidationFailed(f"Unknown dictionary {entity!r}.", field="entity")
+        raise ValidationFailed(_("Unknown dictionary “%(entity)s”.", entity=entity), field="entity")
     return entity
 
 
-def _stamp() -> str:
-    """Dictionary rows keep the legacy text timestamps; the microseconds make every edit change the version."""
-    return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
 def _live_entry(session: Session, entity: str, entity_id: int, what: str = "entry"):
-    row = session.get(MODELS[entity], entity_id)
+    row = repo.get_entry(entity, entity_id)
     if row is None:
-        raise NotFound(f"No such {entity} ({what} #{entity_id}).")
+        raise NotFound(_("No such entry (%(what)s #%(id)d).", what=what, id=entity_id))
     merged = session.scalar(
         sa.select(DictionaryMerge.into_id).where(DictionaryMerge.entity == entity, DictionaryMerge.from_id == row.id)
     )
     if merged is not None:
-        raise RuleViolation(f"{row.label} was merged into #{merged}: choose that entry instead.")
+        raise RuleViolation(
+            _("%(name)s was merged into #%(into)d: choose that entry instead.", name=row.label, into=merged)
+        )
     return row
 
 
@@ -89,7 +80,7 @@ def apply_choice(entity: str, raw_name: str, chosen_id: int, *, user: str | None
     _entity(entity)
     key = normalise_name(raw_name)
     if not key:
-        raise ValidationFailed("There is no name to match.", field="raw_name")
+        raise ValidationFailed(_("There is no name to match."), field="raw_name")
     raw_column = Guarantee.raw_supplier_name if entity == "supplier" else Guarantee.raw_bank_name
     id_field = f"{entity}_id"
     display_field = "supplier_display_name" if entity == "supplier" else "bank_display"
@@ -120,7 +111,7 @@ def apply_choice(entity: str, raw_name: str, chosen_id: int, *, user: str | None
                 )
             )
         _learn(session, entity, raw_name, chosen.id, user)
-    dictionaries_changed()
+    repo.dictionaries_changed()
     return len(ids)
 
 
@@ -132,7 +123,7 @@ def merge(entity: str, from_id: int, into_id: int, *, user: str | None) -> int:
     """
     _entity(entity)
     if from_id == into_id:
-        raise ValidationFailed("An entry cannot be merged into itself.", field="into_id")
+        raise ValidationFailed(_("An entry cannot be merged into itself."), field="into_id")
     column = getattr(Guarantee, f"{entity}_id")
     display_field = "supplier_display_name" if entity == "supplier" else "bank_display"
     with unit_of_work() as session:
@@ -172,7 +163,7 @@ def merge(entity: str, from_id: int, into_id: int, *, user: str | None) -> int:
         for name in names:
             if normalise_name(name) not in kept:
                 _learn(session, entity, name, target.id, user)
-    dictionaries_changed()
+    repo.dictionaries_changed()
     return len(ids)
 
 
@@ -181,10 +172,12 @@ def _text_fields(data: dict, fields: tuple[str, ...]) -> dict:
     for name in fields:
         value = clean_text(data.get(name))
         if value is not None and len(value) > _LIMITS.get(name, _MAX_TEXT):
-            raise ValidationFailed(f"Too long (at most {_LIMITS.get(name, _MAX_TEXT)} characters).", field=name)
+            raise ValidationFailed(
+                _("Too long (at most %(max)d characters).", max=_LIMITS.get(name, _MAX_TEXT)), field=name
+            )
         values[name] = value
     if not values.get("official_name"):
-        raise ValidationFailed("The official name is required.", field="official_name")
+        raise ValidationFailed(_("The official name is required."), field="official_name")
     return values
 
 
@@ -192,7 +185,7 @@ def _duplicate(session: Session, entity: str, entity_id: int | None, names: list
     """A live entry (other than this one) already known by one of these names."""
     wanted = {normalise_name(name).replace(" ", "") for name in names} - {""}
     merged = set(session.scalars(sa.select(DictionaryMerge.from_id).where(DictionaryMerge.entity == entity)))
-    for row in session.scalars(sa.select(MODELS[entity])):
+    for row in session.scalars(sa.select(repo.MODELS[entity])):
         if row.id == entity_id or row.id in merged:
             continue
         if any(normalise_name(name).replace(" ", "") in wanted for name in entry_names(entity, row)):
@@ -204,22 +197,17 @@ def save_supplier(supplier_id: int | None, data: dict, *, user: str | None) -> S
     """Add a supplier (supplier_id None) or edit one; refused when another supplier has the same name."""
     values = _text_fields(data, SUPPLIER_FIELDS)
     with unit_of_work() as session:
-        if supplier_id is None:
-            supplier = Supplier(created_at=_stamp(), is_confirmed=1)
-        else:
-            supplier = _live_entry(session, "supplier", supplier_id)
+        supplier = None if supplier_id is None else _live_entry(session, "supplier", supplier_id)
         other = _duplicate(session, "supplier", supplier_id, [v for v in values.values() if v])
         if other is not None:
             raise ValidationFailed(
-                f"Supplier #{other.id} ({other.label}) has this name already.", field="official_name"
+                _("Supplier #%(id)d (%(name)s) has this name already.", id=other.id, name=other.label),
+                field="official_name",
             )
-        for name, value in values.items():
-            setattr(supplier, name, value)
-        supplier.normalized_name = normalise_name(values["official_name"])
-        supplier.updated_at = _stamp()
-        session.add(supplier)
-        session.flush()
-    dictionaries_changed()
+        supplier = DualWriteAdapter(session).save_supplier(
+            supplier, values, normalized=normalise_name(values["official_name"])
+        )
+    repo.dictionaries_changed()
     return supplier
 
 
@@ -229,16 +217,16 @@ def save_bank(bank_id: int | None, data: dict, *, user: str | None) -> Bank:
     if values["short_code"]:
         values["short_code"] = values["short_code"].upper()
     if values["contact_email"] and not _EMAIL.match(values["contact_email"]):
-        raise ValidationFailed("That is not an e-mail address.", field="contact_email")
+        raise ValidationFailed(_("That is not an e-mail address."), field="contact_email")
     with unit_of_work() as session:
-        if bank_id is None:
-            bank = Bank(created_at=_stamp(), is_confirmed=1)
-        else:
-            bank = _live_entry(session, "bank", bank_id)
+        bank = None if bank_id is None else _live_entry(session, "bank", bank_id)
         names = [values[name] for name in ("official_name", "official_name_en", "official_name_ar") if values[name]]
         other = _duplicate(session, "bank", bank_id, names)
         if other is not None:
-            raise ValidationFailed(f"Bank #{other.id} ({other.label}) has this name already.", field="official_name")
+            raise ValidationFailed(
+                _("Bank #%(id)d (%(name)s) has this name already.", id=other.id, name=other.label),
+                field="official_name",
+            )
         if values["short_code"]:
             merged = sa.select(DictionaryMerge.from_id).where(DictionaryMerge.entity == "bank")
             clash = session.scalar(
@@ -249,91 +237,21 @@ def save_bank(bank_id: int | None, data: dict, *, user: str | None) -> Bank:
                 )
             )
             if clash is not None:
-                raise ValidationFailed(f"Bank #{clash.id} ({clash.label}) has this short code.", field="short_code")
-        for name, value in values.items():
-            setattr(bank, name, value)
-        bank.normalized_key = normalise_name(values["official_name"])
-        bank.updated_at = _stamp()
-        session.add(bank)
-        session.flush()
-    dictionaries_changed()
+                raise ValidationFailed(
+                    _("Bank #%(id)d (%(name)s) has this short code.", id=clash.id, name=clash.label), field="short_code"
+                )
+        bank = DualWriteAdapter(session).save_bank(bank, values, normalized=normalise_name(values["official_name"]))
+    repo.dictionaries_changed()
     return bank
 
 
 def delete_alias(alias_id: int, *, user: str | None) -> tuple[str, int]:
     """Forget a learned alias (the next import of that name goes through matching again); its (entity, entry id)."""
     with unit_of_work() as session:
-        alias = session.get(NameAlias, alias_id)
+        alias = repo.get_alias(alias_id)
         if alias is None:
-            raise NotFound("No such alias.")
+            raise NotFound(_("No such alias."))
         owner = (alias.entity, alias.entity_id)
         session.delete(alias)
-    dictionaries_changed()
+    repo.dictionaries_changed()
     return owner
-
-
-# Staff accounts (the admin pages).
-
-
-def _role(role: str) -> str:
-    if role not in ROLES:
-        raise ValidationFailed(f"Unknown role {role!r}.", field="role")
-    return role
-
-
-def _other_active_admins(session: Session, user_id: int) -> int:
-    query = sa.select(sa.func.count()).where(User.role == "admin", User.active.is_(True), User.id != user_id)
-    return session.scalar(query) or 0
-
-
-def create_user(username: str, role: str, password: str, *, user: str | None) -> User:
-    """A new, active account with a role; the password is stored hashed."""
-    username = (username or "").strip()
-    if not username or len(username) > 80:
-        raise ValidationFailed("A username has 1 to 80 characters.", field="username")
-    if len(password or "") < MIN_PASSWORD:
-        raise ValidationFailed(f"A password has at least {MIN_PASSWORD} characters.", field="password")
-    _role(role)
-    with unit_of_work() as session:
-        if session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username.lower())):
-            raise ValidationFailed(f"User {username} exists already.", field="username")
-        account = User(username=username, role=role, active=True)
-        account.set_password(password)
-        session.add(account)
-        session.flush()
-    return account
-
-
-def _account(session: Session, user_id: int) -> User:
-    account = session.get(User, user_id)
-    if account is None:
-        raise NotFound("No such user.")
-    return account
-
-
-def change_role(user_id: int, role: str, *, user: str | None) -> User:
-    """Give an account another role; the last active admin keeps theirs."""
-    _role(role)
-    with unit_of_work() as session:
-        account = _account(session, user_id)
-        if (
-            account.role == "admin"
-            and role != "admin"
-            and account.active
-            and not _other_active_admins(session, user_id)
-        ):
-            raise RuleViolation("The register needs at least one active admin.", field="role")
-        account.role = role
-    return account
-
-
-def set_active(user_id: int, active: bool, *, user: str | None) -> User:
-    """Disable an account (it can no longer sign in) or enable it again; nobody disables themselves."""
-    with unit_of_work() as session:
-        account = _account(session, user_id)
-        if not active and account.username == user:
-            raise RuleViolation("You cannot disable your own account.", field="active")
-        if not active and account.role == "admin" and not _other_active_admins(session, user_id):
-            raise RuleViolation("The register needs at least one active admin.", field="active")
-        account.active = active
-    return account

@@ -1,16 +1,11 @@
-"""Admin pages: staff accounts, and the supplier and bank dictionaries (add, edit, merge, aliases)."""
+"""Admin pages: the supplier and bank dictionaries (add, edit, merge, aliases); staff accounts are `users`."""
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
 
-from guarantees.domain.labels import ROLE_LABELS
-from guarantees.models.user import ROLES
+from guarantees.forms.admin import ENTRY_FORMS, DictionaryQueryForm, MergeForm, MergeQueryForm
 from guarantees.repositories import matching as repo
 from guarantees.services import review as service
 from guarantees.services.errors import DomainError
@@ -19,6 +14,7 @@ from guarantees.web.security import username
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 KINDS = {"suppliers": "supplier", "banks": "bank"}
+SAVE = {"supplier": service.save_supplier, "bank": service.save_bank}
 
 
 @bp.before_request
@@ -28,41 +24,20 @@ def _admins_only():
         abort(403)
 
 
-class UserForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
-    role = SelectField(_l("Role"), choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES], default="viewer")
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=service.MIN_PASSWORD, max=200)])
-
-
-def _text(label, limit: int = 300, required: bool = False) -> StringField:
-    first = DataRequired() if required else Optional()
-    return StringField(label, validators=[first, Length(max=limit)])
-
-
-class SupplierForm(FlaskForm):
-    official_name = _text(_l("Official name"), required=True)
-    display_name = _text(_l("Display name"))
-
-
-class BankForm(FlaskForm):
-    official_name = _text(_l("Official name"), required=True)
-    official_name_en = _text(_l("English name"))
-    official_name_ar = _text(_l("Arabic name"))
-    short_code = _text(_l("Short code"), 20)
-    department = _text(_l("Department"))
-    address_line_1 = _text(_l("Address line 1"))
-    address_line_2 = _text(_l("Address line 2"))
-    contact_email = _text(_l("E-mail"), 200)
-
-
-FORMS = {"supplier": SupplierForm, "bank": BankForm}
-SAVE = {"supplier": service.save_supplier, "bank": service.save_bank}
+@bp.get("")
+def users():
+    """The admin area's front door (the main navigation's link): the staff accounts."""
+    return redirect(url_for("users.index"), 303)
 
 
 def _kind(kind: str) -> str:
     if kind not in KINDS:
         abort(404)
     return KINDS[kind]
+
+
+def _kind_of(entity: str) -> str:
+    return "suppliers" if entity == "supplier" else "banks"
 
 
 def _fail(form: FlaskForm, error: DomainError) -> None:
@@ -74,99 +49,28 @@ def _fail(form: FlaskForm, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
-# -- staff accounts ------------------------------------------------------------------------------------------------
-
-
-def _users_page(form: UserForm | None = None, status: int = 200):
-    return render("admin/users.html", users=repo.list_users(), form=form or UserForm(), roles=ROLES, status=status)
-
-
-@bp.get("/users")
-def users():
-    """Every account with its role; a form to create one."""
-    return _users_page()
-
-
-@bp.post("/users")
-def create_user():
-    """Create an account with a role (the password is stored hashed)."""
-    form = UserForm()
-    if not form.validate_on_submit():
-        return _users_page(form, 422)
-    try:
-        account = service.create_user(form.username.data, form.role.data, form.password.data, user=username())
-    except DomainError as error:
-        _fail(form, error)
-        return _users_page(form, 422)
-    flash(_("Account %(name)s created.", name=account.username), "success")
-    return redirect(url_for("admin.users"), 303)
-
-
-def _user_row(account, error: str | None = None, status: int = 200, message: str | None = None):
-    """One account's row (htmx), or back to the list with a flash."""
-    if not is_htmx():
-        if error or message:
-            flash(error or message, "error" if error else "success")
-        return redirect(url_for("admin.users"), 303)
-    body = render_template("admin/_user_row.html", account=account, roles=ROLES, error=error)
-    response = make_response(body, status)
-    if error or message:
-        toast(response, error or message, "error" if error else "success")
-    return response
-
-
-@bp.post("/users/<int:user_id>/role")
-def change_role(user_id: int):
-    """Give an account another role."""
-    try:
-        account = service.change_role(user_id, request.form.get("role", ""), user=username())
-    except DomainError as error:
-        return _user_row(_account_or_404(user_id), error.message, 422)
-    return _user_row(account, message=_("%(name)s is now %(role)s.", name=account.username, role=_(account.role)))
-
-
-@bp.post("/users/<int:user_id>/active")
-def set_active(user_id: int):
-    """Disable an account, or enable it again."""
-    active = request.form.get("active") == "1"
-    try:
-        account = service.set_active(user_id, active, user=username())
-    except DomainError as error:
-        return _user_row(_account_or_404(user_id), error.message, 422)
-    message = (
-        _("%(name)s can sign in.", name=account.username)
-        if active
-        else _("%(name)s is disabled.", name=account.username)
-    )
-    return _user_row(account, message=message)
-
-
-def _account_or_404(user_id: int):
-    account = repo.get_user(user_id)
-    if account is None:
-        abort(404)
-    return account
-
-
-# -- dictionaries --------------------------------------------------------------------------------------------------
+def _entry_data(form: FlaskForm) -> dict:
+    return {name: value for name, value in form.data.items() if name != "csrf_token"}
 
 
 def _dictionary_page(entity: str, form: FlaskForm | None = None, status: int = 200):
-    q = request.args.get("q", "").strip()
-    show_merged = request.args.get("merged") == "1"
-    page = repo.dictionary_page(entity, q=q, page=request.args.get("page", 1, type=int), show_merged=show_merged)
+    query = DictionaryQueryForm(request.args)
+    problems = query.problems()
+    q = (query.value("q", "") or "").strip()
+    show_merged = bool(query.value("merged", False))
+    page = repo.dictionary_page(entity, q=q, page=query.value("page", 1), show_merged=show_merged)
     if form is None:
-        form = FORMS[entity](formdata=None, official_name=request.args.get("name", ""))
-    kind = "suppliers" if entity == "supplier" else "banks"
+        form = ENTRY_FORMS[entity](formdata=None, official_name=query.value("name", ""))
     return render(
         "admin/dictionary.html",
         "table",
         status=status,
         entity=entity,
-        kind=kind,
+        kind=_kind_of(entity),
         page=page,
         q=q,
         show_merged=show_merged,
+        problems=problems,
         form=form,
     )
 
@@ -187,11 +91,11 @@ def banks():
 def add_entry(kind: str):
     """Add a supplier or bank."""
     entity = _kind(kind)
-    form = FORMS[entity]()
-    if not form.validate_on_submit():
+    form = ENTRY_FORMS[entity](request.form)
+    if not form.validate():
         return _dictionary_page(entity, form, 422)
     try:
-        entry = SAVE[entity](None, form.data, user=username())
+        entry = SAVE[entity](None, _entry_data(form), user=username())
     except DomainError as error:
         _fail(form, error)
         return _dictionary_page(entity, form, 422)
@@ -210,10 +114,6 @@ def _entry_row(entity: str, row, *, status: int = 200, message: str | None = Non
     body = render_template("admin/_entry_row.html", entity=entity, kind=_kind_of(entity), row=row)
     response = make_response(body, status)
     return toast(response, message) if message else response
-
-
-def _kind_of(entity: str) -> str:
-    return "suppliers" if entity == "supplier" else "banks"
 
 
 @bp.get("/<any(suppliers, banks):kind>/<int:entry_id>")
@@ -240,7 +140,7 @@ def edit_entry(kind: str, entry_id: int):
     row = _row_or_404(entity, entry_id)
     if row.merged_into:
         abort(404)
-    return _edit_form(entity, row, FORMS[entity](obj=row.entry))
+    return _edit_form(entity, row, ENTRY_FORMS[entity](formdata=None, obj=row.entry))
 
 
 @bp.post("/<any(suppliers, banks):kind>/<int:entry_id>")
@@ -248,11 +148,11 @@ def save_entry(kind: str, entry_id: int):
     """Save an edited entry; its row again (htmx) or back to the list."""
     entity = _kind(kind)
     row = _row_or_404(entity, entry_id)
-    form = FORMS[entity]()
-    if not form.validate_on_submit():
+    form = ENTRY_FORMS[entity](request.form)
+    if not form.validate():
         return _edit_form(entity, row, form, 422)
     try:
-        saved = SAVE[entity](entry_id, form.data, user=username())
+        saved = SAVE[entity](entry_id, _entry_data(form), user=username())
     except DomainError as error:
         _fail(form, error)
         return _edit_form(entity, row, form, 422)
@@ -280,7 +180,9 @@ def delete_alias(alias_id: int):
 
 
 def _merge_page(entity: str, source, *, into=None, error: str | None = None, status: int = 200):
-    q = request.args.get("q", "").strip()
+    query = MergeQueryForm(request.args)
+    query.validate()
+    q = (query.value("q", "") or "").strip()
     options = [choice for choice in repo.search(entity, q) if choice.id != source.entry.id] if q else []
     total, locked = repo.usage(entity, source.entry.id)
     return render(
@@ -306,8 +208,12 @@ def merge_entry(kind: str, entry_id: int):
     if source.merged_into:
         flash(_("This entry was already merged."), "error")
         return redirect(url_for(f"admin.{kind}"), 303)
+    query = MergeQueryForm(request.args)
+    query.validate()
+    if query.into.errors:
+        return _merge_page(entity, source, error=_("Choose another entry to keep."), status=422)
+    into_id = query.value("into")
     into = None
-    into_id = request.args.get("into", type=int)
     if into_id is not None:
         into = repo.dictionary_row(entity, into_id)
         if into is None or into.merged_into or into_id == entry_id:
@@ -320,9 +226,11 @@ def merge_confirmed(kind: str, entry_id: int):
     """Merge, after the confirmation: guarantees and aliases follow the kept entry."""
     entity = _kind(kind)
     source = _row_or_404(entity, entry_id)
-    into_id = request.form.get("into_id", type=int)
-    if into_id is None:
-        return _merge_page(entity, source, error=_("Choose the entry to keep."), status=422)
+    form = MergeForm(request.form)
+    if not form.validate():
+        message = next((str(field.errors[0]) for field in form if field.errors), _("Choose the entry to keep."))
+        return _merge_page(entity, source, error=message, status=422)
+    into_id = form.into_id.data
     try:
         moved = service.merge(entity, entry_id, into_id, user=username())
     except DomainError as error:

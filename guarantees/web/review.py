@@ -4,22 +4,14 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from guarantees.matching import normalise_name
+from guarantees.forms.review import ApplyForm, SearchForm
 from guarantees.repositories import matching as repo
 from guarantees.services import review as service
-from guarantees.services.errors import DomainError
-from guarantees.services.matching import ENTITIES
+from guarantees.services.errors import DomainError, ValidationFailed
 from guarantees.web.rendering import is_htmx, render, render_blocks, toast
 from guarantees.web.security import editor_required, username
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-SEARCH_FIELDS = ("chosen_id", "into")
-
-
-def _entity(value: str | None) -> str:
-    if value not in ENTITIES:
-        abort(404)
-    return value
 
 
 @bp.get("")
@@ -31,31 +23,27 @@ def index():
 @bp.get("/search")
 def search():
     """Picker options for what was typed (an htmx fragment): live dictionary entries, best first."""
-    entity = _entity(request.args.get("entity"))
-    field = request.args.get("field") if request.args.get("field") in SEARCH_FIELDS else "chosen_id"
-    exclude = request.args.get("exclude", type=int)
-    query = request.args.get("q", "")
-    options = [choice for choice in repo.search(entity, query) if choice.id != exclude]
-    return render_template("review/_options.html", options=options, query=query, field=field, entity=entity)
-
-
-def _chosen_id() -> int:
-    try:
-        return int(request.form.get("chosen_id", ""))
-    except ValueError:
-        raise DomainError(_("Choose an entry from the candidates or the search.")) from None
+    form = SearchForm(request.args)
+    form.validate()
+    if form.entity.errors:
+        abort(404)
+    entity = form.entity.data
+    options = [choice for choice in repo.search(entity, form.query) if choice.id != form.excluded]
+    context = {"options": options, "query": form.query, "field": form.target, "entity": entity}
+    return render_template("review/_options.html", **context)
 
 
 @bp.post("/apply")
 @editor_required
 def apply():
     """Match every unmatched guarantee with this raw name to the chosen entry (and learn the name)."""
-    entity = _entity(request.form.get("entity"))
-    raw_name = request.form.get("raw_name", "")
+    form = ApplyForm(request.form)
     try:
-        count = service.apply_choice(entity, raw_name, _chosen_id(), user=username())
+        if not form.validate():
+            raise ValidationFailed(form.first_error())
+        count = service.apply_choice(form.entity.data, form.raw_name.data, form.chosen_id.data, user=username())
     except DomainError as error:
-        return _failed(entity, raw_name, error)
+        return _failed(form, error)
     if count:
         message = ngettext(
             "%(num)d guarantee matched to the chosen entry.", "%(num)d guarantees matched to the chosen entry.", count
@@ -70,16 +58,17 @@ def apply():
     return toast(make_response(body), message, "success" if count else "info")
 
 
-def _failed(entity: str, raw_name: str, error: DomainError):
+def _failed(form: ApplyForm, error: DomainError):
     """The group again with the reason inline (htmx), or the queue with a flash."""
     if not is_htmx():
         flash(error.message, "error")
         return redirect(url_for("review.index"), 303)
-    group = repo.review_group(entity, normalise_name(raw_name))
+    group = None
+    if not form.entity.errors and not form.raw_name.errors:
+        group = repo.review_group(form.entity.data, form.raw_name.data)
     if group is None:
-        response = make_response("")
+        response = make_response("")  # nothing left under this name: the group leaves the page
     else:
-        index = request.form.get("index", "0")
-        body = render_template("review/_group.html", group=group, index=index, error=error.message)
+        body = render_template("review/_group.html", group=group, index=form.index.data, error=error.message)
         response = make_response(body, 422)
     return toast(response, error.message, "error")

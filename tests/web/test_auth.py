@@ -59,3 +59,32 @@ def test_sign_out_needs_post_with_token(editor):
     assert editor.post("/logout", csrf=False).status_code == 400
     assert editor.post("/logout").status_code == 303
     assert editor.get("/").status_code == 302
+
+
+def test_sign_in_goes_back_to_the_page_asked_for(client, make_user):
+    make_user("clerk", "editor")
+    page = client.get("/login?next=/review").get_data(as_text=True)
+    assert 'action="/login?next=/review"' in page
+    token = csrf_from(page)
+    response = client.post(
+        "/login?next=/review", data={"csrf_token": token, "username": " clerk ", "password": "pw-clerk"}
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/review"
+
+
+def test_sign_in_refuses_other_sites_in_every_spelling(client, make_user):
+    make_user("clerk", "editor")
+    for target in ("//evil.example/x", "/\\evil.example", "javascript:alert(1)", "https:/evil.example"):
+        page = client.get("/login", query_string={"next": target}).get_data(as_text=True)
+        assert "evil" not in page and "javascript" not in page
+        token = csrf_from(page)
+        data = {"csrf_token": token, "username": "clerk", "password": "pw-clerk"}
+        response = client.post("/login", query_string={"next": target}, data=data)
+        assert response.status_code == 303 and response.headers["Location"] == "/"
+        client.post("/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+
+
+def test_an_incomplete_form_is_shown_again(client):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"csrf_token": token, "username": "clerk"})
+    assert response.status_code == 422 and 'name="username"' in response.get_data(as_text=True)

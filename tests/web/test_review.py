@@ -164,3 +164,49 @@ def test_applying_without_the_csrf_token_is_refused(editor, queue, dictionary):
     )
     assert response.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchDecision)) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ({"chosen_id": "abc"}, "Choose an entry"),
+        ({"chosen_id": "99999999999999999999"}, "Choose an entry"),
+        ({"chosen_id": str(2**31)}, "Choose an entry"),
+        ({"chosen_id": "-4"}, "Choose an entry"),
+        ({"entity": "customer"}, "Not a valid choice"),
+        ({"raw_name": ""}, "There is no name to match."),
+        ({"raw_name": "x" * 600}, "Field cannot be longer"),
+    ],
+)
+def test_bad_choices_are_answered_in_place_and_change_nothing(editor, queue, dictionary, data, says):
+    form = {"entity": "supplier", "raw_name": "Lana Med. Est.", "chosen_id": dictionary["lana"], "index": "supplier-1"}
+    response = editor.post("/review/apply", {**form, **data}, htmx=True)
+    assert response.status_code in (200, 422) and says in response.headers["HX-Trigger"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchDecision)) == 0
+    plain = editor.post("/review/apply", {**form, **data})
+    assert plain.status_code == 303 and says in editor.get("/review").get_data(as_text=True)
+
+
+def test_a_broken_index_still_applies_the_choice(editor, queue, dictionary):
+    form = {"entity": "supplier", "raw_name": "LANA MED", "chosen_id": dictionary["lana"], "index": '"><script>'}
+    response = editor.post("/review/apply", form, htmx=True)
+    assert response.status_code == 200 and "2 guarantees matched" in response.headers["HX-Trigger"]
+
+
+@pytest.mark.parametrize(
+    "query", ["exclude=abc", "exclude=99999999999999999999", "field=onclick", "q=" + "x" * 300, "field="]
+)
+def test_bad_search_parameters_give_options_not_errors(editor, dictionary, query):
+    response = editor.get("/review/search?entity=supplier&" + query, htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body and 'name="onclick"' not in body
+    options = editor.get(f"/review/search?entity=supplier&q=lana&{query}", htmx=True).get_data(as_text=True)
+    if not query.startswith("q="):
+        assert f'name="chosen_id" value="{dictionary["lana"]}"' in options  # the bad parameter alone is dropped
+
+
+def test_search_leaves_out_the_excluded_entry_and_fills_the_asked_field(editor, dictionary):
+    body = editor.get(
+        f"/review/search?entity=supplier&q=lana&field=into&exclude={dictionary['lana']}", htmx=True
+    ).get_data(as_text=True)
+    assert f'value="{dictionary["lana"]}"' not in body and f'name="into" value="{dictionary["merged"]}"' in body

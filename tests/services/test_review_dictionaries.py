@@ -1,16 +1,15 @@
-"""Dictionary upkeep: merging duplicates (locked guarantees included), editing entries, staff accounts."""
+"""Dictionary upkeep: merging duplicates (locked guarantees included), editing entries, forgetting aliases."""
 
 import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import DictionaryMerge, Guarantee, NameAlias, User
+from guarantees.models import DictionaryMerge, Guarantee, NameAlias
 from guarantees.models.dictionary import Bank, Supplier
 from guarantees.models.legacy import ImportedRecord
 from guarantees.repositories import matching as repo
 from guarantees.services import actions, review
 from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed
-from guarantees.services.matching import matcher_for
 
 
 @pytest.fixture
@@ -64,7 +63,7 @@ def test_merge_repoints_guarantees_including_a_locked_one(make_guarantee, dictio
     # Aliases follow, and the merged entry's own name now leads to the kept one.
     aliases = dict(db.session.execute(sa.select(NameAlias.normalized_name, NameAlias.entity_id)).all())
     assert aliases["lmc dup"] == dictionary["lana"]
-    matcher = matcher_for(db.session)
+    matcher = repo.matcher_for(db.session)
     assert matcher.match("LANA MEDICAL CO. (DUPLICATE)", "RIBL").supplier_id == dictionary["lana"]
     # Hidden from pickers and the matcher's candidates.
     assert dictionary["lana2"] not in {c.id for c in repo.search("supplier", "lana")}
@@ -94,7 +93,7 @@ def test_a_bank_merge_repoints_the_bank(make_guarantee, dictionary):
     db.session.expire_all()
     found = db.session.get(Guarantee, found.id)
     assert (found.bank_id, found.bank_display) == (dictionary["riyad"], "Riyad Bank")
-    assert matcher_for(db.session).match("Lana Medical", "RB").bank_id == dictionary["riyad"]  # its code too
+    assert repo.matcher_for(db.session).match("Lana Medical", "RB").bank_id == dictionary["riyad"]  # its code too
 
 
 def test_merges_that_make_no_sense_are_refused(dictionary):
@@ -128,7 +127,7 @@ def test_save_bank_with_arabic_names_and_its_letter_address(dictionary):
     stored = db.session.get(Bank, bank.id)
     assert (stored.official_name_ar, stored.short_code, stored.label) == ("مصرف الراجحي", "RJHI", "Al Rajhi Bank")
     assert stored.updated_at and stored.normalized_key
-    assert matcher_for(db.session).match("Lana Medical", "مصرف الراجحى").bank_id == bank.id
+    assert repo.matcher_for(db.session).match("Lana Medical", "مصرف الراجحى").bank_id == bank.id
     edited = review.save_bank(bank.id, {"official_name": "مصرف الراجحي", "short_code": "RJHI"}, user="chief")
     assert edited.contact_email is None and edited.official_name_en is None
 
@@ -157,27 +156,3 @@ def test_deleting_an_alias_unteaches_it(make_guarantee, dictionary):
     assert make_guarantee("G3", raw_supplier_name="LMC", raw_bank_name="Riyad Bank").match_status == "needs_review"
     with pytest.raises(NotFound):
         review.delete_alias(alias.id, user="chief")
-
-
-def test_accounts_created_with_a_hashed_password_role_changed_and_disabled(app, make_user):
-    chief = make_user("chief", "admin")
-    made = review.create_user(" clerk2 ", "editor", "long-enough-pw", user="chief")
-    stored = db.session.get(User, made.id)
-    assert (stored.username, stored.role, stored.active) == ("clerk2", "editor", True)
-    assert stored.password_hash != "long-enough-pw" and stored.check_password("long-enough-pw")
-    with pytest.raises(ValidationFailed, match="exists"):
-        review.create_user("CLERK2", "viewer", "long-enough-pw", user="chief")
-    with pytest.raises(ValidationFailed, match="at least"):
-        review.create_user("short", "viewer", "short", user="chief")
-    with pytest.raises(ValidationFailed, match="role"):
-        review.create_user("someone", "owner", "long-enough-pw", user="chief")
-    assert review.change_role(made.id, "viewer", user="chief").role == "viewer"
-    assert review.set_active(made.id, False, user="chief").active is False
-    # The last active admin cannot be demoted or disabled, and nobody disables themselves.
-    with pytest.raises(RuleViolation, match="at least one active admin"):
-        review.change_role(chief.id, "editor", user="chief")
-    with pytest.raises(RuleViolation, match="own account"):
-        review.set_active(chief.id, False, user="chief")
-    review.change_role(made.id, "admin", user="chief")
-    review.set_active(made.id, True, user="chief")
-    assert review.change_role(chief.id, "editor", user="clerk2").role == "editor"

@@ -154,17 +154,3 @@ def test_without_dual_write_no_legacy_row_is_written(make_app, database, make_us
         assert review.apply_choice("supplier", "LME", supplier_id, user="clerk") == 1
         assert count(ImportedRecord) == 0 and count(MatchDecision) == 1
         db.session.remove()
-
-
-def test_the_queue_groups_unmatched_names_with_candidates(app, make_guarantee, dictionary):
-    make_guarantee("G1", raw_supplier_name="Lana Med Co", raw_bank_name="Bank X")
-    make_guarantee("G2", raw_supplier_name="LANA MED.", raw_bank_name="Bank X")
-    make_guarantee("G3", raw_supplier_name="Zeta Works", raw_bank_name="Riyad Bank")
-    make_guarantee("G4", raw_supplier_name="Lana Medical", raw_bank_name="Riyad Bank")  # ready: not queued
-    queue = repo.review_queue()
-    assert [(g.raw_name, g.count) for g in queue.supplier] == [("LANA MED.", 2), ("Zeta Works", 1)]
-    assert sorted(queue.supplier[0].spellings) == ["LANA MED.", "Lana Med Co"]
-    assert queue.supplier[0].candidates[0].id == dictionary["lana"]
-    assert [(g.raw_name, g.count) for g in queue.bank] == [("Bank X", 2)]
-    assert queue.totals == {"supplier": 2, "bank": 1}
-    assert queue.rows == {"supplier": 3, "bank": 2} and queue.nameless == {"supplier": 0, "bank": 0}

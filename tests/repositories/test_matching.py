@@ -1,4 +1,5 @@
-"""The matcher wired into the register: manual entry, edits, imports, thresholds, learned aliases, the cache."""
+"""Matching reads: the matcher wired into the register (entry, edits, imports, thresholds, learned aliases, the
+cache), the review queue, and ids no row can have."""
 
 import io
 
@@ -9,8 +10,9 @@ from openpyxl import Workbook
 from guarantees.extensions import db
 from guarantees.models import Guarantee
 from guarantees.models.dictionary import Bank, Supplier
+from guarantees.repositories import matching as repo
+from guarantees.repositories.matching import matcher_for
 from guarantees.services import guarantees, review
-from guarantees.services.matching import matcher_for
 
 
 @pytest.fixture
@@ -131,7 +133,7 @@ def _xlsx(rows) -> bytes:
 
 
 def test_alias_learning_across_two_imports(app, dictionary):
-    service = pytest.importorskip("guarantees.importer.service")
+    service = pytest.importorskip("guarantees.services.imports")
     header = ["Guarantee Number", "Supplier", "Bank", "Amount", "Expiry Date"]
     first = _xlsx([header, ["IMP-1", "Lana Med. Est.", "Riyad Bank", 1000, "2026-06-01"]])
     service.commit(first, "first.xlsx", user="clerk")
@@ -145,3 +147,39 @@ def test_alias_learning_across_two_imports(app, dictionary):
     assert result.batch_id
     again = db.session.scalar(sa.select(Guarantee).where(Guarantee.guarantee_number == "IMP-2"))
     assert (again.match_status, again.supplier_id, again.bank_id) == ("ready", dictionary["lana"], dictionary["riyad"])
+
+
+def test_the_queue_groups_unmatched_names_with_candidates(app, make_guarantee, dictionary):
+    make_guarantee("G1", raw_supplier_name="Lana Med Co", raw_bank_name="Bank X")
+    make_guarantee("G2", raw_supplier_name="LANA MED.", raw_bank_name="Bank X")
+    make_guarantee("G3", raw_supplier_name="Zeta Works", raw_bank_name="Riyad Bank")
+    make_guarantee("G4", raw_supplier_name="Lana Medical", raw_bank_name="Riyad Bank")  # ready: not queued
+    queue = repo.review_queue()
+    assert [(g.raw_name, g.count) for g in queue.supplier] == [("LANA MED.", 2), ("Zeta Works", 1)]
+    assert sorted(queue.supplier[0].spellings) == ["LANA MED.", "Lana Med Co"]
+    assert queue.supplier[0].candidates[0].id == dictionary["lana"]
+    assert [(g.raw_name, g.count) for g in queue.bank] == [("Bank X", 2)]
+    assert queue.totals == {"supplier": 2, "bank": 1}
+    assert queue.rows == {"supplier": 3, "bank": 2} and queue.nameless == {"supplier": 0, "bank": 0}
+
+
+def test_a_group_is_found_again_by_any_spelling_of_its_name(make_guarantee, dictionary):
+    make_guarantee("G1", raw_supplier_name="Lana Med Co", raw_bank_name="Riyad Bank")
+    group = repo.review_group("supplier", "LANA  MED. CO")
+    assert group is not None and group.count == 1 and group.candidates[0].id == dictionary["lana"]
+    assert repo.review_group("supplier", "   ") is None
+    assert repo.review_group("supplier", "Nobody Waits Under This Name") is None
+
+
+@pytest.mark.parametrize("entity_id", [0, -1, 2**31, 10**30])
+def test_ids_no_row_can_have_find_nothing(app, dictionary, entity_id):
+    assert repo.get_entry("supplier", entity_id) is None
+    assert repo.dictionary_row("bank", entity_id) is None
+    assert repo.get_alias(entity_id) is None
+    assert repo.label("supplier", entity_id) is None
+
+
+def test_services_still_find_the_matcher_where_they_imported_it(app):
+    from guarantees.services import matching
+
+    assert matching.matcher_for is matcher_for and matching.dictionaries_changed is repo.dictionaries_changed

@@ -1,0 +1,44 @@
+"""Forms of the staff accounts page: a new account, another role, disable or enable."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from guarantees.domain.labels import ROLE_LABELS
+from guarantees.services.users import MAX_PASSWORD, MAX_USERNAME, MIN_PASSWORD, ROLES
+
+
+def _roles() -> list[SelectChoice]:
+    return [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
+
+
+class UserForm(FlaskForm):
+    """A new account: username, role and a first password."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=MAX_USERNAME)])
+    role = SelectField(_l("Role"), choices=_roles(), default="viewer")
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=MAX_PASSWORD)])
+
+
+class RoleForm(FlaskForm):
+    """Another role for an account."""
+
+    role = SelectField(
+        _l("Role"), choices=_roles(), validators=[InputRequired(_l("Choose a role."))], validate_choice=True
+    )
+
+
+class ActiveForm(FlaskForm):
+    """Disable an account ("0") or enable it again ("1")."""
+
+    active = SelectField(
+        _l("Can sign in"),
+        choices=[SelectChoice("1", _l("Enable")), SelectChoice("0", _l("Disable"))],
+        validators=[InputRequired(_l("Say whether the account can sign in."))],
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return self.active.data == "1"

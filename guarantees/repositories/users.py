@@ -1,0 +1,22 @@
+"""Reads of staff accounts: the admin list, one account, and the account a sign-in names."""
+
+import sqlalchemy as sa
+
+from guarantees.extensions import db
+from guarantees.models import User
+from guarantees.repositories.matching import MAX_ID
+
+
+def get(user_id: int) -> User | None:
+    """One staff account by id (None for an id no row can have)."""
+    return db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
+
+
+def list_all() -> list[User]:
+    """Every staff account, by name (case ignored)."""
+    return list(db.session.scalars(sa.select(User).order_by(sa.func.lower(User.username), User.id)))
+
+
+def by_username(username: str) -> User | None:
+    """The account signing in with this username, exactly as it was created."""
+    return db.session.scalar(sa.select(User).where(User.username == username.strip()))

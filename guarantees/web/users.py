@@ -1,0 +1,107 @@
+"""Staff accounts (admins only): the list, a new account, another role, disable or enable."""
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from guarantees.domain.labels import label
+from guarantees.forms.users import ActiveForm, RoleForm, UserForm
+from guarantees.repositories import users as repo
+from guarantees.services import users as service
+from guarantees.services.errors import DomainError
+from guarantees.web.rendering import is_htmx, render, toast
+from guarantees.web.security import username
+
+bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+
+@bp.before_request
+def _admins_only():
+    """Accounts are for admins (sign-in itself is checked before this, app-wide)."""
+    if not current_user.is_authenticated or not current_user.can("admin"):
+        abort(403)
+
+
+def _page(form: UserForm | None = None, status: int = 200):
+    return render(
+        "users/index.html", users=repo.list_all(), form=form or UserForm(), roles=service.ROLES, status=status
+    )
+
+
+@bp.get("")
+def index():
+    """Every account with its role; a form to create one."""
+    return _page()
+
+
+@bp.post("")
+def create():
+    """Create an account with a role (the password is stored hashed)."""
+    form = UserForm(request.form)
+    if not form.validate():
+        return _page(form, 422)
+    try:
+        account = service.create(form.username.data, form.role.data, form.password.data, user=username())
+    except DomainError as error:
+        target = getattr(form, error.field or "", None)
+        (target.errors if target is not None else form.form_errors).append(error.message)
+        return _page(form, 422)
+    flash(_("Account %(name)s created.", name=account.username), "success")
+    return redirect(url_for("users.index"), 303)
+
+
+def _account_or_404(user_id: int):
+    account = repo.get(user_id)
+    if account is None:
+        abort(404)
+    return account
+
+
+def _row(account, error: str | None = None, status: int = 200, message: str | None = None):
+    """One account's row (htmx), or back to the list with a flash."""
+    if not is_htmx():
+        if error or message:
+            flash(error or message, "error" if error else "success")
+        return redirect(url_for("users.index"), 303)
+    response = make_response(
+        render_template("users/_row.html", account=account, roles=service.ROLES, error=error), status
+    )
+    if error or message:
+        toast(response, error or message, "error" if error else "success")
+    return response
+
+
+def _refused(form, user_id: int):
+    """A form that did not validate: the row again with its first problem, nothing written."""
+    account = _account_or_404(user_id)
+    message = next((str(field.errors[0]) for field in form if field.errors), _("The form was not valid."))
+    return _row(account, message, 422)
+
+
+@bp.post("/<int:user_id>/role")
+def change_role(user_id: int):
+    """Give an account another role."""
+    form = RoleForm(request.form)
+    if not form.validate():
+        return _refused(form, user_id)
+    try:
+        account = service.change_role(user_id, form.role.data, user=username())
+    except DomainError as error:
+        return _row(_account_or_404(user_id), error.message, 422)
+    role = label("role", account.role)
+    return _row(account, message=_("%(name)s is now %(role)s.", name=account.username, role=role))
+
+
+@bp.post("/<int:user_id>/active")
+def set_active(user_id: int):
+    """Disable an account, or enable it again."""
+    form = ActiveForm(request.form)
+    if not form.validate():
+        return _refused(form, user_id)
+    try:
+        account = service.set_active(user_id, form.enabled, user=username())
+    except DomainError as error:
+        return _row(_account_or_404(user_id), error.message, 422)
+    if form.enabled:
+        return _row(account, message=_("%(name)s can sign in.", name=account.username))
+    return _row(account, message=_("%(name)s is disabled.", name=account.username))
