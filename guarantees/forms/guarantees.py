@@ -27,9 +27,12 @@ class QueryForm(FlaskForm):
     class Meta:
         csrf = False
 
+    def __init__(self, formdata, **kwargs):
+        super().__init__(formdata, **kwargs)
+        self.validate()  # at once: `value` and `problems` read the outcome
+
     def problems(self) -> list[str]:
         """One message per parameter that was dropped, in the form's order."""
-        self.validate()
         return [str(field.errors[0]) for field in self if field.errors]
 
     def value(self, name: str, default=None):
@@ -150,7 +153,6 @@ class GuaranteeListForm(QueryForm):
 
     def params(self) -> ListParams:
         """The typed parameters the search takes (dropped values at their defaults)."""
-        self.validate()
         return ListParams(
             q=self.value("q", ""),
             status=self.value("status", ""),

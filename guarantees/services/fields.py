@@ -36,6 +36,8 @@ def parse_field(field: str, raw: object) -> object:
             raise ValidationFailed("Guarantee number is required.", field=field)
         if len(number) > 100:
             raise ValidationFailed("Guarantee number: at most 100 characters.", field=field)
+        if not number.isprintable():
+            raise ValidationFailed("Guarantee number: no control characters.", field=field)
         return number
     parser = PARSERS.get(field)
     if parser is None:

@@ -22,7 +22,7 @@ def index():
     status, problems = form.value("status"), form.problems()
     page = repo.list_sessions(status=status, page=form.value("page", 1))
     return render(
-        "actions/index.html", "table", page=page, status=status, statuses=repo.SESSION_STATUSES, problems=problems
+        "actions/index.html", "table", page=page, shown=status, statuses=repo.SESSION_STATUSES, problems=problems
     )
 
 

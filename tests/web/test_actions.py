@@ -1,6 +1,7 @@
 """Action session pages: the list, one session's drafts (remove, change a date), issuing them all, four eyes."""
 
 import json
+import re
 
 import sqlalchemy as sa
 
@@ -203,3 +204,35 @@ def test_session_content_is_escaped(editor):
     html = editor.get(f"/actions/{session.id}").get_data(as_text=True)
     assert "&lt;script&gt;s&lt;/script&gt;" in html and "<script>s" not in html and "<i>desc</i>" not in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Guarantee)) == 1
+
+
+def test_hostile_list_parameters_are_explained(editor):
+    drafts_session("HL1")
+    response = editor.get("/actions?status=%3Cx%3E&page=99999999999999999999", htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Ignored an unknown status." in html and "Ignored page=" in html
+    assert "<x>" not in html
+
+
+def test_hostile_ids_are_404(editor):
+    huge = "99999999999999999999"
+    assert editor.get(f"/actions/{huge}").status_code == 404
+    assert editor.post(f"/actions/{huge}/issue").status_code == 404
+    assert editor.post(f"/actions/drafts/{huge}/remove").status_code == 404
+    assert editor.post(f"/actions/drafts/{huge}/date", data={"new_expiry": "2030-01-01"}).status_code == 404
+
+
+def test_a_hostile_date_is_refused(editor):
+    session = drafts_session("HD1")
+    (draft,) = session_actions(session.id)
+    for value in ("9" * 500, "2030-02-30", "2030-01-01\x00x"):
+        assert editor.post(f"/actions/drafts/{draft.id}/date", data={"new_expiry": value}).status_code == 422
+    assert session_actions(session.id)[0].new_expiry_date.isoformat() == "2027-06-01"
+
+
+def test_a_status_filter_answers_200_and_marks_its_button(editor):
+    drafts_session("SF1")
+    for status in ("draft", "issued"):
+        response = editor.get(f"/actions?status={status}")
+        assert response.status_code == 200
+        assert re.search(rf'status={status}"[^>]*aria-current="true"', response.get_data(as_text=True))

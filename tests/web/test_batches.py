@@ -162,3 +162,23 @@ def test_batch_content_is_escaped(editor):
     html = editor.get(f"/batches/{batch.id}").get_data(as_text=True)
     assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
     assert "&lt;img src=x&gt;" in html and "<b>evil</b>" not in html
+
+
+def test_hostile_list_parameters_are_explained(viewer):
+    imported_batch("HB1")
+    response = viewer.get("/batches?type=%3Cx%3E&page=-7", htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Ignored an unknown batch type." in html and "Ignored page=-7" in html
+    assert "<x>" not in html
+
+
+def test_hostile_batch_ids_and_pages(editor):
+    batch = imported_batch("HB2")
+    assert editor.get("/batches/99999999999999999999").status_code == 404
+    assert editor.post("/batches/99999999999999999999/actions", data={"do": "extend_all"}).status_code == 404
+    response = editor.get(f"/batches/{batch.id}?page=abc")
+    assert response.status_code == 200 and "Ignored page=abc" in response.get_data(as_text=True)
+    selected = {"do": "extend_selected", "guarantee_id": ["99999999999999999999", "x"]}
+    refused = editor.post(f"/batches/{batch.id}/actions", data=selected)
+    assert refused.status_code == 422 and "Select at least one guarantee." in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ActionSession)) == 0

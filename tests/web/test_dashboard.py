@@ -97,3 +97,7 @@ def test_dashboard_varies_on_hx_request(viewer):
 def test_anonymous_goes_to_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_unexpected_parameters_are_ignored(viewer):
+    assert viewer.get("/?page=99999999999999999999&q=%00").status_code == 200

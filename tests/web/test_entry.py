@@ -148,3 +148,25 @@ def test_a_busy_day_shows_the_newest_entries_and_links_to_the_whole_batch(editor
     html = editor.get("/batches/today").get_data(as_text=True)
     assert "BUSY-3" in html and "BUSY-2" in html and "BUSY-1" not in html
     assert "The newest 2 entries are shown." in html and "All 3 entries of the batch" in html
+
+
+def test_every_bad_field_is_explained_at_once(editor):
+    data = {**ENTRY, "amount": "lots", "issue_date": "someday", "po_number": "p" * 500}
+    response = editor.post("/batches/today", data=data, htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field in ("amount", "issue_date", "po_number"):
+        assert f'id="entry-{field}-error"' in html, field
+    assert count(Guarantee) == 0
+
+
+def test_hostile_entries_never_fail(editor):
+    for data in (
+        {"guarantee_number": "\x00" * 10, "supplier": "S", "bank": "B"},
+        {**ENTRY, "guarantee_number": "G" * 5000},
+        {**ENTRY, "amount": "9" * 5000},
+        {**ENTRY, "expiry_date": "99999-01-01"},
+        {"unexpected": "field"},
+    ):
+        assert editor.post("/batches/today", data=data).status_code == 422
+    assert count(Guarantee) == 0

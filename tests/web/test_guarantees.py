@@ -303,3 +303,41 @@ def test_a_broad_search_sorted_by_supplier_or_bank_pages_in_that_order(editor, m
         shown = [f"Broad {sort.title()} {letter}" for letter in "ABCDE" if f"Broad {sort.title()} {letter}" in html]
         seen += [label[-1] for label in sorted(shown, key=html.index)]
     assert seen == ["E", "D", "C", "B", "A"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/guarantees/99999999999999999999", "/guarantees/2147483648", "/guarantees/0", "/guarantees/abc",
+        "/guarantees/99999999999999999999/fields/amount", "/guarantees/99999999999999999999/fields/amount/edit",
+    ],
+)  # fmt: skip
+def test_hostile_guarantee_ids_are_404(editor, path):
+    assert editor.get(path).status_code == 404
+
+
+def test_hostile_ids_in_writes_are_404_or_refused(editor, make_guarantee):
+    guarantee = make_guarantee("HOST-1")
+    for action in ("extend", "release", "reduce"):
+        assert editor.post(f"/guarantees/{2**64}/{action}", data={"version": 1}).status_code == 404
+    assert editor.post(f"/guarantees/{2**64}/fields/comment", data={"value": "x", "version": 1}).status_code in (
+        404,
+        405,
+    )
+    response = editor.post("/guarantees/bulk", data={"action": "release", "ids": [str(2**64), "-1", "1e3"]})
+    assert response.status_code == 303
+    assert "Select at least one guarantee." in editor.get("/guarantees").get_data(as_text=True)
+    export = editor.post("/guarantees/export", data={"ids": [str(2**64), str(guarantee.id)], "page": "x" * 50})
+    assert export.status_code == 200 and export.mimetype.endswith("spreadsheetml.sheet")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ActionSession)) == 0
+
+
+def test_garbage_filters_say_what_they_dropped(editor, make_guarantee):
+    make_guarantee("GF-1")
+    query = "page=99999999999999999999&batch=%F0%9F%92%A3&status=%3Cb%3E&sort=id;drop&ids=x&days=1e5"
+    response = editor.get("/guarantees?" + query, htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "GF-1" in html
+    for problem in ("Ignored page=", "Ignored batch=", "unknown status", "unknown sort column", "not a guarantee"):
+        assert problem in html, problem
+    assert "<b>" not in html

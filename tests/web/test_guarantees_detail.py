@@ -337,3 +337,33 @@ def test_a_long_timeline_opens_on_its_newest_entries(viewer, make_guarantee, mon
     assert "<html" not in fragment and "Imported" in fragment
     assert [step for step in range(5) if f"note {step}</ins>" in fragment] == [0, 1, 2, 3, 4]
     assert "earlier entr" not in fragment
+
+
+def test_hostile_action_forms_are_refused_and_write_nothing(editor, make_guarantee):
+    guarantee = make_guarantee("HA-1", amount="1000", expiry_date="2027-01-01")
+    for path, data, message in (
+        ("extend", {"version": "abc", "new_expiry": "2028-01-01"}, "missing its version"),
+        ("extend", {"version": "1" * 40, "new_expiry": "2028-01-01"}, "missing its version"),
+        ("extend", {"version": 1, "new_expiry": "9" * 200}, "Expiry date"),
+        ("reduce", {"version": 1, "new_amount": "1e999"}, "Amount"),
+        ("reduce", {"version": 1, "new_amount": "NaN"}, "Amount"),
+        ("release", {"version": 1, "notes": "n" * 5000}, "Notes"),
+    ):
+        response = editor.post(f"/guarantees/{guarantee.id}/{path}", data=data, htmx=True)
+        assert response.status_code == 422 and message in response.get_data(as_text=True), (path, data)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GuaranteeAction)) == 0
+    assert current(guarantee.id).version == 1
+
+
+def test_hostile_field_edits_are_refused(editor, make_guarantee):
+    guarantee = make_guarantee("HF-1")
+    for field, value in (("amount", "1" * 5000), ("issue_date", "0000-00-00"), ("comment", "c" * 5000)):
+        assert put(editor, guarantee.id, field, value, 1).status_code == 422, field
+    assert put(editor, guarantee.id, "comment", "ok", "9" * 30).status_code == 422
+    assert current(guarantee.id).version == 1
+
+
+def test_garbage_view_parameters_show_the_timeline(viewer, make_guarantee):
+    guarantee = make_guarantee("GV-1")
+    response = viewer.get(f"/guarantees/{guarantee.id}?view=%00&history=%F0%9F%92%A3")
+    assert response.status_code == 200 and "GV-1" in response.get_data(as_text=True)

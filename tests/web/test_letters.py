@@ -219,3 +219,11 @@ def test_a_print_shows_on_the_guarantees_timeline(editor, make_guarantee):
     editor.get(f"/letters/actions/{action.id}?lang=en")
     page = editor.get(f"/guarantees/{action.guarantee_id}").get_data(as_text=True)
     assert "Letter printed" in page and "(en)" in page and f"/letters/actions/{action.id}" in page
+
+
+def test_hostile_ids_and_languages(editor, make_guarantee):
+    assert editor.get("/letters/actions/99999999999999999999").status_code == 404
+    assert editor.get("/letters/sessions/99999999999999999999").status_code == 404
+    _, (action,) = issued_session(make_guarantee, {"number": "HL-1", "expiry_date": "2026-06-01"})
+    response = editor.get(f"/letters/actions/{action.id}?lang=%3Cscript%3E")
+    assert response.status_code == 200 and 'lang="ar"' in response.get_data(as_text=True)
