@@ -196,7 +196,7 @@ def app(make_app, database):
 @pytest.fixture(autouse=True)
 def separate_requests(request):
     """The `app` fixture keeps one app context (one `g`) for a whole test: forget, before each request, the
-    signed-in user and CSRF token the previous request cached there, so clients of different roles stay apart."""
+    signed-in user, CSRF token and locale the previous request cached there, so clients stay apart."""
     if "app" not in request.fixturenames:
         yield
         return
@@ -207,6 +207,7 @@ def separate_requests(request):
     def forget(_sender, **_extra):
         g.pop("_login_user", None)
         g.pop("csrf_token", None)
+        g.pop("_flask_babel", None)
 
     request_started.connect(forget, app)
     yield
