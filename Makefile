@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 4
 
-.PHONY: run test lint format bench serve migrate clean
+.PHONY: run test lint format bench serve migrate clean translations compile-translations
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,22 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade
 
-run: migrate
+# The catalogues: the .po files are the source (committed); the .mo files are built from them.
+BABEL_KEYWORDS = -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2
+
+compile-translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^compiling' || true
+
+# Refresh the catalogues from the code: new messages appear untranslated in translations/*/LC_MESSAGES/messages.po.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --sort-output --no-wrap --project="Bank guarantee register" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
+	$(MAKE) compile-translations
+
+run: migrate compile-translations
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev compile-translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
@@ -45,7 +57,7 @@ bench: $(VENV)/.installed-dev
 	@if [ -f ../shared/fixtures/legacy/bgl-2025-12-17.sqlite ]; then \
 		$(BIN)/python bench/matching.py --legacy ../shared/fixtures/legacy/bgl-2025-12-17.sqlite; fi
 
-serve: migrate
+serve: migrate compile-translations
 	APP_ENV=production $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - app:app
 
 clean:

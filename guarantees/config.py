@@ -49,4 +49,10 @@ class Config:
         self.SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", self.ENV_NAME == "production")
         self.WTF_CSRF_TIME_LIMIT = None
         self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if self.ENV_NAME == "production" else "text")
-        self.BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "en")
+        # The language of the messages in the code; the catalogues under translations/ give the others.
+        self.BABEL_DEFAULT_LOCALE = "en"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(INSTANCE.parent / "translations")
+        # A first visit's language when the browser states no preference the register speaks.
+        self.DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "ar")
+        if self.DEFAULT_LOCALE not in ("ar", "en"):
+            raise ValueError(f"DEFAULT_LOCALE must be ar or en, not {self.DEFAULT_LOCALE!r}")

@@ -22,8 +22,12 @@ class User(UserMixin, Base):
     role: Mapped[str] = mapped_column(sa.String(16), default="viewer")
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    locale: Mapped[str | None] = mapped_column(sa.String(8))  # the interface language the user chose
 
-    __table_args__ = (sa.CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role"),)
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role"),
+        sa.CheckConstraint("locale IN ('ar', 'en')", name="locale"),
+    )
 
     @property
     def is_active(self) -> bool:

@@ -11,15 +11,27 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from guarantees.domain.labels import LANGUAGE_LABELS
 from guarantees.models import User
 from guarantees.models.user import ROLES
 from guarantees.repositories import users as accounts_repo
 from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed
 from guarantees.services.transaction import unit_of_work
 
-__all__ = ["MAX_PASSWORD", "MAX_USERNAME", "MIN_PASSWORD", "ROLES", "accounts", "change_role", "create", "set_active"]
+__all__ = [
+    "MAX_PASSWORD",
+    "MAX_USERNAME",
+    "MIN_PASSWORD",
+    "ROLES",
+    "accounts",
+    "change_role",
+    "create",
+    "set_active",
+    "set_locale",
+]
 
 MIN_PASSWORD = 8
+LANGUAGES = tuple(LANGUAGE_LABELS)
 MAX_PASSWORD = 200
 MAX_USERNAME = 80
 
@@ -108,3 +120,14 @@ def set_active(user_id: int, active: bool, *, user: str | None) -> User:
 def accounts() -> list[User]:
     """Every account, by name (what `flask users list` prints)."""
     return accounts_repo.list_all()
+
+
+def set_locale(user_id: int, locale: str) -> None:
+    """Remember the interface language a user chose (one of LANGUAGES), for every later session."""
+    if locale not in LANGUAGES:
+        raise ValidationFailed(_("Choose Arabic or English."), field="locale")
+    with unit_of_work() as session:
+        account = session.get(User, user_id)
+        if account is None:
+            raise NotFound(_("No such user."))
+        account.locale = locale

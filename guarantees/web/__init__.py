@@ -1,24 +1,26 @@
 """Blueprints, one per area of the staff web app, and what every page shares."""
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from guarantees.domain import labels
 from guarantees.extensions import babel
+from guarantees.services import users as accounts
 from guarantees.web import errors, formatting, rendering, translations
 from guarantees.web.security import require_login
 
-LANGUAGES = ("en", "ar")
+LANGUAGES = accounts.LANGUAGES
 BLUEPRINTS = ("health", "auth", "dashboard", "guarantees", "entry", "batches", "imports", "actions", "letters")
 NAV = (
-    ("dashboard.index", "Dashboard"),
-    ("guarantees.index", "Guarantees"),
-    ("entry.today", "Today's batch"),
-    ("imports.upload", "Import"),
-    ("batches.index", "Batches"),
-    ("actions.index", "Action sessions"),
-    ("review.index", "Review"),
-    ("admin.users", "Admin"),
+    ("dashboard.index", _l("Dashboard")),
+    ("guarantees.index", _l("Guarantees")),
+    ("entry.today", _l("Today's batch")),
+    ("imports.upload", _l("Import")),
+    ("batches.index", _l("Batches")),
+    ("actions.index", _l("Action sessions")),
+    ("review.index", _l("Review")),
+    ("users.index", _l("Admin")),
 )
 CSP = (
     "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline'; "
@@ -27,18 +29,37 @@ CSP = (
 )
 
 
-def select_locale() -> str:
-    """The interface language: ?lang= (remembered), then the browser's preference.
+def _switch() -> str | None:
+    """The language `?lang=` asks for, if any. On a letter, ?lang= is the letter's language, not the interface's:
+    printing an English letter leaves the pages around it in the language the user chose."""
+    chosen = request.args.get("lang")
+    return chosen if chosen in LANGUAGES and request.blueprint != "letters" else None
 
-    On a letter, ?lang= is the letter's language, not the interface's: printing an English letter leaves the
-    pages around it in the language the user chose. Outside a request (a command, a service called by one),
-    the source language."""
+
+def select_locale() -> str:
+    """The interface language: ?lang=, then the user's own choice, then this browser's earlier choice, then the
+    browser's Accept-Language, then DEFAULT_LOCALE. Outside a request (a command), the source language."""
     if not has_request_context():
         return "en"
-    chosen = request.args.get("lang")
-    if chosen in LANGUAGES and request.blueprint != "letters":
-        session["lang"] = chosen
-    return session.get("lang") or request.accept_languages.best_match(LANGUAGES) or "en"
+    user_choice = current_user.locale if current_user and current_user.is_authenticated else None
+    return (
+        _switch()
+        or user_choice
+        or (session.get("lang") if session.get("lang") in LANGUAGES else None)
+        or request.accept_languages.best_match(LANGUAGES)
+        or current_app.config["DEFAULT_LOCALE"]
+    )
+
+
+def _remember_language():
+    """`?lang=` on any page switches the language for good: in this browser, and on the signed-in user."""
+    chosen = _switch()
+    if chosen is None:
+        return
+    session["lang"] = chosen
+    if current_user.is_authenticated and current_user.locale != chosen:
+        accounts.set_locale(current_user.id, chosen)
+        current_user.locale = chosen
 
 
 def _page_context():
@@ -48,15 +69,13 @@ def _page_context():
 
 def nav_links():
     """Main navigation: the areas this app has, for this user's role."""
-    from flask_login import current_user
-
     links = []
     for endpoint, label in NAV:
         if endpoint not in current_app.view_functions:
             continue
-        if endpoint.startswith("admin.") and not current_user.can("admin"):
+        if endpoint.startswith(("admin.", "users.")) and not current_user.can("admin"):
             continue
-        links.append((endpoint, _(label)))
+        links.append((endpoint, str(label)))
     return links
 
 
@@ -89,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.before_request(_page_context)
     app.before_request(require_login)
+    app.before_request(_remember_language)
     app.after_request(_security_headers)
     app.context_processor(lambda: {"nav_links": nav_links})
     rendering.init_app(app)
