@@ -5,7 +5,7 @@ from wtforms import StringField
 from wtforms.validators import AnyOf, InputRequired
 
 from guarantees.forms.guarantees import MAX_PAGE, IdsField, PostForm, QueryForm, WholeNumberField, choice
-from guarantees.models.batch import BATCH_TYPES
+from guarantees.repositories.batches import BATCH_TYPES
 
 CHOICES = ("extend_all", "extend_selected", "release_selected")
 

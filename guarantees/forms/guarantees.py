@@ -9,9 +9,8 @@ from wtforms import Field, IntegerField, StringField
 from wtforms.validators import AnyOf, InputRequired, Optional, StopValidation, ValidationError
 
 from guarantees.domain.fields import EDITABLE_FIELDS, MATCH_STATUSES, STATUSES
-from guarantees.domain.text import clean_text
-from guarantees.importer.values import parse_text, strip_invisible
 from guarantees.repositories.list_query import DEFAULT_SORT, ORDERS, SORTS, ListParams
+from guarantees.services import fields
 from guarantees.services.errors import ValidationFailed
 from guarantees.services.fields import parse_field
 
@@ -112,8 +111,8 @@ class IdsField(Field):
 
 
 def search_text(limit: int):
-    """A filter: search text as stored text is (no control characters or bidi marks, spaces folded), cut."""
-    return lambda raw: (clean_text(strip_invisible(raw or "")) or "")[:limit]
+    """A filter: the parameter as search text (see services.fields.search_text)."""
+    return lambda raw: fields.search_text(raw, limit)
 
 
 def parsed_as(field_name: str):
@@ -245,9 +244,9 @@ class FieldEditForm(VersionedForm):
 
 def _notes(form, field):
     try:
-        field.parsed = parse_text(field.data)
-    except ValueError as error:
-        raise ValidationError(_("Notes: %(reason)s", reason=error)) from None
+        field.parsed = fields.parse_notes(field.data)
+    except ValidationFailed as error:
+        raise ValidationError(error.message) from None
 
 
 class ReleaseForm(VersionedForm):

@@ -1,8 +1,8 @@
 """Parsing of guarantee fields as users type them (forms, CLI) into stored values."""
 
 from guarantees.domain.labels import field_label
-from guarantees.domain.text import normalise_number
-from guarantees.importer.values import parse_amount, parse_code, parse_date, parse_text
+from guarantees.domain.text import clean_text, normalise_number
+from guarantees.importer.values import parse_amount, parse_code, parse_date, parse_text, strip_invisible
 from guarantees.services.errors import ValidationFailed
 
 PARSERS = {
@@ -49,6 +49,19 @@ def parse_field(field: str, raw: object) -> object:
     if field in ("contract_number", "po_number", "type") and value and len(value) > (50 if field == "type" else 100):
         raise ValidationFailed(f"{field_label(field)}: too long.", field=field)
     return value
+
+
+def search_text(raw: object, limit: int) -> str:
+    """Search text as stored text is (no control characters or bidi marks, spaces folded), cut to `limit`."""
+    return (clean_text(strip_invisible(str(raw or ""))) or "")[:limit]
+
+
+def parse_notes(raw: object) -> str | None:
+    """An action's notes: free text, None when blank; ValidationFailed when too long."""
+    try:
+        return parse_text(raw)
+    except ValueError as error:
+        raise ValidationFailed(f"Notes: {error}", field="notes") from error
 
 
 def display(value: object) -> str | None:

@@ -1,10 +1,16 @@
-"""Guarantees: manual entry into today's batch, and field-level edits with optimistic concurrency."""
+"""Guarantees: manual entry into today's batch, field-level edits with optimistic concurrency, the list's export."""
+
+from io import BytesIO
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
 
 from guarantees.clock import today
 from guarantees.domain import fields as rules
+from guarantees.domain import labels
 from guarantees.domain.fields import EDITABLE_FIELDS
+from guarantees.importer.error_workbook import safe_cell
 from guarantees.models import Guarantee, GuaranteeEdit, ImportBatchItem
 from guarantees.services.batches import count_rows, todays_batch
 from guarantees.services.dualwrite import DualWriteAdapter
@@ -15,6 +21,14 @@ from guarantees.services.transaction import unit_of_work
 
 ENTRY_FIELDS = ("guarantee_number", *EDITABLE_FIELDS)
 MATCHED_BY = ("raw_supplier_name", "raw_bank_name")
+# The list's export: its columns in order, each headed by the field's label.
+EXPORT_COLUMNS = (
+    "guarantee_number", "supplier_label", "raw_supplier_name", "bank_label", "raw_bank_name", "amount", "currency",
+    "issue_date", "expiry_date", "contract_number", "po_number", "type", "status", "match_status", "comment",
+    "import_batch_id",
+)  # fmt: skip
+# Columns whose stored value is a state: exported as its label, as the page shows it.
+EXPORT_STATES = ("status", "match_status")
 
 
 def _existing_id(session, number: str) -> int | None:
@@ -145,3 +159,20 @@ def update(guarantee_id: int, changes: dict, *, expected_version: int, user: str
             for field, value in parsed.items()
         )
     return guarantee
+
+
+def _export_value(guarantee: Guarantee, name: str):
+    value = getattr(guarantee, name)
+    return labels.state_label(value) if name in EXPORT_STATES else value
+
+
+def export_workbook(rows) -> bytes:
+    """An .xlsx of guarantees; any text a spreadsheet could run as a formula is written as text."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(str(_l("Guarantees")))
+    sheet.append([safe_cell(labels.field_label(name), sheet) for name in EXPORT_COLUMNS])
+    for guarantee in rows:
+        sheet.append([safe_cell(_export_value(guarantee, name), sheet) for name in EXPORT_COLUMNS])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

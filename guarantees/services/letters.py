@@ -1,12 +1,93 @@
-"""The log of printed letters: printing never creates or changes an action, but who printed what is kept."""
+"""Letters to the banks: what each says, and the log of printed letters (printing never creates or changes an
+action, but who printed what is kept)."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 
+from guarantees.clock import today
 from guarantees.models import ActionSession, GuaranteeAction, LetterPrint, LetterPrintAction
+from guarantees.repositories import actions as repo
 from guarantees.services.errors import NotFound, ValidationFailed
 from guarantees.services.transaction import unit_of_work
 
 LANGUAGES = ("ar", "en")
+LETTER_TYPES = ("extension", "release", "reduction")
+TYPE_WORDS = {
+    "FINAL": ("ضمان نهائي", "final (performance) guarantee"),
+    "ADVANCED": ("ضمان دفعة مقدمة", "advance payment guarantee"),
+    "ADVANCE": ("ضمان دفعة مقدمة", "advance payment guarantee"),
+    "BID": ("ضمان ابتدائي", "bid (initial) guarantee"),
+    "INITIAL": ("ضمان ابتدائي", "bid (initial) guarantee"),
+}
+CURRENCY_WORDS = {
+    "SAR": ("ريال سعودي", "Saudi riyals"),
+    "USD": ("دولار أمريكي", "US dollars"),
+    "EUR": ("يورو", "euros"),
+}
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What one letter says, in both languages' words where they differ."""
+
+    action: GuaranteeAction
+    bank: repo.Addressee
+    date: date
+    number: str
+    reference_kind: str | None  # 'contract' | 'purchase_order' | None
+    reference: str | None
+    supplier: str
+    type_ar: str | None
+    type_en: str | None
+    amount: Decimal | None
+    previous_amount: Decimal | None
+    currency: str
+    currency_ar: str
+    currency_en: str
+    draft: bool
+
+
+def _type_words(raw: str | None) -> tuple[str | None, str | None]:
+    """FINAL → ضمان نهائي / final guarantee ...; an unknown type is shown as it is."""
+    if not raw or not raw.strip():
+        return None, None
+    return TYPE_WORDS.get(raw.strip().upper(), (raw.strip(), raw.strip()))
+
+
+def letter_for(action: GuaranteeAction) -> Letter:
+    """The content of the letter an action calls for."""
+    guarantee = action.guarantee
+    if guarantee.po_number and (guarantee.related_to == "purchase_order" or not guarantee.contract_number):
+        reference_kind, reference = "purchase_order", guarantee.po_number
+    elif guarantee.contract_number:
+        reference_kind, reference = "contract", guarantee.contract_number
+    else:
+        reference_kind, reference = None, None
+    type_ar, type_en = _type_words(guarantee.type)
+    currency = guarantee.currency or "SAR"
+    currency_ar, currency_en = CURRENCY_WORDS.get(currency, (currency, currency))
+    issued = action.action_status == "issued"
+    when = (action.issued_at.date() if action.issued_at else action.action_date) if issued else None
+    return Letter(
+        action=action,
+        bank=repo.addressee(action),
+        date=when or action.action_date or today(),
+        number=action.guarantee_number,
+        reference_kind=reference_kind,
+        reference=reference,
+        supplier=action.supplier_display_name or guarantee.supplier_label,
+        type_ar=type_ar,
+        type_en=type_en,
+        amount=action.new_amount if action.new_amount is not None else guarantee.amount,
+        previous_amount=action.previous_amount,
+        currency=currency,
+        currency_ar=currency_ar,
+        currency_en=currency_en,
+        draft=not issued,
+    )
 
 
 def log_print(action_ids: list[int], *, session_id: int | None = None, language: str, user: str | None) -> LetterPrint:

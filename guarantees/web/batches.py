@@ -6,8 +6,8 @@ from flask_babel import ngettext
 from werkzeug.routing import BuildError
 
 from guarantees.forms.batches import BatchActionsForm, BatchListForm, BatchRowsForm
-from guarantees.models.batch import BATCH_TYPES
 from guarantees.repositories import batches as repo
+from guarantees.repositories.batches import BATCH_TYPES
 from guarantees.services import actions
 from guarantees.services.errors import DomainError
 from guarantees.web.rendering import is_htmx, render

@@ -4,9 +4,7 @@ from io import BytesIO
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from openpyxl import Workbook
 from werkzeug.routing import BuildError
 
 from guarantees.clock import today
@@ -20,7 +18,6 @@ from guarantees.forms.guarantees import (
     GuaranteeListForm,
     GuaranteeViewForm,
 )
-from guarantees.importer.error_workbook import safe_cell
 from guarantees.repositories import guarantees as repo
 from guarantees.repositories import history, search
 from guarantees.services import actions
@@ -31,14 +28,6 @@ from guarantees.web.security import editor_required, username
 
 bp = Blueprint("guarantees", __name__, url_prefix="/guarantees")
 
-# The list's export: its columns in order, each headed by the field's label.
-EXPORT_COLUMNS = (
-    "guarantee_number", "supplier_label", "raw_supplier_name", "bank_label", "raw_bank_name", "amount", "currency",
-    "issue_date", "expiry_date", "contract_number", "po_number", "type", "status", "match_status", "comment",
-    "import_batch_id",
-)  # fmt: skip
-# Columns whose stored value is a state: exported as its label, as the page shows it.
-EXPORT_STATES = ("status", "match_status")
 ACTIONS = {"extension": actions.extend, "release": actions.release, "reduction": actions.reduce}
 
 
@@ -77,30 +66,13 @@ def index():
     return render("guarantees/index.html", "results", params=params, page=page, problems=problems, banks=banks)
 
 
-def _export_value(guarantee, name: str):
-    value = getattr(guarantee, name)
-    return labels.state_label(value) if name in EXPORT_STATES else value
-
-
-def workbook(rows) -> bytes:
-    """An .xlsx of guarantees; any text a spreadsheet could run as a formula is written as text."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(str(_l("Guarantees")))
-    sheet.append([safe_cell(labels.field_label(name), sheet) for name in EXPORT_COLUMNS])
-    for guarantee in rows:
-        sheet.append([safe_cell(_export_value(guarantee, name), sheet) for name in EXPORT_COLUMNS])
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 @bp.route("/export", methods=["GET", "POST"])
 def export():
     """The current filter (or the selected rows) as an .xlsx workbook; formula-looking text stays text."""
     form = GuaranteeListForm(request.form if request.method == "POST" else request.args)
     rows = search.for_export(form.params())
     return send_file(
-        BytesIO(workbook(rows)),
+        BytesIO(service.export_workbook(rows)),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         as_attachment=True,
         download_name=f"guarantees-{today().isoformat()}.xlsx",
