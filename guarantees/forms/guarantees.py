@@ -98,7 +98,7 @@ class IdsField(Field):
         ids, bad = [], False
         for raw in valuelist:
             text = raw.strip()
-            if text.isdigit() and len(text) <= MAX_DIGITS and 0 < int(text) <= MAX_ID:
+            if text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS and 0 < int(text) <= MAX_ID:
                 ids.append(int(text))
             else:
                 bad = True

@@ -63,6 +63,7 @@ def test_no_parameters_are_the_defaults(request_context):
         ({"sort": "drop table"}, "Ignored an unknown sort column."),
         ({"ids": "x"}, "Ignored a selection that is not a guarantee."),
         ({"ids": str(2**40)}, "Ignored a selection that is not a guarantee."),
+        ({"ids": "²"}, "Ignored a selection that is not a guarantee."),
     ],
 )
 def test_a_bad_parameter_is_dropped_and_said(request_context, args, problem):
