@@ -34,73 +34,43 @@ def _batch_values(key: str, meta: tuple, now) -> dict:
         else:
             description = f"Legacy {session_type} session {session_id}"
         is_file = isinstance(session_type, str) and "." in session_type
-        values.update(
-            description=description,
-            filename=session_type if is_file else None,
-            legacy_session_id=session_id,
-            batch_date=legacy_day(session_created_at),
-            created_at=parse_legacy_time(session_created_at) or now,
-        )
+        values.update(description=description, filename=session_type if is_file else None,
+                      legacy_session_id=session_id, batch_date=legacy_day(session_created_at),
+                      created_at=parse_legacy_time(session_created_at) or now)  # fmt: skip
     else:
         day = iso_day(ref)
         label = LABELS[kind]
-        values.update(
-            description=f"Legacy {label} of {ref}" if day else f"Legacy {label} without a date",
-            batch_date=day,
-            created_at=parse_legacy_time(ref) or now,
-        )
+        description = f"Legacy {label} of {ref}" if day else f"Legacy {label} without a date"
+        values.update(description=description, batch_date=day, created_at=parse_legacy_time(ref) or now)
     return values
-
-
-def _other_batches(existing: list) -> tuple[dict, dict]:
-    """Batches without a legacy session, indexed as _find_batch looks them up (the first one of each key wins)."""
-    by_day, by_name = {}, {}
-    for batch in existing:
-        if batch.batch_date is not None:
-            by_day.setdefault((batch.batch_type, batch.batch_date), batch.id)
-        elif batch.origin == "legacy":
-            by_name.setdefault((batch.batch_type, batch.description), batch.id)
-    return by_day, by_name
-
-
-def _find_batch(others: tuple[dict, dict], values: dict) -> int | None:
-    """The batch a key without a legacy session already has: its day's (whoever made it), or a legacy one by name."""
-    by_day, by_name = others
-    if values["batch_date"] is not None and values["batch_type"] != "excel_import":
-        return by_day.get((values["batch_type"], values["batch_date"]))
-    return by_name.get((values["batch_type"], values["description"]))
 
 
 def _session_description(day: str) -> str:
     return f"Legacy actions of {day}" if day else "Legacy actions without a date"
 
 
-def _existing_batches(conn: Connection) -> tuple[dict, tuple[dict, dict]]:
-    rows = conn.execute(
-        sa.select(
-            BATCHES.c.id,
-            BATCHES.c.batch_type,
-            BATCHES.c.batch_date,
-            BATCHES.c.legacy_session_id,
-            BATCHES.c.origin,
-            BATCHES.c.description,
-        ).order_by(BATCHES.c.id)
-    ).all()
-    by_session = {b.legacy_session_id: b.id for b in rows if b.legacy_session_id is not None}
-    return by_session, _other_batches([b for b in rows if b.legacy_session_id is None])
-
-
 def _resolve_batches(conn: Connection, wanted: dict) -> dict:
-    """Batch key → id of the batch that key already has (see _find_batch), for the keys that have one."""
-    by_session, others = _existing_batches(conn)
+    """Batch key → id of the batch that key already has: its legacy session's; else, without one, its day's (whoever
+    made it) for manual and pasted entries, or a legacy batch of the same description (the first of each wins)."""
+    held = {}
+    columns = ("id", "batch_type", "batch_date", "legacy_session_id", "origin", "description")
+    for b in conn.execute(sa.select(*(BATCHES.c[name] for name in columns)).order_by(BATCHES.c.id)):
+        if b.legacy_session_id is not None:
+            held.setdefault(("session", b.legacy_session_id), b.id)
+        elif b.batch_date is not None:
+            held.setdefault(("day", b.batch_type, b.batch_date), b.id)
+        elif b.origin == "legacy":
+            held.setdefault(("name", b.batch_type, b.description), b.id)
     found = {}
-    for key, values in wanted.items():
-        if values["legacy_session_id"] is not None:
-            batch_id = by_session.get(values["legacy_session_id"])
+    for key, v in wanted.items():
+        if v["legacy_session_id"] is not None:
+            lookup = ("session", v["legacy_session_id"])
+        elif v["batch_date"] is not None and v["batch_type"] != "excel_import":
+            lookup = ("day", v["batch_type"], v["batch_date"])
         else:
-            batch_id = _find_batch(others, values)
-        if batch_id is not None:
-            found[key] = batch_id
+            lookup = ("name", v["batch_type"], v["description"])
+        if lookup in held:
+            found[key] = held[lookup]
     return found
 
 

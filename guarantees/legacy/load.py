@@ -8,8 +8,6 @@ failure leaves the register as it was.
 
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,7 +19,6 @@ from guarantees.models.dictionary import Bank, Supplier
 from guarantees.models.legacy import LEGACY_RECORD_COLUMNS, ImportedRecord, ImportSession
 
 COPY_BATCH = 5_000
-LEGACY = "legacy_source"  # the schema name of the attached legacy file
 MAX_LISTED = 50
 REQUIRED = ("import_sessions", "imported_records")
 # Register tables filled from the legacy file, in order, with the columns copied into each.
@@ -119,14 +116,14 @@ def load(engine: Engine, path: str | Path, *, progress=None) -> LoadReport:
     report = LoadReport(source=str(path))
     report.tables_not_copied = sorted(t for t in source_tables if t not in TABLES and not t.startswith("sqlite_"))
     try:
-        with engine.connect() as conn, bulk_session(conn), _attached(conn, Path(path)) as attached, conn.begin():
+        with engine.connect() as conn, bulk_session(conn), conn.begin():
             _refuse_if_loaded(conn)
             for table in TABLES:
                 if table not in source_tables:
                     report.tables_absent.append(table)
                     continue
                 report.copied[table] = _copy(
-                    source, conn, table, report, progress if table == "imported_records" else None, attached
+                    source, conn, table, report, progress if table == "imported_records" else None
                 )
             if conn.dialect.name == "postgresql":
                 for table in TABLES:
@@ -140,9 +137,8 @@ def load(engine: Engine, path: str | Path, *, progress=None) -> LoadReport:
     return report
 
 
-def _copy(
-    source: sqlite3.Connection, conn: Connection, table: str, report: LoadReport, progress, attached: bool
-) -> int:
+def _copy(source: sqlite3.Connection, conn: Connection, table: str, report: LoadReport, progress) -> int:
+    """Copy one table in rowid order; ids kept, except missing or repeated ones (renumbered after the highest)."""
     present = _columns(source, table)
     target = TABLES[table]
     columns = [name for name in target if name in present]
@@ -176,31 +172,16 @@ def _copy(
             )
         }
     copied = [name for name in columns if name != "id"]
-    # Rows whose cells are all of their column's type (nearly all) are copied as they are, by SQLite itself when
-    # the register is an SQLite file (the legacy file attached); the others go through _convert, in rowid order.
     read = ", ".join(f'"{present[name]}"' for name in (["id", *copied] if has_id else copied))
-    count, clean, where = 0, "0", ""  # clean: an SQL flag, the row goes as it is read; where: the rows read here
-    if attached and has_id:
-        count = conn.exec_driver_sql(
-            f'INSERT INTO {table} (id, {", ".join(copied)}) SELECT {read} FROM {LEGACY}."{table}" '
-            f"WHERE {_clean_sql(present, f'{LEGACY}.{table}', table, copied, integer)} ORDER BY rowid"
-        ).rowcount
-        if progress and count:
-            progress(count)
-        where = f"WHERE NOT {_clean_sql(present, f'{table}', table, copied, integer)}"
-    elif has_id:
-        clean = _clean_sql(present, f'"{table}"', table, copied, integer)
-    cursor = source.execute(f'select rowid, {clean}{", " + read if read else ""} from "{table}" {where} order by rowid')
+    cursor = source.execute(f'select rowid{", " + read if read else ""} from "{table}" order by rowid')
+    count = 0
     seen: set[int] = set()
     expected = [int if name in integer else str for name in copied]
     not_null = [index for index, name in enumerate(copied, 1) if (table, name) in NOT_NULL_TEXT]
     while batch := cursor.fetchmany(COPY_BATCH):
         rows = []
         for raw in batch:
-            if raw[1] and has_id:
-                rows.append(raw[2:])
-                continue
-            rowid, values = raw[0], (raw[2:] if has_id else (None, *raw[2:]))
+            rowid, values = raw[0], (raw[1:] if has_id else (None, *raw[1:]))
             row_id = values[0]
             if type(row_id) is not int or row_id in repeated:
                 row_id, ok = _to_int(row_id)
@@ -226,86 +207,29 @@ def _copy(
     return count
 
 
-def _clean_sql(present: dict, source: str, table: str, copied: list, integer: set) -> str:
-    """An SQL condition, never NULL, on a row of `source` (the legacy table, as named in the query): it is copied
-    as it is (see _copy): an integer id that no other row repeats, every cell of its column's type."""
-    id_column = f'"{present["id"]}"'
-    terms = [
-        f"typeof({id_column}) = 'integer'",
-        f"{id_column} NOT IN (SELECT cast({id_column} AS integer) FROM {source} WHERE {id_column} IS NOT NULL "
-        "GROUP BY 1 HAVING count(*) > 1)",
-    ]
-    for name in copied:
-        column = f'"{present[name]}"'
-        if name in integer:
-            terms.append(f"typeof({column}) IN ('integer', 'null')")
-        else:
-            # A NUL inside a text cell is dropped on the way (see _to_text): such a row is not clean.
-            typed = f"typeof({column}) = 'text' AND instr(CAST({column} AS BLOB), X'00') = 0"
-            terms.append(f"({typed})" if (table, name) in NOT_NULL_TEXT else f"({column} IS NULL OR ({typed}))")
-    return f"coalesce({' AND '.join(terms)}, 0)"
-
-
-@contextmanager
-def _attached(conn: Connection, path: Path) -> Iterator[bool]:
-    """The legacy file attached to an SQLite register (as LEGACY), read-only, for the time of the load: whether it
-    is. Not for another backend, nor when SQLite refuses (another text encoding, say): rows then go through
-    Python. Done on the driver connection, outside a transaction, where SQLite allows ATTACH."""
-    driver = conn.connection.driver_connection
-    attached = False
-    if conn.dialect.name == "sqlite" and not conn.in_transaction() and driver.in_transaction is False:
-        try:
-            driver.execute(f"ATTACH DATABASE ? AS {LEGACY}", (f"{path.resolve().as_uri()}?mode=ro",))
-            attached = True
-            same = (
-                driver.execute(f"PRAGMA {LEGACY}.encoding").fetchone()
-                == driver.execute("PRAGMA main.encoding").fetchone()
-            )
-        except sqlite3.Error:
-            same = False
-        if attached and not same:
-            driver.execute(f"DETACH DATABASE {LEGACY}")
-            attached = False
-    try:
-        yield attached
-    finally:
-        if attached:
-            driver.execute(f"DETACH DATABASE {LEGACY}")
-
-
 def _convert(table: str, name: str, value, integer: bool, row_id: int, report: LoadReport):
     converted, ok = _to_int(value) if integer else _to_text(value)
     if converted is None and (table, name) in NOT_NULL_TEXT:
         converted, ok = "", False
     if not ok:
-        report.note(
-            "altered",
-            {"table": table, "id": row_id, "column": name, "value": repr(value)[:80], "stored": converted},
-        )
+        entry = {"table": table, "id": row_id, "column": name, "value": repr(value)[:80], "stored": converted}
+        report.note("altered", entry)
     return converted
 
 
 def _to_int(value) -> tuple[int | None, bool]:
     """An integer cell: (value, kept as it was)."""
-    if value is None:
-        return None, True
-    if isinstance(value, bool):
+    if value is None or isinstance(value, int):
+        return (None if value is None else int(value)), True
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         return int(value), True
-    if isinstance(value, int):
-        return value, True
-    if isinstance(value, float):
-        return (int(value), True) if value.is_integer() else (None, False)
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return int(text), True
-        except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                return None, False
-            return (int(number), True) if number.is_integer() else (None, False)
-    return None, False
+    try:
+        number = float(value) if isinstance(value, str | float) else None
+    except ValueError:
+        return None, False
+    if number is None:
+        return None, False
+    return (int(number), True) if number.is_integer() else (None, False)
 
 
 def _to_text(value) -> tuple[str | None, bool]:

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from guarantees.legacy.groups import prepare
 from guarantees.legacy.plan import CREATED_AT, ID, INPUT_COLUMNS, Context, plan_number
 from guarantees.legacy.rows import ACTION, IMPORT, action_day, batch_key, classify
-from guarantees.legacy.sql import bulk_insert, bulk_session, column_converter, row_converter
+from guarantees.legacy.sql import bulk_insert, bulk_session, converter
 from guarantees.models import Guarantee, GuaranteeAction, ImportBatch, ImportBatchItem
 from guarantees.models.base import utcnow
 from guarantees.models.dictionary import Bank, Supplier
@@ -36,7 +36,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: no lock on SQLite files
     fcntl = None
 
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 50_000  # chunks write links all over imported_records: fewer, bigger ones cost less
 RUN_LOCK = 0x6C65676D  # the PostgreSQL advisory lock a migrate holds while it runs
 GUARANTEES, ACTIONS = Guarantee.__table__, GuaranteeAction.__table__
 ITEMS, BATCHES = ImportBatchItem.__table__, ImportBatch.__table__
@@ -69,16 +69,22 @@ SELECT id, number, kind, batch_key, position FROM (
 ) s
 WHERE (kind = '{IMPORT}' AND guarantee_link IS NULL) OR (kind = '{ACTION}' AND action_link IS NULL)
 """
+READ = sa.text(
+    f"SELECT t.number, t.id, r.created_at, t.kind, r.record_type, t.batch_key, t.row_number, "
+    f"{', '.join(f'r.{name}' for name in INPUT_COLUMNS)} FROM {ROWS} t JOIN imported_records r ON r.id = t.id "
+    "WHERE t.number >= :low AND t.number <= :high"
+)
 # Back-links from what was written after item (action) id :before; the IS NULL keeps rows the app linked itself.
+# (Driven by the new ids: with an UPDATE ... FROM, SQLite would walk every unlinked row instead.)
 LINK_ITEMS = sa.text(
-    "UPDATE imported_records SET migrated_guarantee_id = i.guarantee_id, import_batch_id = i.batch_id "
-    "FROM import_batch_items i WHERE i.id > :before AND i.legacy_record_id = imported_records.id "
-    "AND imported_records.migrated_guarantee_id IS NULL"
+    "UPDATE imported_records SET (migrated_guarantee_id, import_batch_id) = (SELECT i.guarantee_id, i.batch_id "
+    "FROM import_batch_items i WHERE i.legacy_record_id = imported_records.id) WHERE migrated_guarantee_id IS NULL "
+    "AND id IN (SELECT legacy_record_id FROM import_batch_items WHERE id > :before)"
 )
 LINK_ACTIONS = sa.text(
-    "UPDATE imported_records SET migrated_guarantee_id = a.guarantee_id, migrated_action_id = a.id "
-    "FROM guarantee_actions a WHERE a.id > :before AND a.legacy_record_id = imported_records.id "
-    "AND imported_records.migrated_action_id IS NULL"
+    "UPDATE imported_records SET (migrated_guarantee_id, migrated_action_id) = (SELECT a.guarantee_id, a.id "
+    "FROM guarantee_actions a WHERE a.legacy_record_id = imported_records.id) WHERE migrated_action_id IS NULL "
+    "AND id IN (SELECT legacy_record_id FROM guarantee_actions WHERE id > :before)"
 )
 
 
@@ -105,7 +111,6 @@ class Summary:
     values_not_carried: dict = field(default_factory=dict)
     chunks: int = 0
     seconds: float = 0.0
-    problems: list = field(default_factory=list)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -162,15 +167,7 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
     with engine.connect() as conn, bulk_session(conn), _alone(conn):
         try:
             _drop_temporary(conn)
-            meta = _stage(conn, summary)
-            batch_meta = {key: meta[key] for key in _distinct(conn, f"SELECT DISTINCT batch_key FROM {ROWS} "
-                                                                     f"WHERE kind = '{IMPORT}'")}  # fmt: skip
-            days = Counter()
-            for created_at, n in conn.exec_driver_sql(
-                f"SELECT r.created_at, count(*) FROM {ROWS} t JOIN imported_records r ON r.id = t.id "
-                f"WHERE t.kind = '{ACTION}' GROUP BY r.created_at"
-            ):
-                days[action_day(created_at)] += n
+            batch_meta, days = _stage(conn, summary)
             batches, sessions = prepare(conn, batch_meta, days, summary, dry_run, now)
             if not dry_run:
                 conn.commit()
@@ -200,16 +197,13 @@ def _drop_temporary(conn: Connection) -> None:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
 
 
-def _distinct(conn: Connection, sql: str) -> list:
-    return [value for (value,) in conn.exec_driver_sql(sql)]
-
-
 def _ids(conn: Connection, model) -> set[int]:
     return set(conn.scalars(sa.select(model.__table__.c.id)))
 
 
-def _stage(conn: Connection, summary: Summary) -> dict:
-    """Steps 1 and 2: count and classify every row, relink, stage the rest; returns batch key → session meta."""
+def _stage(conn: Connection, summary: Summary) -> tuple[dict, Counter]:
+    """Steps 1 and 2: count and classify every row, relink, stage the rest. Returns what step 3 needs: batch key →
+    (session type, id, created_at) of the batches, and action day → actions."""
     numbers = {}
     for record_type, raw, rows, guarantee_links, action_links in conn.exec_driver_sql(
         "SELECT coalesce(record_type, 'import'), guarantee_number, count(*), count(migrated_guarantee_id), "
@@ -238,12 +232,16 @@ def _stage(conn: Connection, summary: Summary) -> dict:
     bulk_insert(conn, KEYS, ("session_id", "batch_key"), keys)
     conn.exec_driver_sql(STAGE)
     conn.exec_driver_sql(f"CREATE INDEX {ROWS}_number ON {ROWS} (number)")
-    for kind, n in conn.exec_driver_sql(f"SELECT kind, count(*) FROM {ROWS} GROUP BY kind"):
-        if kind == IMPORT:
-            summary.import_rows = n
-        else:
-            summary.action_rows = n
-    return meta
+    counts = dict(conn.exec_driver_sql(f"SELECT kind, count(*) FROM {ROWS} GROUP BY kind").all())
+    summary.import_rows, summary.action_rows = counts.get(IMPORT, 0), counts.get(ACTION, 0)
+    needed = conn.exec_driver_sql(f"SELECT DISTINCT batch_key FROM {ROWS} WHERE kind = '{IMPORT}'").scalars()
+    days = Counter()
+    for created_at, n in conn.exec_driver_sql(
+        f"SELECT r.created_at, count(*) FROM {ROWS} t JOIN imported_records r ON r.id = t.id "
+        f"WHERE t.kind = '{ACTION}' GROUP BY r.created_at"
+    ):
+        days[action_day(created_at)] += n
+    return {key: meta[key] for key in needed}, days
 
 
 def _bounds(conn: Connection, chunk_rows: int) -> list[tuple[str, str, int]]:
@@ -272,41 +270,25 @@ def _in_order(rows: list) -> None:
     rows.sort(key=lambda row: (row[CREATED_AT] or "", row[ID]))
 
 
-_CONVERTERS: dict = {}
-
-
-def _converter(conn: Connection, table: sa.Table, columns: tuple):
-    key = (conn.dialect.name, table.name, columns)
-    if key not in _CONVERTERS:
-        _CONVERTERS[key] = row_converter(conn, table, columns)
-    return _CONVERTERS[key]
-
-
 def _chunk(conn: Connection, ctx: Context, summary: Summary, low: str, high: str, dry_run: bool) -> None:
     """Step 3 for the numbers from `low` to `high`: read, fold, write, link, commit."""
     by_number = defaultdict(list)
-    for row in conn.exec_driver_sql(
-        f"SELECT t.number, t.id, r.created_at, t.kind, r.record_type, t.batch_key, t.row_number, "
-        f"{', '.join(f'r.{name}' for name in INPUT_COLUMNS)} FROM {ROWS} t JOIN imported_records r ON r.id = t.id "
-        f"WHERE t.number >= {_mark(conn)} AND t.number <= {_mark(conn)}",
-        (low, high),
-    ):
-        by_number[row[0]].append(tuple(row))
+    for row in conn.execute(READ, {"low": low, "high": high}).all():
+        by_number[row[0]].append(row)
     held = sa.select(*(GUARANTEES.c[name] for name in HELD), *(c for c in GUARANTEES.c if c.name not in HELD))
     existing = {
         g.guarantee_number: g._asdict()
         for g in conn.execute(held.where(GUARANTEES.c.guarantee_number.between(low, high)))
         if g.guarantee_number in by_number
     }
-    key = (conn.dialect.name, "item stamp")  # one per backend: a session's rows share their created_at
-    stamp = _CONVERTERS.get(key) or _CONVERTERS.setdefault(key, column_converter(conn, ITEMS.c.created_at))
+    stored = converter(conn, ITEMS, ("created_at",))  # (items carry created_at as stored: they are not converted)
     cache: dict = {}
     numbers = sorted(by_number)
     new, updates, actions, items, ready = [], [], [], [], Counter()
     for ref, number in enumerate(numbers):
         rows = by_number.pop(number)
         _in_order(rows)
-        plan = plan_number(number, rows, existing.get(number), ctx, cache, ref, stamp)
+        plan = plan_number(number, rows, existing.get(number), ctx, cache, ref, lambda at: stored((at,))[0])
         if plan.existing_id is None:
             summary.guarantees_created += 1
             new.append(plan.guarantee)
@@ -323,21 +305,16 @@ def _chunk(conn: Connection, ctx: Context, summary: Summary, low: str, high: str
         return
     if new:
         columns = tuple(new[0])
-        convert = _converter(conn, GUARANTEES, columns)
-        bulk_insert(conn, GUARANTEES.name, columns, [convert(tuple(g.values())) for g in new], staged=True)
-    ids = dict(
-        conn.execute(
-            sa.select(GUARANTEES.c.guarantee_number, GUARANTEES.c.id).where(
-                GUARANTEES.c.guarantee_number.between(low, high)
-            )
-        ).all()
-    )
+        convert = converter(conn, GUARANTEES, columns)
+        bulk_insert(conn, GUARANTEES.name, columns, [convert(tuple(g.values())) for g in new])
+    held = sa.select(GUARANTEES.c.guarantee_number, GUARANTEES.c.id)
+    ids = dict(conn.execute(held.where(GUARANTEES.c.guarantee_number.between(low, high))).all())
     ids = [ids[number] for number in numbers]
     items_before = conn.scalar(sa.select(sa.func.coalesce(sa.func.max(ITEMS.c.id), 0)))
     actions_before = conn.scalar(sa.select(sa.func.coalesce(sa.func.max(ACTIONS.c.id), 0)))
     if actions:
         columns = ("guarantee_id", *actions[0][1])
-        convert = _converter(conn, ACTIONS, columns)
+        convert = converter(conn, ACTIONS, columns)
         bulk_insert(conn, ACTIONS.name, columns, [convert((ids[ref], *a.values())) for ref, a in actions])
     for guarantee_id, update in updates:
         conn.execute(sa.update(GUARANTEES).where(GUARANTEES.c.id == guarantee_id).values(update))
@@ -361,7 +338,3 @@ def _chunk(conn: Connection, ctx: Context, summary: Summary, low: str, high: str
 def commit(conn: Connection) -> None:
     """The end of a chunk: everything it wrote, links included, is kept from here (tests stop a run here)."""
     conn.commit()
-
-
-def _mark(conn: Connection) -> str:
-    return "%s" if conn.dialect.name == "postgresql" else "?"

@@ -112,35 +112,19 @@ def _action(row: tuple, values: dict, state: dict, ctx: Context, number: str, wh
     day = action_day(row[CREATED_AT])
     previous_expiry, previous_amount = state.get("expiry_date"), state.get("amount")
     new_expiry = values.get("expiry_date", previous_expiry) if kind == "extension" else previous_expiry
+    supplier = values.get("supplier_display_name") or values.get("raw_supplier_name")
+    bank = values.get("bank_display") or values.get("raw_bank_name")
     return {
-        "guarantee_number": number,
-        "action_type": kind,
-        "action_session_id": ctx.sessions[day],
-        "action_date": iso_day(day),
-        "previous_expiry_date": previous_expiry,
-        "new_expiry_date": new_expiry,
-        "previous_amount": previous_amount,
-        "new_amount": values.get("amount", previous_amount),
-        "notes": values.get("comment"),
-        "supplier_id": values.get("supplier_id", state.get("supplier_id")),
+        "guarantee_number": number, "action_type": kind, "action_session_id": ctx.sessions[day],
+        "action_date": iso_day(day), "previous_expiry_date": previous_expiry, "new_expiry_date": new_expiry,
+        "previous_amount": previous_amount, "new_amount": values.get("amount", previous_amount),
+        "notes": values.get("comment"), "supplier_id": values.get("supplier_id", state.get("supplier_id")),
         "bank_id": values.get("bank_id", state.get("bank_id")),
-        "supplier_display_name": values.get("supplier_display_name")
-        or values.get("raw_supplier_name")
-        or state.get("supplier_display_name")
-        or state.get("raw_supplier_name"),
-        "bank_display": values.get("bank_display")
-        or values.get("raw_bank_name")
-        or state.get("bank_display")
-        or state.get("raw_bank_name"),
-        "action_status": "issued",
-        "is_locked": True,
-        "origin": "legacy",
-        "legacy_record_id": row[ID],
-        "created_by": MIGRATOR,
-        "created_at": when,
-        "issued_by": MIGRATOR,
-        "issued_at": when,
-    }
+        "supplier_display_name": supplier or state.get("supplier_display_name") or state.get("raw_supplier_name"),
+        "bank_display": bank or state.get("bank_display") or state.get("raw_bank_name"),
+        "action_status": "issued", "is_locked": True, "origin": "legacy", "legacy_record_id": row[ID],
+        "created_by": MIGRATOR, "created_at": when, "issued_by": MIGRATOR, "issued_at": when,
+    }  # fmt: skip
 
 
 def plan_number(
@@ -213,21 +197,13 @@ def plan_number(
 def _new_guarantee(number, state, first_import, released, lock_reason, ctx: Context) -> dict:
     batch_key = first_import[BKEY] if first_import else None
     return {
-        "guarantee_number": number,
-        **{name: state.get(name) for name in FIELDS if name != "match_status"},
-        "match_status": state.get("match_status") or "needs_review",
-        "currency": "SAR",
-        "status": "released" if released else "active",
-        "is_locked": lock_reason is not None,
-        "lock_reason": lock_reason,
-        "import_batch_id": ctx.batches[batch_key] if batch_key else None,
-        "import_type": IMPORT_TYPE[batch_key.split("|")[0]] if batch_key else "action",
-        "import_date": None,
-        "version": 1,
-        "created_by": MIGRATOR,
-        "created_at": None,
-        "updated_at": None,
-    }
+        "guarantee_number": number, **{name: state.get(name) for name in FIELDS if name != "match_status"},
+        "match_status": state.get("match_status") or "needs_review", "currency": "SAR",
+        "status": "released" if released else "active", "is_locked": lock_reason is not None,
+        "lock_reason": lock_reason, "import_batch_id": ctx.batches[batch_key] if batch_key else None,
+        "import_type": IMPORT_TYPE[batch_key.split("|")[0]] if batch_key else "action", "import_date": None,
+        "version": 1, "created_by": MIGRATOR, "created_at": None, "updated_at": None,
+    }  # fmt: skip
 
 
 def _merge(existing: dict, state: dict, released: bool, lock_reason: str | None, ctx: Context) -> dict | None:

@@ -6,7 +6,7 @@ The rules follow DESIGN §4 (and the acceptance check, which computes them indep
 or of a type with no counterpart (`renewal_request`), stays unmigrated with its reason.
 """
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -72,11 +72,10 @@ def iso_day(text: str | None) -> date | None:
         return None
 
 
+@lru_cache(maxsize=1 << 14)  # (amounts, dates and names repeat on thousands of rows)
 def parse_amount(text: object) -> tuple[bool, Decimal | None]:
     """(the cell holds something, its amount): '1,234.50' → 1234.50; text that is not an amount gives None."""
-    if text is None:
-        return False, None
-    text = str(text).strip()
+    text = "" if text is None else str(text).strip()
     if not text:
         return False, None
     try:
@@ -88,46 +87,23 @@ def parse_amount(text: object) -> tuple[bool, Decimal | None]:
     return True, value
 
 
-def _parse_day(text: str) -> date | None:
+@lru_cache(maxsize=1 << 14)
+def parse_day(text: object) -> tuple[bool, date | None]:
+    """(the cell holds something, its date): ISO first, then the other forms legacy times take."""
+    text = "" if text is None else str(text).strip()
+    if not text:
+        return False, None
     if len(text) >= 10 and text[4] == "-" and text[7] == "-":
         try:
-            return date.fromisoformat(text[:10])
+            return True, date.fromisoformat(text[:10])
         except ValueError:
             pass
     value = parse_legacy_time(text)  # day-first and slash forms the PHP pages wrote
-    return value.date() if value else None
+    return True, value.date() if value else None
 
 
-def parse_day(text: object) -> tuple[bool, date | None]:
-    """(the cell holds something, its date): ISO first, then the other forms legacy times take."""
-    if text is None:
-        return False, None
-    text = str(text).strip()
-    if not text:
-        return False, None
-    return True, _parse_day(text)
-
-
-@lru_cache(maxsize=1 << 14)
-def clean(text: object) -> str | None:
-    """clean_text, remembered: legacy names, banks, types and comments repeat on thousands of rows."""
-    return clean_text(text)
-
-
-@lru_cache(maxsize=1 << 14)
-def timestamp(text: str | None) -> datetime | None:
-    """parse_legacy_time, remembered: the rows of a session share their created_at."""
-    return parse_legacy_time(text)
-
-
-@lru_cache(maxsize=1 << 14)
-def _amount(text: object) -> tuple[bool, Decimal | None]:
-    return parse_amount(text)
-
-
-@lru_cache(maxsize=1 << 14)
-def _day(text: object) -> tuple[bool, date | None]:
-    return parse_day(text)
+clean = lru_cache(maxsize=1 << 14)(clean_text)
+timestamp = lru_cache(maxsize=1 << 14)(parse_legacy_time)  # (the rows of a session share their created_at)
 
 
 @lru_cache(maxsize=1 << 12)
@@ -165,14 +141,14 @@ def row_values(row: dict, suppliers: set[int], banks: set[int], dropped: dict) -
         else:
             _count(dropped, "type")
     if (raw := row["amount"]) is not None:
-        present, amount = _amount(raw)
+        present, amount = parse_amount(raw)
         if present:
             values["amount"] = amount
             if amount is None:
                 _count(dropped, "amount")
     for name in ("issue_date", "expiry_date"):
         if (raw := row[name]) is not None:
-            present, day = _day(raw)
+            present, day = parse_day(raw)
             if present:
                 values[name] = day
                 if day is None:

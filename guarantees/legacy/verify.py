@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from guarantees.domain.text import normalise_number
 from guarantees.legacy.rows import ACTION, IMPORT, classify
-from guarantees.legacy.sql import bulk_session, stream
+from guarantees.legacy.sql import bulk_session
 from guarantees.models import ActionSession, Base, Guarantee, GuaranteeAction, ImportBatch, ImportBatchItem
 from guarantees.models.legacy import ImportedRecord, ImportSession
 
@@ -71,8 +71,9 @@ def verify(engine: Engine) -> dict:
                                 ("action_sessions", AS), ("import_batch_items", ITEMS)):  # fmt: skip
                 counts[name] = _count(conn, table)
             unmigrated, unmigrated_total, linked = _rows(conn, problems)
-            _back_links(conn, problems)
-            _consistency(conn, problems)
+            for problem, query in _checks():
+                for example in conn.scalars(query):
+                    problems.add(problem, example)
             counts["linked_rows"] = linked
         counts["unmigrated_rows"] = unmigrated_total
         counts["import_sessions"] = _count(conn, S)
@@ -159,7 +160,7 @@ def _rows(conn: Connection, problems: _Problems) -> tuple[list, int, int]:
     for (
         row_id, raw_number, record_type, guarantee_id, action_link, batch_link, linked_number, action_id,
         action_guarantee_id, action_record_id, batch_id, batch_origin, item_id,
-    ) in stream(conn, query):  # fmt: skip
+    ) in conn.execution_options(yield_per=5_000).execute(query):  # fmt: skip
         found = classified.get((record_type, raw_number))
         if found is None:
             found = classified[record_type, raw_number] = classify(record_type, raw_number)
@@ -196,58 +197,28 @@ def _rows(conn: Connection, problems: _Problems) -> tuple[list, int, int]:
     return unmigrated, total, linked
 
 
-def _back_links(conn: Connection, problems: _Problems) -> None:
-    """Items and migrated actions point back to a legacy row that points to them."""
-    items = conn.scalars(
-        sa.select(ITEMS.c.id)
-        .select_from(ITEMS.outerjoin(R, R.c.id == ITEMS.c.legacy_record_id))
-        .where(
-            ITEMS.c.legacy_record_id.is_not(None),
-            sa.or_(
-                R.c.id.is_(None),
-                R.c.migrated_guarantee_id.is_distinct_from(ITEMS.c.guarantee_id),
-                R.c.import_batch_id.is_distinct_from(ITEMS.c.batch_id),
-            ),
-        )
-    ).all()
-    for item_id in items:
-        problems.add("batch items whose legacy row does not point back to them (item ids)", item_id)
-    actions = conn.scalars(
-        sa.select(A.c.id)
-        .select_from(A.outerjoin(R, R.c.id == A.c.legacy_record_id))
-        .where(
-            A.c.origin == "legacy",
-            sa.or_(A.c.legacy_record_id.is_(None), R.c.migrated_action_id.is_distinct_from(A.c.id)),
-        )
-    ).all()
-    for action_id in actions:
-        problems.add("migrated actions whose legacy row does not point back to them (action ids)", action_id)
-
-
-def _consistency(conn: Connection, problems: _Problems) -> None:
-    """Counts that must agree: released guarantees have a release, issued actions lock, session and batch totals."""
-    released = conn.scalars(
-        sa.select(G.c.guarantee_number).where(
-            G.c.status == "released",
-            ~sa.exists().where(A.c.guarantee_id == G.c.id, A.c.action_type == "release", A.c.action_status == "issued"),
-        )
-    ).all()
-    for number in released:
-        problems.add("released guarantees have no issued release", number)
-    unlocked = conn.scalars(
-        sa.select(G.c.guarantee_number).where(
-            ~G.c.is_locked, sa.exists().where(A.c.guarantee_id == G.c.id, A.c.action_status == "issued")
-        )
-    ).all()
-    for number in unlocked:
-        problems.add("guarantees with an issued action are not locked", number)
-    actions = sa.select(sa.func.count()).where(A.c.action_session_id == AS.c.id).scalar_subquery()
-    sessions = conn.scalars(
-        sa.select(AS.c.id).where(AS.c.origin == "legacy", sa.or_(AS.c.total_actions != actions, ~AS.c.is_locked))
-    ).all()
-    for session_id in sessions:
-        problems.add("migrated action sessions whose totals disagree or that are not locked (ids)", session_id)
-    items = sa.select(sa.func.count()).where(ITEMS.c.batch_id == B.c.id).scalar_subquery()
-    batches = conn.scalars(sa.select(B.c.id).where(B.c.origin == "legacy", B.c.total_records != items)).all()
-    for batch_id in batches:
-        problems.add("migrated batches whose total_records disagree with their items (ids)", batch_id)
+def _checks() -> list[tuple[str, sa.Select]]:
+    """What else must hold, as (problem, query for its examples): items and migrated actions point back to a row
+    that points to them; released guarantees have a release; issued actions lock; session and batch totals."""
+    session_actions = sa.select(sa.func.count()).where(A.c.action_session_id == AS.c.id).scalar_subquery()
+    batch_items = sa.select(sa.func.count()).where(ITEMS.c.batch_id == B.c.id).scalar_subquery()
+    issued = sa.exists().where(A.c.guarantee_id == G.c.id, A.c.action_status == "issued")
+    return [
+        ("batch items whose legacy row does not point back to them (item ids)", sa.select(ITEMS.c.id)
+         .select_from(ITEMS.outerjoin(R, R.c.id == ITEMS.c.legacy_record_id))
+         .where(ITEMS.c.legacy_record_id.is_not(None), sa.or_(
+             R.c.id.is_(None), R.c.migrated_guarantee_id.is_distinct_from(ITEMS.c.guarantee_id),
+             R.c.import_batch_id.is_distinct_from(ITEMS.c.batch_id)))),
+        ("migrated actions whose legacy row does not point back to them (action ids)", sa.select(A.c.id)
+         .select_from(A.outerjoin(R, R.c.id == A.c.legacy_record_id))
+         .where(A.c.origin == "legacy", sa.or_(
+             A.c.legacy_record_id.is_(None), R.c.migrated_action_id.is_distinct_from(A.c.id)))),
+        ("released guarantees have no issued release", sa.select(G.c.guarantee_number)
+         .where(G.c.status == "released", ~issued.where(A.c.action_type == "release"))),
+        ("guarantees with an issued action are not locked", sa.select(G.c.guarantee_number)
+         .where(~G.c.is_locked, issued)),
+        ("migrated action sessions whose totals disagree or that are not locked (ids)", sa.select(AS.c.id)
+         .where(AS.c.origin == "legacy", sa.or_(AS.c.total_actions != session_actions, ~AS.c.is_locked))),
+        ("migrated batches whose total_records disagree with their items (ids)", sa.select(B.c.id)
+         .where(B.c.origin == "legacy", B.c.total_records != batch_items)),
+    ]  # fmt: skip
