@@ -55,11 +55,12 @@ def utcnow() -> datetime:
 
 # Objects that only migrations create: the dialect-specific search index (an FTS5 table and its shadow tables
 # on SQLite, a trigram index over the stored search_text column on PostgreSQL) and the supplier and bank sort
-# keys (an expression index on PostgreSQL, an index on a virtual generated column on SQLite). The models leave
+# keys (an expression index on PostgreSQL, an index on a virtual generated column on SQLite), and usernames unique
+# whatever their case (lower() on PostgreSQL, COLLATE NOCASE on SQLite). The models leave
 # them out, so that no writer ever names them; comparing the schema with the models leaves them out too.
 UNMODELLED_PREFIXES = (
     "guarantees_search", "ix_guarantees_search_trgm", "search_text", "supplier_sort", "bank_sort",
-    "ix_guarantees_supplier_sort", "ix_guarantees_bank_sort",
+    "ix_guarantees_supplier_sort", "ix_guarantees_bank_sort", "uq_users_username_lower",
 )  # fmt: skip
 
 

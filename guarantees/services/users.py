@@ -15,7 +15,7 @@ from guarantees.domain.labels import LANGUAGE_LABELS
 from guarantees.models import User
 from guarantees.models.user import ROLES
 from guarantees.repositories import users as accounts_repo
-from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed
+from guarantees.services.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from guarantees.services.transaction import unit_of_work
 
 __all__ = [
@@ -85,7 +85,10 @@ def create(username: str, role: str, password: str, *, user: str | None) -> User
         account = User(username=username, role=role, active=True)
         account.set_password(password)
         session.add(account)
-        session.flush()
+        try:
+            session.flush()
+        except sa.exc.IntegrityError as error:  # created in another case between the check and the write
+            raise Conflict(_("User %(name)s was created by someone else just now.", name=username)) from error
     return account
 
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from guarantees.extensions import db
 from guarantees.models import User
 from guarantees.services import users
-from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed
+from guarantees.services.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 
 
 def count_users() -> int:
@@ -110,3 +110,22 @@ def test_the_command_lists_accounts(runner, make_user):
     make_user("clerk", "editor")
     result = runner.invoke(args=["users", "list"])
     assert result.exit_code == 0 and "clerk\teditor\tactive" in result.output
+
+
+def test_the_database_refuses_a_name_in_another_case_even_past_the_service(app, make_user):
+    make_user("Clerk", "editor")
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:  # plain SQL, past the service
+        connection.execute(
+            sa.text("INSERT INTO users (username, password_hash, role, active, created_at) "
+                    "VALUES ('cLERK', 'x', 'viewer', true, CURRENT_TIMESTAMP)")
+        )  # fmt: skip
+    assert count_users() == 1
+
+
+def test_a_race_past_the_check_is_a_conflict_not_a_crash(app, make_user, monkeypatch):
+    make_user("chief", "admin")
+    make_user("Clerk", "editor")
+    monkeypatch.setattr(users, "_taken", lambda *_args: None)  # the check sees nothing, as in a race
+    with pytest.raises(Conflict):
+        users.create("clerk", "viewer", "long-enough-pw", user="chief")
+    assert count_users() == 2
