@@ -7,7 +7,10 @@ import pytest
 
 PACKAGE = Path(__file__).parents[1] / "guarantees"
 # Modules every layer may use: the app's wiring, not a layer of the domain.
-INFRASTRUCTURE = {"guarantees", "guarantees.extensions", "guarantees.config", "guarantees.clock", "guarantees.logs"}
+INFRASTRUCTURE = {
+    "guarantees", "guarantees.extensions", "guarantees.config", "guarantees.clock", "guarantees.logs",
+    "guarantees.database",
+}  # fmt: skip
 # Which layers each layer may import (besides itself and the infrastructure).
 ALLOWED = {
     "web": {"forms", "services", "repositories", "domain"},

@@ -4,9 +4,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from guarantees.clock import today
+from guarantees.database import insert_or_get
 from guarantees.models import ImportBatch
 from guarantees.services.dualwrite import DualWriteAdapter
-from guarantees.services.transaction import insert_or_get
 
 
 def todays_batch(session: Session, *, user: str | None, batch_type: str = "manual_batch") -> ImportBatch:

@@ -14,11 +14,11 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from guarantees.clock import today
+from guarantees.database import insert_or_get
 from guarantees.models import Guarantee, GuaranteeAction, ImportBatch, LegacyDaySession
 from guarantees.models.base import utcnow
 from guarantees.models.dictionary import Bank, Supplier
 from guarantees.models.legacy import ImportedRecord, ImportSession
-from guarantees.services.transaction import insert_or_get
 
 SESSION_TYPES = {"excel_import": "excel", "manual_batch": "manual", "text_paste": "smart_paste"}
 ACTION_RECORD_TYPES = {"extension": "extension_action", "release": "release_action"}

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from guarantees.database import insert_or_get
 from guarantees.domain.text import clean_text
 from guarantees.matching import ENTITIES, entry_names, normalise_name
 from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAlias
@@ -21,7 +22,7 @@ from guarantees.models.dictionary import Bank, Supplier
 from guarantees.repositories import matching as repo
 from guarantees.services.dualwrite import BANK_FIELDS, SUPPLIER_FIELDS, DualWriteAdapter
 from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed
-from guarantees.services.transaction import insert_or_get, unit_of_work
+from guarantees.services.transaction import unit_of_work
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LIMITS = {"short_code": 20, "contact_email": 200}

@@ -5,17 +5,18 @@ from functools import wraps
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from guarantees.extensions import db, login_manager
-from guarantees.models import User
+from guarantees.extensions import login_manager
+from guarantees.repositories import users
 
 PUBLIC_ENDPOINTS = {"auth.login", "health.health", "static"}
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(user_id: str):
+    """The signed-in account a session names (None for anything that is not one, a forged id included)."""
     try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
+        return users.get(int(user_id))
+    except (TypeError, ValueError):
         return None
 
 

@@ -1,5 +1,7 @@
 """Sign-in, sign-out, roles and the shared page behaviour."""
 
+import pytest
+
 from tests.web.conftest import csrf_from
 
 
@@ -88,3 +90,12 @@ def test_an_incomplete_form_is_shown_again(client):
     token = csrf_from(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"csrf_token": token, "username": "clerk"})
     assert response.status_code == 422 and 'name="username"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("forged", ["99999999999999999999", "2147483648", "-1", "abc", ""])
+def test_a_session_naming_no_account_is_signed_out_not_a_crash(app, forged):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = forged
+    response = client.get("/")
+    assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
