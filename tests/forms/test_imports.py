@@ -26,6 +26,7 @@ def form_app(tmp_path_factory):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'unused.db'}",
             "SECRET_KEY": SECRET,
+            "DEFAULT_LOCALE": "en",  # the messages as written (the product's default is Arabic)
             "UPLOAD_FOLDER": str(folder),
             "MAX_UPLOAD_BYTES": 1000,
         }
