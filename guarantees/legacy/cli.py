@@ -16,11 +16,11 @@ legacy = AppGroup("legacy", help="Load, migrate, verify and roll back legacy dat
 
 
 @contextmanager
-def _progress(description: str, total: int | None, enabled: bool = True):
+def _progress(description: str, total: int | None):
     """A progress bar on stderr when it is a terminal (never in --json output or pipes)."""
     bar = tqdm(
         total=total, desc=description, unit="rows", unit_scale=True, file=sys.stderr,
-        disable=not enabled or not sys.stderr.isatty(), leave=False,
+        disable=not sys.stderr.isatty(), leave=False,
     )  # fmt: skip
     try:
         yield bar.update
@@ -41,9 +41,9 @@ def _require_upgraded(as_json: bool) -> None:
         _fail("The register has no new-architecture tables: run `flask db upgrade` first.", as_json)
 
 
-def _fail(message: str, as_json: bool, **extra) -> None:
+def _fail(message: str, as_json: bool) -> None:
     if as_json:
-        _echo_json({"ok": False, "error": message, **extra})
+        _echo_json({"ok": False, "error": message})
         sys.exit(1)
     raise click.ClickException(message)
 

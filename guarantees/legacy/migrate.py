@@ -16,7 +16,7 @@ finishes. A second run finds nothing to do and changes nothing.
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -29,7 +29,6 @@ from guarantees.legacy.sql import bulk_insert, bulk_session, converter
 from guarantees.models import Guarantee, GuaranteeAction, ImportBatch, ImportBatchItem
 from guarantees.models.base import utcnow
 from guarantees.models.dictionary import Bank, Supplier
-from guarantees.models.legacy import ImportedRecord
 
 try:
     import fcntl
@@ -40,7 +39,6 @@ CHUNK_ROWS = 50_000  # chunks write links all over imported_records: fewer, bigg
 RUN_LOCK = 0x6C65676D  # the PostgreSQL advisory lock a migrate holds while it runs
 GUARANTEES, ACTIONS = Guarantee.__table__, GuaranteeAction.__table__
 ITEMS, BATCHES = ImportBatchItem.__table__, ImportBatch.__table__
-RECORDS = ImportedRecord.__table__
 ITEM_COLUMNS = (
     "batch_id", "row_number", "guarantee_id", "outcome", "changes", "legacy_record_id", "created_by", "created_at",
 )  # fmt: skip
@@ -133,19 +131,17 @@ def _alone(conn: Connection) -> Iterator[None]:
     """One migrate at a time per database: two would create the same batches and guarantees."""
     busy = MigrateBusy("Another `flask legacy migrate` is running on this database; nothing was changed.")
     if conn.dialect.name == "postgresql":
-        if not conn.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": RUN_LOCK}):
-            conn.rollback()
-            raise busy
+        locked = conn.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": RUN_LOCK})
         conn.commit()
+        if not locked:
+            raise busy
         try:
             yield
         finally:
-            try:
+            with suppress(sa.exc.DBAPIError):  # (a lost connection takes its session lock with it)
                 conn.rollback()
-                conn.scalar(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": RUN_LOCK})
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": RUN_LOCK})
                 conn.commit()
-            except sa.exc.DBAPIError:  # the connection is gone, and its session lock with it
-                pass
         return
     database = conn.engine.url.database
     if database in (None, "", ":memory:") or fcntl is None:
@@ -182,12 +178,10 @@ def migrate(engine: Engine, *, dry_run: bool = False, chunk_rows: int = CHUNK_RO
             if dry_run:
                 summary.links = summary.relinked + sum(summary.items.values()) + sum(summary.actions.values())
         finally:
-            try:
+            with suppress(sa.exc.DBAPIError):  # (a lost connection takes its temporary tables with it)
                 conn.rollback()
                 _drop_temporary(conn)
                 conn.commit()
-            except sa.exc.DBAPIError:  # the connection is gone: so are its temporary tables
-                pass
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 
@@ -247,17 +241,12 @@ def _stage(conn: Connection, summary: Summary) -> tuple[dict, Counter]:
 def _bounds(conn: Connection, chunk_rows: int) -> list[tuple[str, str, int]]:
     """(first number, last number, rows) of each chunk: whole numbers, about `chunk_rows` rows each."""
     bounds, low, rows = [], None, 0
-    last = None
     for number, n in conn.exec_driver_sql(f"SELECT number, count(*) FROM {ROWS} GROUP BY number ORDER BY number"):
-        low = number if low is None else low
-        rows += n
-        last = number
+        low, rows = low or number, rows + n
         if rows >= chunk_rows:
             bounds.append((low, number, rows))
             low, rows = None, 0
-    if low is not None:
-        bounds.append((low, last, rows))
-    return bounds
+    return bounds + [(low, number, rows)] if low else bounds
 
 
 def _link(conn: Connection, items_before: int, actions_before: int) -> int:

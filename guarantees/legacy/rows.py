@@ -16,7 +16,6 @@ from guarantees.domain.times import legacy_day, parse_legacy_time
 IMPORT, ACTION = "i", "a"
 IMPORT_TYPES = ("import", "modification")
 ACTION_TYPES = {"release_action": "release", "extension_action": "extension"}
-MIGRATABLE_TYPES = (*IMPORT_TYPES, *ACTION_TYPES)
 MAX_NUMBER, MAX_CODE, MAX_TYPE = 100, 100, 50
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal(10) ** 16  # Numeric(18, 2)
@@ -50,12 +49,10 @@ def classify(record_type: str | None, number: str | None) -> tuple[str | None, s
 
 def batch_key(session_type: str | None, session_id: int | None, session_created_at: str | None) -> str:
     """The batch an import row joins: its Excel session, or its session's day for manual and pasted entries."""
-    if session_type in MANUAL_SESSIONS:
+    kind = "manual_batch" if session_type in MANUAL_SESSIONS else "text_paste" if session_type in PASTE_SESSIONS else ""
+    if kind:
         day = legacy_day(session_created_at)
-        return f"manual_batch|{day.isoformat() if day else ''}"
-    if session_type in PASTE_SESSIONS:
-        day = legacy_day(session_created_at)
-        return f"text_paste|{day.isoformat() if day else ''}"
+        return f"{kind}|{day.isoformat() if day else ''}"
     return f"excel_import|{'' if session_id is None else session_id}"
 
 
