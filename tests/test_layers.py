@@ -27,15 +27,12 @@ ALLOWED = {
     "legacy_models": {"domain", "models"},
     "domain": set(),
 }
-CLI_MODULES = {"guarantees.cli", "guarantees.users_cli", "guarantees.importer.cli", "guarantees.legacy.cli"}
 
 
 def layer(module: str) -> str | None:
     """The layer a module of the package belongs to (None for the infrastructure)."""
     if module in INFRASTRUCTURE:
         return None
-    if module in CLI_MODULES:
-        return "cli"
     if module == "guarantees.services.dualwrite":
         return "adapter"
     if module == "guarantees.repositories.history" or module.startswith("guarantees.repositories.history."):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from guarantees.cli.imports import parse_overrides
 from guarantees.extensions import db
-from guarantees.importer.cli import parse_overrides
 from guarantees.models import Guarantee, ImportBatch
 from guarantees.services.errors import ValidationFailed
 from tests.services.test_imports import HEADER, count, counts, error_files_fixture  # noqa: F401 - a fixture
