@@ -12,10 +12,11 @@ from guarantees.models.batch import ImportBatch, ImportBatchItem
 from guarantees.models.dictionary import Bank, Supplier
 from guarantees.models.guarantee import Guarantee, GuaranteeEdit
 from guarantees.models.matching import DictionaryMerge, MatchDecision, NameAlias
+from guarantees.models.setting import Setting
 from guarantees.models.user import User
 
 __all__ = [
     "ActionSession", "Bank", "Base", "DictionaryMerge", "Guarantee", "GuaranteeAction", "GuaranteeEdit",
     "ImportBatch", "ImportBatchItem", "LegacyDaySession", "LetterPrint", "LetterPrintAction", "MatchDecision",
-    "NameAlias", "Supplier", "User",
+    "NameAlias", "Setting", "Supplier", "User",
 ]  # fmt: skip

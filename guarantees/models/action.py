@@ -59,6 +59,9 @@ class GuaranteeAction(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     issued_by: Mapped[str | None] = mapped_column(sa.String(80))
     issued_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    # The letter's reference number (BG/<year>/<id>), given when the action is issued; NULL on drafts and
+    # on migrated actions, whose letters the legacy system wrote without one.
+    reference: Mapped[str | None] = mapped_column(sa.String(32))
 
     session: Mapped[ActionSession | None] = relationship(back_populates="actions")
     guarantee = relationship("Guarantee", lazy="joined")
@@ -81,6 +84,7 @@ class GuaranteeAction(Base):
         ),
         # One release per guarantee; migrated history may hold the legacy system's repeated releases.
         sa.Index("ix_guarantee_actions_created_at_id", "created_at", "id"),  # the dashboard's recent actions
+        sa.Index("uq_guarantee_actions_reference", "reference", unique=True),
         sa.Index(
             "uq_guarantee_actions_one_release",
             "guarantee_id",

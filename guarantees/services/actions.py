@@ -16,6 +16,12 @@ from guarantees.services.fields import parse_field
 from guarantees.services.transaction import unit_of_work
 
 LOCK_REASON = "it has an issued {kind} letter"
+REFERENCE_PREFIX = "BG"
+
+
+def letter_reference(action_id: int, issued_on: date) -> str:
+    """BG/<year issued>/<action id, six digits>: unique and never reused, since issued actions are never deleted."""
+    return f"{REFERENCE_PREFIX}/{issued_on.year}/{action_id:06d}"
 
 
 def _guarantee(session: Session, guarantee_id: int, *, for_update: bool = False) -> Guarantee:
@@ -108,13 +114,16 @@ def _apply(session: Session, action: GuaranteeAction, guarantee: Guarantee, user
     if action.action_type != "reduction":
         action.new_amount = guarantee.amount
     adapter = DualWriteAdapter(session)
-    action.legacy_record_id = adapter.reserve_id()  # linked both ways, though the action is locked from now on
-    action.action_status = "issued"
-    action.is_locked = True
-    action.issued_by = user
-    action.issued_at = utcnow()
-    session.add(action)
     try:
+        if action.id is None:
+            session.add(action)
+            session.flush()  # written as a draft first: the letter's reference is made of the action's id
+        action.legacy_record_id = adapter.reserve_id()  # linked both ways, though the action is locked from now on
+        action.action_status = "issued"
+        action.is_locked = True
+        action.issued_by = user
+        action.issued_at = utcnow()
+        action.reference = letter_reference(action.id, today())  # in the UPDATE that issues it: never after
         session.flush()
     except sa.exc.IntegrityError as error:
         if action.action_type == "release":
