@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from guarantees.domain.ids import MAX_ID
 from guarantees.forms.review import MAX_QUERY, id_field
-from guarantees.repositories.matching import MAX_ID
 
 MAX_PAGE = 10**6
 

@@ -9,12 +9,12 @@ from wtforms import Field, IntegerField, StringField
 from wtforms.validators import AnyOf, InputRequired, Optional, StopValidation, ValidationError
 
 from guarantees.domain.fields import EDITABLE_FIELDS, MATCH_STATUSES, STATUSES
+from guarantees.domain.ids import MAX_ID
 from guarantees.repositories.list_query import DEFAULT_SORT, ORDERS, SORTS, ListParams
 from guarantees.services import fields
 from guarantees.services.errors import ValidationFailed
 from guarantees.services.fields import parse_field
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers
 MAX_PAGE = 10**6
 MAX_DAYS = 3650
 MAX_DIGITS = 12  # longer "numbers" are refused before int() reads them

@@ -3,12 +3,11 @@
 import sqlalchemy as sa
 
 from guarantees.clock import today
+from guarantees.domain.ids import is_id
 from guarantees.extensions import db
 from guarantees.models import DictionaryMerge, Guarantee, ImportBatch, ImportBatchItem
 from guarantees.models.dictionary import Bank
 from guarantees.repositories.list_query import bank_label
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one names no row (and SQLite cannot even bind it)
 
 
 def bank_choices() -> list[str]:
@@ -25,7 +24,7 @@ def bank_choices() -> list[str]:
 
 def get(guarantee_id: int) -> Guarantee | None:
     """One guarantee (with its supplier and bank), or None."""
-    if not 0 < guarantee_id <= MAX_ID:
+    if not is_id(guarantee_id):
         return None
     return db.session.get(Guarantee, guarantee_id)
 

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from guarantees.domain.ids import is_id
 from guarantees.extensions import db
 from guarantees.matching import ENTITIES, Choice, DictionaryMatcher, Entry, MatchThresholds, entry_of, normalise_name
 from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAlias
@@ -24,7 +25,6 @@ from guarantees.models.dictionary import Bank, Supplier
 from guarantees.repositories.pages import Page
 
 MODELS = {"supplier": Supplier, "bank": Bank}
-MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger one names no row (and PostgreSQL refuses to compare it)
 _EXTENSION = "name_matchers"
 PER_PAGE = 50
 MAX_GROUPS = 300
@@ -293,12 +293,12 @@ def usage(entity: str, entity_id: int) -> tuple[int, int]:
 
 def get_entry(entity: str, entity_id: int) -> Supplier | Bank | None:
     """A dictionary entry by id (None for an id no row can have)."""
-    return db.session.get(MODELS[entity], entity_id) if 0 < entity_id <= MAX_ID else None
+    return db.session.get(MODELS[entity], entity_id) if is_id(entity_id) else None
 
 
 def get_alias(alias_id: int) -> NameAlias | None:
     """A learned alias by id (None for an id no row can have)."""
-    return db.session.get(NameAlias, alias_id) if 0 < alias_id <= MAX_ID else None
+    return db.session.get(NameAlias, alias_id) if is_id(alias_id) else None
 
 
 def decisions_for(session: Session, guarantee_id: int) -> list[dict]:

@@ -2,14 +2,14 @@
 
 import sqlalchemy as sa
 
+from guarantees.domain.ids import is_id
 from guarantees.extensions import db
 from guarantees.models import User
-from guarantees.repositories.matching import MAX_ID
 
 
 def get(user_id: int) -> User | None:
     """One staff account by id (None for an id no row can have)."""
-    return db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
+    return db.session.get(User, user_id) if is_id(user_id) else None
 
 
 def list_all() -> list[User]:

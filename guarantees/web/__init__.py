@@ -3,8 +3,10 @@
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from guarantees.domain import labels
+from guarantees.domain.ids import MAX_ID
 from guarantees.extensions import babel
 from guarantees.services import users as accounts
 from guarantees.web import errors, formatting, rendering, translations
@@ -89,10 +91,18 @@ def _security_headers(response):
     return response
 
 
+class IdConverter(IntegerConverter):
+    """`<id:name>` in a route: a row id, so that a number no row can have is a 404 before any query."""
+
+    def __init__(self, url_map, **kwargs) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint and the shared page behaviour to the app."""
     import importlib
 
+    app.url_map.converters["id"] = IdConverter
     app.config.setdefault("HTMX_CDN_URL", "https://cdn.jsdelivr.net/npm/htmx.org@2.0.4/dist/htmx.min.js")
     app.config.setdefault("HTMX_SRI", "sha384-HGfztofotfshcF7+8n44JQL2oJmowVChPTg48S+jvZoztPfvwD79OC/LTtG6dMp+")
     babel.locale_selector = select_locale

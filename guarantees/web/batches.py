@@ -69,13 +69,13 @@ def _show(batch_id: int, *, error: str | None = None, selected: list[int] | None
     )
 
 
-@bp.get("/<int(max=2147483647):batch_id>")
+@bp.get("/<id:batch_id>")
 def show(batch_id: int):
     """One batch: its rows with the guarantees they touched and the changes they brought."""
     return _show(batch_id)
 
 
-@bp.post("/<int(max=2147483647):batch_id>/actions")
+@bp.post("/<id:batch_id>/actions")
 @editor_required
 def start_actions(batch_id: int):
     """Prepare a session of drafts: extend all the batch's active guarantees, or extend/release the selected ones."""

@@ -155,7 +155,7 @@ def _detail(guarantee, **extra) -> dict:
     }
 
 
-@bp.get("/<int(max=2147483647):guarantee_id>")
+@bp.get("/<id:guarantee_id>")
 def show(guarantee_id: int):
     """A guarantee: its fields (click to edit), actions and timeline; ?view=legacy shows the raw legacy rows."""
     guarantee = _guarantee_or_404(guarantee_id)
@@ -189,7 +189,7 @@ def _editable_field(field: str) -> str:
     return field
 
 
-@bp.get("/<int(max=2147483647):guarantee_id>/fields/<field>")
+@bp.get("/<id:guarantee_id>/fields/<field>")
 def field(guarantee_id: int, field: str):
     """One field, read-only (what Cancel goes back to)."""
     guarantee = _guarantee_or_404(guarantee_id)
@@ -199,7 +199,7 @@ def field(guarantee_id: int, field: str):
     return render("guarantees/_field.html", **_field_context(guarantee, field))
 
 
-@bp.get("/<int(max=2147483647):guarantee_id>/fields/<field>/edit")
+@bp.get("/<id:guarantee_id>/fields/<field>/edit")
 @editor_required
 def edit_field(guarantee_id: int, field: str):
     """The small form that edits one field in place (the full page with that form, without htmx)."""
@@ -234,7 +234,7 @@ def _field_failed(guarantee_id: int, field: str, error: DomainError, raw: str | 
     return toast(render("guarantees/_field.html", status=status, **context), message, "error")
 
 
-@bp.route("/<int(max=2147483647):guarantee_id>/fields/<field>", methods=["PUT", "POST"])
+@bp.route("/<id:guarantee_id>/fields/<field>", methods=["PUT", "POST"])
 @editor_required
 def update_field(guarantee_id: int, field: str):
     """Save one field (optimistic concurrency): the read-only field, the new version everywhere, and the timeline."""
@@ -296,21 +296,21 @@ def _act(guarantee_id: int, action_type: str):
     return toast(render("guarantees/show.html", "guarantee", **_detail(guarantee)), messages[action_type])
 
 
-@bp.post("/<int(max=2147483647):guarantee_id>/extend")
+@bp.post("/<id:guarantee_id>/extend")
 @editor_required
 def extend(guarantee_id: int):
     """Issue an extension (default: current expiry + 1 year)."""
     return _act(guarantee_id, "extension")
 
 
-@bp.post("/<int(max=2147483647):guarantee_id>/release")
+@bp.post("/<id:guarantee_id>/release")
 @editor_required
 def release(guarantee_id: int):
     """Issue the release (once; nothing after it)."""
     return _act(guarantee_id, "release")
 
 
-@bp.post("/<int(max=2147483647):guarantee_id>/reduce")
+@bp.post("/<id:guarantee_id>/reduce")
 @editor_required
 def reduce(guarantee_id: int):
     """Issue a reduction to a lower, positive amount."""
