@@ -17,10 +17,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from flask_babel import lazy_gettext as _l
+
 from guarantees.domain.text import clean_text
 from guarantees.importer.values import strip_invisible
 
-__all__ = ["FIELDS", "MIN_SCORE", "TEMPLATE_HEADERS", "fold_header", "header_key", "score_header"]
+__all__ = ["FIELDS", "FIELD_WORDS", "MIN_SCORE", "TEMPLATE_HEADERS", "fold_header", "header_key", "score_header"]
 
 FIELDS = (
     "guarantee_number",
@@ -35,6 +37,21 @@ FIELDS = (
     "type",
     "comment",
 )
+
+# What the import's messages call each field (lower case: the error reads "amount: 'abc' is not a number").
+FIELD_WORDS = {
+    "guarantee_number": _l("guarantee number"),
+    "supplier": _l("supplier"),
+    "bank": _l("bank"),
+    "amount": _l("amount"),
+    "currency": _l("currency"),
+    "issue_date": _l("issue date"),
+    "expiry_date": _l("expiry date"),
+    "contract_number": _l("contract number"),
+    "po_number": _l("PO number"),
+    "type": _l("type"),
+    "comment": _l("comment"),
+}
 MIN_SCORE = 30
 _MAX_HEADER_LENGTH = 80  # a longer cell is a title or a note, not a column header
 

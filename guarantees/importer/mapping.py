@@ -18,8 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+
 from guarantees.domain.text import clean_text
-from guarantees.importer.headers import FIELDS, TEMPLATE_HEADERS, fold_header, header_key, score_header
+from guarantees.importer.headers import FIELD_WORDS, FIELDS, TEMPLATE_HEADERS, fold_header, header_key, score_header
 from guarantees.importer.reader import Sheet, Workbook, WorkbookError
 from guarantees.importer.values import strip_invisible
 
@@ -150,8 +152,8 @@ def _display_headers(row: list[object], width: int) -> list[str]:
     return names
 
 
-def _listing(cells: list[tuple[int, str]]) -> str:
-    return ", ".join(repr(text.strip()) for _, text in cells) or "(none)"
+def _listing(cells: list[tuple[int, str]]) -> object:
+    return ", ".join(repr(text.strip()) for _, text in cells) or _l("(none)")
 
 
 def detect(
@@ -164,13 +166,26 @@ def detect(
     overrides = dict(overrides or {})
     unknown = [name for name in overrides if name not in FIELDS]
     if unknown:
-        raise WorkbookError(f"Unknown field {unknown[0]!r} in the column mapping. Fields: {', '.join(FIELDS)}.")
+        raise WorkbookError(
+            _l(
+                "Unknown field %(field)s in the column mapping. Fields: %(fields)s.",
+                field=repr(unknown[0]),
+                fields=", ".join(FIELDS),
+            )
+        )
     taken: dict[str, str] = {}
     for name, wanted in overrides.items():
         if wanted:
             other = taken.setdefault(fold_header(wanted), name)
             if other != name:
-                raise WorkbookError(f"The column {wanted.strip()!r} cannot be mapped to both {other} and {name}.")
+                raise WorkbookError(
+                    _l(
+                        "The column %(column)s cannot be mapped to both %(first)s and %(second)s.",
+                        column=repr(wanted.strip()),
+                        first=FIELD_WORDS[other],
+                        second=FIELD_WORDS[name],
+                    )
+                )
     if sheet is not None:
         chosen = workbook.sheet(sheet)
         sheets = [(workbook.sheets.index(chosen), chosen)]
@@ -200,14 +215,33 @@ def detect(
             missing = [v for v in overrides.values() if v and _match_override(cells, v) is None]
             if missing:
                 raise WorkbookError(
-                    f"There is no column {missing[0].strip()!r} in the header row (row {top.row_index + 1} of sheet"
-                    f" {top.sheet.name!r}). Columns: {_listing(cells)}."
+                    _l(
+                        "There is no column %(column)s in the header row (row %(row)d of sheet %(sheet)s)."
+                        " Columns: %(columns)s.",
+                        column=repr(missing[0].strip()),
+                        row=top.row_index + 1,
+                        sheet=repr(top.sheet.name),
+                        columns=_listing(cells),
+                    )
                 )
-        where = f"sheet {sheet!r}" if sheet is not None else "any sheet"
+        if sheet is not None:
+            raise WorkbookError(
+                _l(
+                    "No header row found in the first %(count)d rows of sheet %(sheet)s: the import needs a column for"
+                    " the guarantee number (e.g. 'BANK GUARANTEE NUMBER' or 'رقم الضمان') and at least one more known"
+                    " column (supplier, bank, amount, expiry date ...). Map the columns by hand if the headers are"
+                    " unusual.",
+                    count=HEADER_SCAN_ROWS,
+                    sheet=repr(sheet),
+                )
+            )
         raise WorkbookError(
-            f"No header row found in the first {HEADER_SCAN_ROWS} rows of {where}: the import needs a column for the"
-            " guarantee number (e.g. 'BANK GUARANTEE NUMBER' or 'رقم الضمان') and at least one more known column"
-            " (supplier, bank, amount, expiry date ...). Map the columns by hand if the headers are unusual."
+            _l(
+                "No header row found in the first %(count)d rows of any sheet: the import needs a column for the"
+                " guarantee number (e.g. 'BANK GUARANTEE NUMBER' or 'رقم الضمان') and at least one more known column"
+                " (supplier, bank, amount, expiry date ...). Map the columns by hand if the headers are unusual.",
+                count=HEADER_SCAN_ROWS,
+            )
         )
     recognised.sort(key=lambda c: (c.rank()[1:], not c.sheet.hidden, -c.sheet_index), reverse=True)
     top = recognised[0]

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import lazy_gettext as _l
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 __all__ = [
@@ -57,19 +58,24 @@ ZIP_MAX_MEMBERS = 10_000
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-NOT_A_WORKBOOK = "This file is not an Excel workbook (.xlsx, .xlsm, .xls or .ods). Save it as .xlsx and try again."
-ENCRYPTED = "This workbook is protected with a password. Remove the password in Excel (File > Info) and try again."
-CORRUPT = "This workbook is damaged or incomplete and cannot be read. Open it in Excel, save it again and retry."
-EMPTY = "This workbook is empty: no sheet has any data."
-BOMB = "This file expands to far more data than a list of guarantees can hold; it was refused as unsafe."
+# Messages for the user, translated when shown (English, the source, outside a request).
+NOT_A_WORKBOOK = _l("This file is not an Excel workbook (.xlsx, .xlsm, .xls or .ods). Save it as .xlsx and try again.")
+ENCRYPTED = _l("This workbook is protected with a password. Remove the password in Excel (File > Info) and try again.")
+CORRUPT = _l("This workbook is damaged or incomplete and cannot be read. Open it in Excel, save it again and retry.")
+EMPTY = _l("This workbook is empty: no sheet has any data.")
+BOMB = _l("This file expands to far more data than a list of guarantees can hold; it was refused as unsafe.")
 
 
 class WorkbookError(Exception):
-    """A workbook that cannot be imported; str(error) is the message for the user."""
+    """A workbook that cannot be imported; str(error), or .message, is the message for the user, in the language
+    of the request at hand when read (English outside one)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: object):
         super().__init__(message)
-        self.message = message
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -92,14 +98,16 @@ class Workbook:
             if sheet.name == name:
                 return sheet
         names = ", ".join(repr(s.name) for s in self.sheets)
-        raise WorkbookError(f"There is no sheet named {name!r} in this workbook. Sheets: {names}.")
+        raise WorkbookError(
+            _l("There is no sheet named %(name)s in this workbook. Sheets: %(names)s.", name=repr(name), names=names)
+        )
 
 
 # ----------------------------------------------------------------------------- loading
 
 
 def _load(source: str | os.PathLike | bytes | bytearray | memoryview | BinaryIO, max_bytes: int) -> bytes:
-    too_big = f"This file is larger than {_size(max_bytes)}, the limit for an import."
+    too_big = _l("This file is larger than %(size)s, the limit for an import.", size=_size(max_bytes))
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
     elif isinstance(source, str | os.PathLike):
@@ -112,9 +120,11 @@ def _load(source: str | os.PathLike | bytes | bytearray | memoryview | BinaryIO,
         except IsADirectoryError:
             raise WorkbookError(NOT_A_WORKBOOK) from None
         except FileNotFoundError:
-            raise WorkbookError(f"There is no file {str(source)!r}.") from None
+            raise WorkbookError(_l("There is no file %(name)s.", name=repr(str(source)))) from None
         except OSError as exc:
-            raise WorkbookError(f"The file {str(source)!r} cannot be read: {exc.strerror or exc}.") from None
+            raise WorkbookError(
+                _l("The file %(name)s cannot be read: %(reason)s.", name=repr(str(source)), reason=exc.strerror or exc)
+            ) from None
     elif hasattr(source, "read"):
         data = source.read(max_bytes + 1)
         if not isinstance(data, bytes):
@@ -126,12 +136,12 @@ def _load(source: str | os.PathLike | bytes | bytearray | memoryview | BinaryIO,
     return data
 
 
-def _size(n: int) -> str:
+def _size(n: int) -> object:
     if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):g} MB"
+        return _l("%(size)s MB", size=f"{n / (1024 * 1024):g}")
     if n >= 1024:
-        return f"{n / 1024:g} KB"
-    return f"{n} bytes"
+        return _l("%(size)s KB", size=f"{n / 1024:g}")
+    return _l("%(size)s bytes", size=n)
 
 
 # ----------------------------------------------------------------------------- zip containers
@@ -301,15 +311,30 @@ def read_workbook(
                 height, width = end[0] + 1, end[1] + 1
                 if height > max_rows:
                     raise WorkbookError(
-                        f"Sheet {meta.name!r} has {height:,} rows; an import takes at most {max_rows:,} rows per sheet."
+                        _l(
+                            "Sheet %(name)s has %(rows)s rows; an import takes at most %(limit)s rows per sheet.",
+                            name=repr(meta.name),
+                            rows=f"{height:,}",
+                            limit=f"{max_rows:,}",
+                        )
                     )
                 if width > max_columns:
                     raise WorkbookError(
-                        f"Sheet {meta.name!r} has {width:,} columns; an import takes at most {max_columns:,} columns."
+                        _l(
+                            "Sheet %(name)s has %(columns)s columns; an import takes at most %(limit)s columns.",
+                            name=repr(meta.name),
+                            columns=f"{width:,}",
+                            limit=f"{max_columns:,}",
+                        )
                     )
                 if height * width > MAX_CELLS:
                     raise WorkbookError(
-                        f"Sheet {meta.name!r} has {height:,} rows of {width:,} columns, too many cells for an import."
+                        _l(
+                            "Sheet %(name)s has %(rows)s rows of %(columns)s columns, too many cells for an import.",
+                            name=repr(meta.name),
+                            rows=f"{height:,}",
+                            columns=f"{width:,}",
+                        )
                     )
                 rows = sheet.to_python(skip_empty_area=False)
             except WorkbookError:

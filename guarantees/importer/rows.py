@@ -8,7 +8,8 @@ Values (only the fields the detection mapped are keys; a blank cell gives None):
 * amount: parse_amount (Decimal, 2 places); currency: parse_currency (e.g. 'SAR');
 * issue_date, expiry_date: parse_date; contract_number, po_number: parse_code.
 
-A cell that does not parse gives None and an error "field: message" in ParsedRow.errors.
+A cell that does not parse gives None and an error "field: message" in ParsedRow.errors (the field's
+word and the message translated into the language of the request at hand, English outside one).
 
 Rows skipped (never yielded):
 
@@ -19,7 +20,7 @@ Rows skipped (never yielded):
   other mapped cells filled (a lone amount under the list, a footnote in one column).
 
 A row without a guarantee number but with at least two other mapped cells filled is a
-guarantee row with a missing number: it is yielded with the error "guarantee_number: missing".
+guarantee row with a missing number: it is yielded with the error "guarantee number: missing".
 Rows with a number are always yielded, even with nothing else (an update needs only the number).
 """
 
@@ -29,7 +30,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+
 from guarantees.domain.text import normalise_number
+from guarantees.importer.headers import FIELD_WORDS
 from guarantees.importer.mapping import Detection
 from guarantees.importer.reader import Workbook
 from guarantees.importer.values import (
@@ -46,6 +50,10 @@ __all__ = ["MAX_NUMBER_LENGTH", "ParsedRow", "SkippedRow", "parse_rows"]
 
 MAX_NUMBER_LENGTH = 100
 MAX_COMMENT_LENGTH = 2000
+NO_DATA = _l("no data in the mapped columns")
+TOTALS_ROW = _l("totals row")
+REPEATED_HEADER = _l("repeated header row")
+NO_NUMBER = _l("not a guarantee row (no number)")
 _TOTALS = re.compile(r"\s*(?:grand\s+|sub\s*-?\s*)?totals?\b|\s*(?:ال)?(?:إجمالي|اجمالي|مجموع)", re.IGNORECASE)
 
 
@@ -53,7 +61,7 @@ _TOTALS = re.compile(r"\s*(?:grand\s+|sub\s*-?\s*)?totals?\b|\s*(?:ال)?(?:إج
 class ParsedRow:
     row_number: int  # 1-based spreadsheet row
     values: dict[str, object]  # field -> normalised value (None for a blank cell), mapped fields only
-    errors: list[str]  # "field: problem" for each cell that did not parse
+    errors: list[str]  # "field: problem" for each cell that did not parse, translated when parsed
     related_to: str | None = None  # 'purchase_order' when a PO number is present, else 'contract' when a contract is
     cells: list[object] = field(default_factory=list, repr=False, compare=False)  # the row as read
     headers: list[str] = field(default_factory=list, repr=False, compare=False)  # Detection.headers
@@ -72,7 +80,7 @@ class ParsedRow:
 @dataclass(frozen=True)
 class SkippedRow:
     row_number: int
-    reason: str
+    reason: str  # translated when the row was read
 
 
 def _number(value: object) -> str | None:
@@ -83,7 +91,14 @@ def _number(value: object) -> str | None:
     if not text:
         return None
     if len(text) > MAX_NUMBER_LENGTH:
-        raise ValueError(f"{text[:37]!r}... is too long ({len(text)} characters, at most {MAX_NUMBER_LENGTH})")
+        raise ValueError(
+            _l(
+                "%(value)s is too long (%(length)d characters, at most %(limit)d)",
+                value=f"{text[:37]!r}...",
+                length=len(text),
+                limit=MAX_NUMBER_LENGTH,
+            )
+        )
     return text
 
 
@@ -128,6 +143,11 @@ class _Cached:
         return hit
 
 
+def _field_error(name: str, problem: object) -> str:
+    """ "amount: 'abc' is not a number", in the language at hand."""
+    return str(_l("%(field)s: %(problem)s", field=FIELD_WORDS[name], problem=problem))
+
+
 def _blank(value: object) -> bool:
     return value is None or value == "" or (type(value) is str and value.isspace())
 
@@ -162,7 +182,7 @@ def parse_rows(
                     present.append((name, value, parser))
         if not present:
             if skipped is not None and any(not _blank(v) for v in row):
-                skipped.append(SkippedRow(row_number, "no data in the mapped columns"))
+                skipped.append(SkippedRow(row_number, str(NO_DATA)))
             continue
 
         number_cell = row[number_index] if number_index is not None and number_index < width else None
@@ -170,28 +190,28 @@ def parse_rows(
             number_cell.strip().casefold() == repeated_header or _TOTALS.match(number_cell)
         ):
             if skipped is not None:
-                reason = "totals row" if _TOTALS.match(number_cell) else "repeated header row"
-                skipped.append(SkippedRow(row_number, reason))
+                reason = TOTALS_ROW if _TOTALS.match(number_cell) else REPEATED_HEADER
+                skipped.append(SkippedRow(row_number, str(reason)))
             continue
 
         values: dict[str, object] = dict.fromkeys(detection.columns)
         errors: list[str] = []
+        number_failed = False
         for name, value, parser in present:
             result, error = parser(value)
             if error is None:
                 values[name] = result
             else:
-                errors.append(f"{name}: {error}")
+                errors.append(_field_error(name, error))
+                number_failed = number_failed or name == "guarantee_number"
 
-        if values.get("guarantee_number") is None and not any(e.startswith("guarantee_number:") for e in errors):
+        if values.get("guarantee_number") is None and not number_failed:
             others = sum(1 for name, _, _ in present if name != "guarantee_number")
             if others < 2 or _is_totals(row):
                 if skipped is not None:
-                    skipped.append(
-                        SkippedRow(row_number, "totals row" if others >= 2 else "not a guarantee row (no number)")
-                    )
+                    skipped.append(SkippedRow(row_number, str(TOTALS_ROW if others >= 2 else NO_NUMBER)))
                 continue
-            errors.insert(0, "guarantee_number: missing")
+            errors.insert(0, str(_l("%(field)s: missing", field=FIELD_WORDS["guarantee_number"])))
 
         if values.get("po_number"):
             related_to = "purchase_order"

@@ -4,6 +4,8 @@ Every parser takes whatever a spreadsheet cell or a form field may hold (None, s
 float, Decimal, date, datetime) and returns the normalised value, None for a blank, or
 raises ValueError with a short human message that names the value, written so that it
 reads well after a field name: ``f"amount: {error}"`` gives "amount: 'abc' is not a number".
+The message is a lazy translation: str(error) reads in the language of the request at hand,
+in English (the source) outside one.
 No other exception type ever escapes.
 
 Rules chosen:
@@ -35,6 +37,8 @@ import math
 import re
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
 
 from guarantees.domain.text import clean_text
 
@@ -131,7 +135,14 @@ def parse_text(value: object, *, max_length: int = MAX_TEXT_LENGTH) -> str | Non
     elif not text:
         return None
     if len(text) > max_length:
-        raise ValueError(f"{_describe(text)} is too long ({len(text)} characters, at most {max_length})")
+        raise ValueError(
+            _l(
+                "%(value)s is too long (%(length)d characters, at most %(limit)d)",
+                value=_describe(text),
+                length=len(text),
+                limit=max_length,
+            )
+        )
     return text
 
 
@@ -146,15 +157,15 @@ def parse_code(value: object) -> str | None:
         return None
     if type(value) is float:
         if not math.isfinite(value):
-            raise ValueError(f"{_describe(value)} is not a reference number")
+            raise ValueError(_l("%(value)s is not a reference number", value=_describe(value)))
         return _float_text(value)
     if isinstance(value, bool | date | time | timedelta):
-        raise ValueError(f"{_describe(cell_text(value))} is not a reference number")
+        raise ValueError(_l("%(value)s is not a reference number", value=_describe(cell_text(value))))
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueError(f"{_describe(value)} is not a reference number")
+            raise ValueError(_l("%(value)s is not a reference number", value=_describe(value)))
         return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
     text = parse_text(value, max_length=MAX_CODE_LENGTH)
     if text is not None and _INTEGRAL_TEXT.fullmatch(text):
@@ -198,7 +209,7 @@ def parse_currency(value: object) -> str | None:
         return text.upper()
     alias = _CURRENCY_ALIASES.get(text.casefold())
     if alias is None:
-        raise ValueError(f"{_describe(text)} is not a currency code (3 letters, e.g. SAR)")
+        raise ValueError(_l("%(value)s is not a currency code (3 letters, e.g. SAR)", value=_describe(text)))
     return alias
 
 
@@ -218,11 +229,11 @@ _BLANK_MARKS = frozenset({"-", "–", "—"})
 
 def _checked_amount(number: Decimal, shown: object) -> Decimal:
     if not number.is_finite():
-        raise ValueError(f"{_describe(shown)} is not a number")
+        raise ValueError(_l("%(value)s is not a number", value=_describe(shown)))
     if number < 0:
-        raise ValueError(f"{_describe(shown)} is negative: an amount must be zero or more")
+        raise ValueError(_l("%(value)s is negative: an amount must be zero or more", value=_describe(shown)))
     if number and number.adjusted() >= 13:
-        raise ValueError(f"{_describe(shown)} is too large (the limit is 10,000,000,000,000)")
+        raise ValueError(_l("%(value)s is too large (the limit is 10,000,000,000,000)", value=_describe(shown)))
     return number.copy_abs().quantize(_CENT, rounding=ROUND_HALF_UP)  # copy_abs: never '-0.00'
 
 
@@ -246,12 +257,12 @@ def _amount_from_text(text: str) -> Decimal | None:
     elif _GROUPED_DOT.fullmatch(body):
         digits = body.replace(".", "").replace(",", ".")
     else:
-        raise ValueError(f"{_describe(text)} is not a number")
+        raise ValueError(_l("%(value)s is not a number", value=_describe(text)))
     if digits.endswith("."):
         digits = digits[:-1]
     number = Decimal(digits)
     if negative and number:
-        raise ValueError(f"{_describe(text)} is negative: an amount must be zero or more")
+        raise ValueError(_l("%(value)s is negative: an amount must be zero or more", value=_describe(text)))
     return _checked_amount(number, text)
 
 
@@ -262,20 +273,20 @@ def parse_amount(value: object) -> Decimal | None:
     kind = type(value)
     if kind is float:
         if not math.isfinite(value):
-            raise ValueError(f"{_describe(value)} is not a number")
+            raise ValueError(_l("%(value)s is not a number", value=_describe(value)))
         return _checked_amount(Decimal(repr(value)), _float_text(value))
     if kind is str:
         try:
             return _amount_from_text(value)
         except InvalidOperation:
-            raise ValueError(f"{_describe(value)} is not a number") from None
+            raise ValueError(_l("%(value)s is not a number", value=_describe(value))) from None
     if isinstance(value, bool | date | time | timedelta):
-        raise ValueError(f"{_describe(cell_text(value))} is not a number")
+        raise ValueError(_l("%(value)s is not a number", value=_describe(cell_text(value))))
     if isinstance(value, int):
         if value < 0:
-            raise ValueError(f"{_describe(value)} is negative: an amount must be zero or more")
+            raise ValueError(_l("%(value)s is negative: an amount must be zero or more", value=_describe(value)))
         if value >= MAX_AMOUNT:
-            raise ValueError(f"{_describe(value)} is too large (the limit is 10,000,000,000,000)")
+            raise ValueError(_l("%(value)s is too large (the limit is 10,000,000,000,000)", value=_describe(value)))
         return Decimal(value).quantize(_CENT)
     if isinstance(value, Decimal):
         return _checked_amount(value, value)
@@ -346,25 +357,34 @@ def excel_serial(day: date) -> int:
 
 def _in_range(day: date, shown: object) -> date:
     if not _MIN_DATE <= day <= _MAX_DATE:
-        raise ValueError(f"{_describe(shown)} is outside the years {MIN_YEAR}-{MAX_YEAR}")
+        raise ValueError(
+            _l(
+                "%(value)s is outside the years %(first)d-%(last)d",
+                value=_describe(shown),
+                first=MIN_YEAR,
+                last=MAX_YEAR,
+            )
+        )
     return day
 
 
 def _from_serial(number: float, shown: object) -> date:
     if not math.isfinite(number) or not 1 <= number < 2958466:
-        raise ValueError(f"{_describe(shown)} is not a date")
+        raise ValueError(_l("%(value)s is not a date", value=_describe(shown)))
     return _in_range(_EXCEL_EPOCH + timedelta(days=int(number)), shown)
 
 
 def _build(year: int, month: int, day: int, text: str) -> date:
     if 1300 <= year <= 1500:
-        raise ValueError(f"{_describe(text)} looks like a Hijri date: give the Gregorian date")
+        raise ValueError(_l("%(value)s looks like a Hijri date: give the Gregorian date", value=_describe(text)))
     try:
         result = date(year, month, day)
     except ValueError:
         if month > 12 and day <= 12:
-            raise ValueError(f"{_describe(text)} is not a valid date (day/month/year expected)") from None
-        raise ValueError(f"{_describe(text)} is not a valid date") from None
+            raise ValueError(
+                _l("%(value)s is not a valid date (day/month/year expected)", value=_describe(text))
+            ) from None
+        raise ValueError(_l("%(value)s is not a valid date", value=_describe(text))) from None
     return _in_range(result, text)
 
 
@@ -392,7 +412,7 @@ def _date_from_text(original: str) -> date | None:
         return _build(int(m[1]), int(m[2]), int(m[3]), original)
     if _SERIAL.fullmatch(text):
         return _from_serial(float(text), original)
-    raise ValueError(f"{_describe(original)} is not a date (expected e.g. 01/06/2025 or 2025-06-01)")
+    raise ValueError(_l("%(value)s is not a date (expected e.g. 01/06/2025 or 2025-06-01)", value=_describe(original)))
 
 
 def parse_date(value: object) -> date | None:
@@ -410,7 +430,7 @@ def parse_date(value: object) -> date | None:
         try:
             number = float(value)
         except (OverflowError, ValueError):
-            raise ValueError(f"{_describe(value)} is not a date") from None
+            raise ValueError(_l("%(value)s is not a date", value=_describe(value))) from None
         return _from_serial(number, cell_text(value) if kind is float else value)
     if isinstance(value, datetime):
         return _in_range(value.date(), value.date().isoformat())
@@ -418,4 +438,4 @@ def parse_date(value: object) -> date | None:
         return _in_range(value, value.isoformat())
     if isinstance(value, str):
         return _date_from_text(str(value))
-    raise ValueError(f"{_describe(cell_text(value))} is not a date")
+    raise ValueError(_l("%(value)s is not a date", value=_describe(cell_text(value))))

@@ -93,7 +93,7 @@ def test_cell_errors(xlsx_bytes):
     assert row.errors == [
         "amount: 'abc' is not a number",
         "currency: 'Saudi' is not a currency code (3 letters, e.g. SAR)",
-        "expiry_date: '31/02/2025' is not a valid date",
+        "expiry date: '31/02/2025' is not a valid date",
     ]  # in FIELDS order
     assert row.values["amount"] is None and row.values["expiry_date"] is None and row.values["currency"] is None
     assert row.values["supplier"] == "ACME"
@@ -126,7 +126,7 @@ def test_skipped_rows(xlsx_bytes):
     )
     assert [r.row_number for r in rows] == [2, 11, 12]
     assert rows[1].values["guarantee_number"] == "LG2" and rows[1].errors == []
-    assert rows[2].errors == ["guarantee_number: missing"]
+    assert rows[2].errors == ["guarantee number: missing"]
     assert rows[2].values["supplier"] == "BETA"
     assert [(s.row_number, s.reason) for s in skipped] == [
         (5, "no data in the mapped columns"),
@@ -159,7 +159,7 @@ def test_numbers_are_normalised_like_the_register(xlsx_bytes):
         ],
     )
     assert [r.values["guarantee_number"] for r in rows] == ["OG/CC053778", "12345", "LG1", None]
-    assert rows[3].errors[0].startswith("guarantee_number: ") and "too long" in rows[3].errors[0]
+    assert rows[3].errors[0].startswith("guarantee number: ") and "too long" in rows[3].errors[0]
 
 
 def test_overrides_are_used(xlsx_bytes):

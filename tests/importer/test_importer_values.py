@@ -332,3 +332,18 @@ def test_cell_text():
     assert cell_text(datetime(2025, 6, 26)) == "2025-06-26"
     assert cell_text(None) == ""
     assert cell_text(math.pi).startswith("3.14159")
+
+
+def test_messages_are_translated_when_shown_and_read_as_english_without_a_request():
+    from flask_babel.speaklater import LazyString
+
+    from guarantees.importer.reader import WorkbookError, read_workbook
+
+    with pytest.raises(ValueError) as caught:
+        parse_date("soon")
+    assert isinstance(caught.value.args[0], LazyString)
+    assert str(caught.value) == "'soon' is not a date (expected e.g. 01/06/2025 or 2025-06-01)"
+    with pytest.raises(WorkbookError) as refused:
+        read_workbook(b"not a workbook")
+    assert refused.value.message == str(refused.value)
+    assert refused.value.message.startswith("This file is not an Excel workbook")
