@@ -1,6 +1,7 @@
 """The layers DESIGN §7 draws, read from the package's imports: each module imports only what its arrow allows."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,13 @@ def test_the_rules_are_checked_against_real_imports():
     assert layer("guarantees.services.review") == "services"
     assert "services" not in ALLOWED["repositories"]
     assert imports_of(PACKAGE / "repositories" / "history" / "legacy.py") >= {"guarantees.models.legacy"}
+
+
+def test_only_the_adapter_and_the_legacy_load_write_the_dictionaries():
+    writes = re.compile(r"\b(?:Bank|Supplier)\(|(?:update|insert|delete)\((?:Bank|Supplier)\b")
+    writers = {
+        module_name(path)
+        for path in MODULES
+        if writes.search(path.read_text()) and not module_name(path).startswith("guarantees.models")
+    }
+    assert writers <= {"guarantees.services.dualwrite", "guarantees.legacy.load"}, sorted(writers)
