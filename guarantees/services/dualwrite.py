@@ -28,6 +28,8 @@ BANK_FIELDS = (
     "official_name", "official_name_en", "official_name_ar", "short_code", "department",
     "address_line_1", "address_line_2", "contact_email",
 )  # fmt: skip
+DICTIONARY_FIELDS = {Supplier: SUPPLIER_FIELDS, Bank: BANK_FIELDS}
+NORMALISED_COLUMN = {Supplier: "normalized_name", Bank: "normalized_key"}
 
 
 def _text(value) -> str | None:
@@ -188,26 +190,15 @@ class DualWriteAdapter:
 
         return insert_or_get(self.session, make, find).import_session_id
 
-    def save_supplier(self, supplier: Supplier | None, values: dict, *, normalized: str) -> Supplier:
-        """Add a supplier (None) or edit one: its names, and its name as matching folds it (`normalized`)."""
-        if supplier is None:
-            supplier = Supplier(created_at=dictionary_stamp(), is_confirmed=1)
-            self.session.add(supplier)
-        for name in SUPPLIER_FIELDS:
-            setattr(supplier, name, values.get(name))
-        supplier.normalized_name = normalized
-        supplier.updated_at = dictionary_stamp()
+    def save_entry(self, model: type[Supplier | Bank], entry, values: dict, *, normalized: str):
+        """Add a dictionary entry (`entry` None) or edit one: the columns the register edits, its name as matching
+        folds it (`normalized`), and the legacy system's bookkeeping columns."""
+        if entry is None:
+            entry = model(created_at=dictionary_stamp(), is_confirmed=1)
+            self.session.add(entry)
+        for name in DICTIONARY_FIELDS[model]:
+            setattr(entry, name, values.get(name))
+        setattr(entry, NORMALISED_COLUMN[model], normalized)
+        entry.updated_at = dictionary_stamp()
         self.session.flush()
-        return supplier
-
-    def save_bank(self, bank: Bank | None, values: dict, *, normalized: str) -> Bank:
-        """Add a bank (None) or edit one: names, short code, letter address, and its folded name (`normalized`)."""
-        if bank is None:
-            bank = Bank(created_at=dictionary_stamp(), is_confirmed=1)
-            self.session.add(bank)
-        for name in BANK_FIELDS:
-            setattr(bank, name, values.get(name))
-        bank.normalized_key = normalized
-        bank.updated_at = dictionary_stamp()
-        self.session.flush()
-        return bank
+        return entry

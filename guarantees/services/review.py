@@ -205,9 +205,8 @@ def save_supplier(supplier_id: int | None, data: dict, *, user: str | None) -> S
                 _("Supplier #%(id)d (%(name)s) has this name already.", id=other.id, name=other.label),
                 field="official_name",
             )
-        supplier = DualWriteAdapter(session).save_supplier(
-            supplier, values, normalized=normalise_name(values["official_name"])
-        )
+        normalized = normalise_name(values["official_name"])
+        supplier = DualWriteAdapter(session).save_entry(Supplier, supplier, values, normalized=normalized)
     repo.dictionaries_changed()
     return supplier
 
@@ -241,7 +240,8 @@ def save_bank(bank_id: int | None, data: dict, *, user: str | None) -> Bank:
                 raise ValidationFailed(
                     _("Bank #%(id)d (%(name)s) has this short code.", id=clash.id, name=clash.label), field="short_code"
                 )
-        bank = DualWriteAdapter(session).save_bank(bank, values, normalized=normalise_name(values["official_name"]))
+        normalized = normalise_name(values["official_name"])
+        bank = DualWriteAdapter(session).save_entry(Bank, bank, values, normalized=normalized)
     repo.dictionaries_changed()
     return bank
 
