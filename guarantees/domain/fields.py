@@ -4,6 +4,8 @@ The triggers of migration 0002 keep their own literal copy of IDENTIFYING_FIELDS
 migration never imports the application); a test holds that copy equal to this one.
 """
 
+# The dictionaries a raw supplier or bank name is matched against.
+ENTITIES = ("supplier", "bank")
 STATUSES = ("active", "released")
 MATCH_STATUSES = ("ready", "needs_review")
 # Fields that identify a guarantee: frozen once it is locked (the database refuses the change).

@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from guarantees.domain.fields import ENTITIES
 from guarantees.domain.ids import MAX_ID
-from guarantees.services.matching import ENTITIES
 
 SEARCH_FIELDS = ("chosen_id", "into")  # the form field a picker's option fills
 MAX_NAME = 500

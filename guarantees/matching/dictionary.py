@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from guarantees.domain.fields import ENTITIES
 from guarantees.matching.matcher import Candidate, Matcher, MatchResult, MatchThresholds
 from guarantees.matching.normalise import normalise_name
-
-ENTITIES = ("supplier", "bank")
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from guarantees.models.base import Base, utcnow
 
-ENTITIES = ("supplier", "bank")
-
 
 class NameAlias(Base):
     """A raw name that means a dictionary entry: learned from a review decision or added by an admin."""

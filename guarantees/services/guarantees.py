@@ -12,11 +12,11 @@ from guarantees.domain import labels
 from guarantees.domain.fields import EDITABLE_FIELDS
 from guarantees.importer.error_workbook import safe_cell
 from guarantees.models import Guarantee, GuaranteeEdit, ImportBatchItem
+from guarantees.repositories.matching import matcher_for
 from guarantees.services.batches import count_rows, todays_batch
 from guarantees.services.dualwrite import DualWriteAdapter
 from guarantees.services.errors import Conflict, DuplicateNumber, LockedField, NotFound, ValidationFailed
 from guarantees.services.fields import display, parse_field
-from guarantees.services.matching import matcher_for
 from guarantees.services.transaction import unit_of_work
 
 ENTRY_FIELDS = ("guarantee_number", *EDITABLE_FIELDS)

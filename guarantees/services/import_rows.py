@@ -35,8 +35,8 @@ from guarantees.importer.mapping import Detection, fold_header
 from guarantees.importer.reader import Workbook
 from guarantees.importer.rows import ParsedRow, SkippedRow
 from guarantees.models import Guarantee, ImportBatch
+from guarantees.repositories.matching import matcher_for
 from guarantees.services.fields import display
-from guarantees.services.matching import matcher_for
 
 OUTCOMES = ("new", "update", "unchanged", "error")
 

@@ -177,9 +177,3 @@ def test_ids_no_row_can_have_find_nothing(app, dictionary, entity_id):
     assert repo.dictionary_row("bank", entity_id) is None
     assert repo.get_alias(entity_id) is None
     assert repo.label("supplier", entity_id) is None
-
-
-def test_services_still_find_the_matcher_where_they_imported_it(app):
-    from guarantees.services import matching
-
-    assert matching.matcher_for is matcher_for and matching.dictionaries_changed is repo.dictionaries_changed
