@@ -67,6 +67,11 @@ class Addressee:
     contact_email: str | None = None
     in_dictionary: bool = False
 
+    @property
+    def has_address(self) -> bool:
+        """Whether a letter to this bank can carry its address block."""
+        return bool(self.address_line_1 or self.address_line_2)
+
 
 def _from_bank(bank: Bank) -> Addressee:
     return Addressee(
@@ -96,3 +101,8 @@ def addressee(action: GuaranteeAction) -> Addressee:
     if bank is not None:
         return _from_bank(bank)
     return Addressee(name_ar=raw or "", name_en=raw or "")
+
+
+def without_address(actions: list[GuaranteeAction]) -> set[int]:
+    """The drafts among `actions` whose bank has no address yet: their letters would carry its name alone."""
+    return {a.id for a in actions if a.action_status == "draft" and not addressee(a).has_address}

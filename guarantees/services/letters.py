@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from guarantees.clock import today
+from guarantees.domain.words import amount_in_words
 from guarantees.models import ActionSession, GuaranteeAction, LetterPrint, LetterPrintAction
 from guarantees.repositories import actions as repo
 from guarantees.services.errors import NotFound, ValidationFailed
@@ -48,6 +49,19 @@ class Letter:
     currency_ar: str
     currency_en: str
     draft: bool
+    letter_reference: str | None = None  # BG/<year>/<id>, given at issue; None on a draft or a migrated action
+    amount_words: str | None = None  # the amount the letter states first, in Arabic words
+    new_amount_words: str | None = None  # a reduction's new amount, in Arabic words
+
+    @property
+    def stated_amount(self) -> Decimal | None:
+        """The amount the letter's first sentence gives: the amount before a reduction, else the amount."""
+        return self.previous_amount if self.action.action_type == "reduction" else self.amount
+
+    @property
+    def has_address(self) -> bool:
+        """Whether the bank's address block is known (else the letter carries the bank's name alone)."""
+        return self.bank.has_address
 
 
 def _type_words(raw: str | None) -> tuple[str | None, str | None]:
@@ -71,6 +85,8 @@ def letter_for(action: GuaranteeAction) -> Letter:
     currency_ar, currency_en = CURRENCY_WORDS.get(currency, (currency, currency))
     issued = action.action_status == "issued"
     when = (action.issued_at.date() if action.issued_at else action.action_date) if issued else None
+    amount = action.new_amount if action.new_amount is not None else guarantee.amount
+    stated = action.previous_amount if action.action_type == "reduction" else amount
     return Letter(
         action=action,
         bank=repo.addressee(action),
@@ -81,12 +97,15 @@ def letter_for(action: GuaranteeAction) -> Letter:
         supplier=action.supplier_display_name or guarantee.supplier_label,
         type_ar=type_ar,
         type_en=type_en,
-        amount=action.new_amount if action.new_amount is not None else guarantee.amount,
+        amount=amount,
         previous_amount=action.previous_amount,
         currency=currency,
         currency_ar=currency_ar,
         currency_en=currency_en,
         draft=not issued,
+        letter_reference=action.reference if issued else None,
+        amount_words=amount_in_words(stated, currency),
+        new_amount_words=amount_in_words(amount, currency) if action.action_type == "reduction" else None,
     )
 
 

@@ -30,9 +30,11 @@ def _context(session_id: int, **extra) -> dict:
     found = repo.get_session(session_id)
     if found is None:
         abort(404)
+    found_actions = repo.session_actions(session_id)
     return {
         "session": found,
-        "actions": repo.session_actions(session_id),
+        "actions": found_actions,
+        "no_address": repo.without_address(found_actions) if not found.is_locked else set(),
         "prints": repo.prints_of_session(session_id),
         "four_eyes": bool(current_app.config.get("FOUR_EYES")),
         "errors": {},

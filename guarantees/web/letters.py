@@ -4,11 +4,12 @@ A draft action's letter can be previewed (marked "draft — not issued" on scree
 logged as a print. Viewing the print page of issued letters is what is logged: the page exists to be printed.
 """
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, request
 
 from guarantees.forms.letters import LetterForm
 from guarantees.repositories import actions as repo
 from guarantees.services import letters
+from guarantees.services import settings as letter_settings
 from guarantees.web.rendering import render
 from guarantees.web.security import username
 
@@ -30,8 +31,7 @@ def _print_page(actions: list, *, session_id: int | None, title: str):
         title=title,
         session_id=session_id,
         logged=logged,
-        signatory_ar=current_app.config.get("LETTER_SIGNATORY_AR", "مدير الإدارة المالية"),
-        signatory_en=current_app.config.get("LETTER_SIGNATORY_EN", "Director of Finance"),
+        letterhead=letter_settings.letterhead(),
     )
 
 

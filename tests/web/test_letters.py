@@ -227,3 +227,82 @@ def test_hostile_ids_and_languages(editor, make_guarantee):
     _, (action,) = issued_session(make_guarantee, {"number": "HL-1", "expiry_date": "2026-06-01"})
     response = editor.get(f"/letters/actions/{action.id}?lang=%3Cscript%3E")
     assert response.status_code == 200 and 'lang="ar"' in response.get_data(as_text=True)
+
+
+# -- letters fit to send: reference, both dates, the amount in words, letterhead, the bank's address ---------------
+
+
+def test_an_issued_letter_has_its_reference_both_dates_and_the_amount_in_words(viewer, make_guarantee, riyad):
+    from guarantees.web.formatting import hijri
+
+    _, (action,) = issued_session(make_guarantee, {"number": "FIT1"})
+    reference = db.session.get(GuaranteeAction, action.id).reference
+    issued_on = db.session.get(GuaranteeAction, action.id).issued_at.date()
+    arabic = viewer.get(f"/letters/actions/{action.id}").get_data(as_text=True)
+    assert f'الرقم: <bdi dir="ltr">{reference}</bdi>' in arabic and reference.startswith("BG/")
+    assert f"{issued_on.isoformat()}</bdi>م" in arabic and f"الموافق: <bdi>{hijri(issued_on, 'ar')}</bdi>" in arabic
+    assert "(فقط خمسة وعشرون ألفاً ومئتا ريال سعودي لا غير)" in arabic
+    assert "الإدارة المالية" in arabic and "Finance Department" in arabic and "مدير الإدارة المالية" in arabic
+    english = viewer.get(f"/letters/actions/{action.id}?lang=en").get_data(as_text=True)
+    assert f"Our ref.: {reference}" in english and f"Corresponding to: {hijri(issued_on, 'en')}" in english
+    assert "Director of Finance" in english and "فقط" not in english
+
+
+def test_a_draft_letter_has_no_reference_yet(editor, make_guarantee):
+    session = actions.start_session([make_guarantee("FIT2").id], "extension", user="clerk")
+    html = editor.get(f"/letters/sessions/{session.id}").get_data(as_text=True)
+    assert 'الرقم: <bdi dir="ltr">—</bdi>' in html and "BG/" not in html
+
+
+def test_a_reduction_letter_gives_both_amounts_in_words(editor, make_guarantee):
+    action = actions.reduce(make_guarantee("FIT3", amount="1250000.50").id, "1000000", user="chief")
+    html = editor.get(f"/letters/actions/{action.id}").get_data(as_text=True)
+    assert "(فقط مليون ومئتان وخمسون ألف ريال سعودي وخمسون هللة لا غير)" in html
+    assert "(فقط مليون ريال سعودي لا غير)" in html
+
+
+def test_the_letterhead_and_signatory_come_from_the_settings(editor, make_guarantee):
+    from guarantees.services import settings
+
+    settings.save_letterhead(
+        {
+            "organisation_ar": "مستشفى الملك فيصل",
+            "organisation_en": "King Faisal Hospital",
+            "department_ar": "إدارة الخزينة",
+            "department_en": "Treasury",
+            "signatory_ar": "المدير المالي",
+            "signatory_en": "Chief Financial Officer",
+        },
+        user="chief",
+    )
+    action = actions.release(make_guarantee("FIT4").id, user="chief")
+    arabic = editor.get(f"/letters/actions/{action.id}").get_data(as_text=True)
+    english = editor.get(f"/letters/actions/{action.id}?lang=en").get_data(as_text=True)
+    for html in (arabic, english):
+        assert "مستشفى الملك فيصل" in html and "King Faisal Hospital" in html and "إدارة الخزينة" in html
+    assert "المدير المالي" in arabic and "Chief Financial Officer" in english and "Director of Finance" not in english
+
+
+def test_a_bank_without_an_address_is_flagged_before_issuing(editor, make_guarantee, riyad):
+    plain = make_guarantee("FIT5", raw_bank_name="Some New Bank")
+    known = make_guarantee("FIT6")
+    session = actions.start_session([plain.id, known.id], "extension", user="clerk")
+    page = editor.get(f"/actions/{session.id}").get_data(as_text=True)
+    assert page.count('data-warning="no-address"') == 2  # the summary, and the one draft's row
+    assert "1 draft is addressed to a bank with no address" in page
+    preview = editor.get(f"/letters/sessions/{session.id}").get_data(as_text=True)
+    assert 'data-warning="no-address"' in preview and "1 letter has no address" in preview
+
+
+def test_the_session_page_shows_each_issued_reference(editor, make_guarantee):
+    session, issued = issued_session(make_guarantee, {"number": "FIT7"}, {"number": "FIT8"})
+    page = editor.get(f"/actions/{session.id}").get_data(as_text=True)
+    for action in issued:
+        assert f'<bdi dir="ltr" class="reference">{action.reference}</bdi>' in page
+    assert 'data-warning="no-address"' not in page  # issued: nothing left to warn about
+
+
+def test_the_english_letter_is_set_in_a_latin_face():
+    css = (ROOT / "static" / "css" / "letter.css").read_text(encoding="utf-8")
+    assert 'html[lang="en"] body.letters { font-family: var(--latin);' in css
+    assert '--latin: "Liberation Serif"' in css and '--arabic: "Noto Naskh Arabic"' in css
