@@ -88,9 +88,16 @@ def _from_bank(bank: Bank) -> Addressee:
 def addressee(action: GuaranteeAction) -> Addressee:
     """The bank a letter goes to: the action's bank, the guarantee's, a dictionary name match, else the raw name."""
     guarantee: Guarantee = action.guarantee
-    bank_id = action.bank_id or guarantee.bank_id
+    return _addressee(action.bank_id or guarantee.bank_id, action.bank_display or guarantee.bank_label)
+
+
+def guarantee_addressee(guarantee: Guarantee) -> Addressee:
+    """The bank a letter issued for `guarantee` now would be addressed to."""
+    return _addressee(guarantee.bank_id, guarantee.bank_label)
+
+
+def _addressee(bank_id: int | None, raw: str | None) -> Addressee:
     bank = db.session.get(Bank, bank_id) if bank_id else None
-    raw = action.bank_display or guarantee.bank_label
     if bank is None and raw:
         key = raw.strip().lower()
         columns = (Bank.official_name, Bank.official_name_ar, Bank.official_name_en, Bank.short_code)

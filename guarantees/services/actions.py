@@ -123,7 +123,8 @@ def _apply(session: Session, action: GuaranteeAction, guarantee: Guarantee, user
         action.is_locked = True
         action.issued_by = user
         action.issued_at = utcnow()
-        action.reference = letter_reference(action.id, today())  # in the UPDATE that issues it: never after
+        # In the UPDATE that issues it, never after; the year is the letter's date's (services/letters.py).
+        action.reference = letter_reference(action.id, action.issued_at.date())
         session.flush()
     except sa.exc.IntegrityError as error:
         if action.action_type == "release":

@@ -51,3 +51,9 @@ def session(session_id: int):
     if found is None:
         abort(404)
     return _print_page(repo.session_actions(session_id), session_id=session_id, title=f"#{session_id}")
+
+
+@bp.app_context_processor
+def _letter_helpers() -> dict:
+    """`bank_address_missing(guarantee)` for the pages that issue a letter (templates/letters/_no_address.html)."""
+    return {"bank_address_missing": lambda guarantee: not repo.guarantee_addressee(guarantee).has_address}

@@ -306,3 +306,12 @@ def test_the_english_letter_is_set_in_a_latin_face():
     css = (ROOT / "static" / "css" / "letter.css").read_text(encoding="utf-8")
     assert 'html[lang="en"] body.letters { font-family: var(--latin);' in css
     assert '--latin: "Liberation Serif"' in css and '--arabic: "Noto Naskh Arabic"' in css
+
+
+def test_the_issue_page_warning_for_a_bank_without_an_address(app, make_guarantee, riyad):
+    from flask import render_template
+
+    plain, known = make_guarantee("FIT9", raw_bank_name="Some New Bank"), make_guarantee("FIT10")
+    with app.test_request_context():
+        assert 'data-warning="no-address"' in render_template("letters/_no_address.html", guarantee=plain)
+        assert 'data-warning="no-address"' not in render_template("letters/_no_address.html", guarantee=known)
