@@ -218,7 +218,7 @@ def test_a_print_shows_on_the_guarantees_timeline(editor, make_guarantee):
     assert "Letter printed" not in editor.get(f"/guarantees/{action.guarantee_id}").get_data(as_text=True)
     editor.get(f"/letters/actions/{action.id}?lang=en")
     page = editor.get(f"/guarantees/{action.guarantee_id}").get_data(as_text=True)
-    assert "Letter printed" in page and "(en)" in page and f"/letters/actions/{action.id}" in page
+    assert "Letter printed" in page and "(English)" in page and f"/letters/actions/{action.id}" in page
 
 
 def test_hostile_ids_and_languages(editor, make_guarantee):
@@ -315,3 +315,11 @@ def test_the_issue_page_warning_for_a_bank_without_an_address(app, make_guarante
     with app.test_request_context():
         assert 'data-warning="no-address"' in render_template("letters/_no_address.html", guarantee=plain)
         assert 'data-warning="no-address"' not in render_template("letters/_no_address.html", guarantee=known)
+
+
+def test_the_guarantees_history_shows_the_letters_reference(editor, make_guarantee):
+    guarantee = make_guarantee("FIT11")
+    action = actions.extend(guarantee.id, user="chief")
+    reference = db.session.get(GuaranteeAction, action.id).reference
+    page = editor.get(f"/guarantees/{guarantee.id}").get_data(as_text=True)
+    assert f"reference <bdi>{reference}</bdi>" in page
