@@ -14,6 +14,13 @@ from guarantees.services import actions, guarantees
 from guarantees.web.formatting import hijri
 
 pytestmark = pytest.mark.browser
+GUARANTEE = {
+    "raw_supplier_name": "Lana Medical Company",
+    "raw_bank_name": "Riyad Bank",
+    "amount": "25200",
+    "expiry_date": "2026-06-01",
+    "contract_number": "C/0016/40",
+}
 
 
 def _issue() -> tuple[int, str, str]:
@@ -28,30 +35,27 @@ def _issue() -> tuple[int, str, str]:
         )
     )
     db.session.commit()
-    data = {
-        "guarantee_number": "PDF-1",
-        "raw_supplier_name": "Lana Medical Company",
-        "raw_bank_name": "Riyad Bank",
-        "amount": "25200",
-        "expiry_date": "2026-06-01",
-        "contract_number": "C/0016/40",
-    }
-    action = actions.extend(guarantees.create(data, user="tester").id, user="clerk")
+    guarantee = guarantees.create({**GUARANTEE, "guarantee_number": "PDF-1"}, user="tester")
+    action = actions.extend(guarantee.id, user="clerk")
     stored = db.session.get(GuaranteeAction, action.id)
     return stored.id, stored.reference, stored.issued_at.date()
 
 
-def pdf_text(page, url: str) -> str:
-    """The text of `url` printed to PDF (A4, the page's own @page margins), Arabic forms folded to letters."""
+def pdf_pages(page, url: str) -> list[str]:
+    """The text of each page of `url` printed to PDF (A4, the page's own @page margins), Arabic forms folded."""
     page.goto(url)
     page.emulate_media(media="print")
-    data = page.pdf(prefer_css_page_size=True, print_background=True)
-    reader = PdfReader(io.BytesIO(data))
-    assert len(reader.pages) == 1  # one letter, one page
-    box = reader.pages[0].mediabox
-    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
-    text = "\n".join(p.extract_text() or "" for p in reader.pages)
-    return unicodedata.normalize("NFKC", text)
+    reader = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+    for sheet in reader.pages:
+        assert (round(float(sheet.mediabox.width)), round(float(sheet.mediabox.height))) == (595, 842)  # A4
+    return [unicodedata.normalize("NFKC", sheet.extract_text() or "") for sheet in reader.pages]
+
+
+def pdf_text(page, url: str) -> str:
+    """The text of a one-page letter printed to PDF."""
+    pages = pdf_pages(page, url)
+    assert len(pages) == 1  # one letter, one page
+    return pages[0]
 
 
 def on_a_line(expected: str, text: str) -> bool:
@@ -73,3 +77,16 @@ def test_arabic_and_english_letters_print_with_reference_dates_words_and_bank(si
     for expected in (hijri(day, "ar"), "بنك الرياض", "فقط خمسة وعشرون ألفاً ومئتا ريال سعودي لا غير"):
         assert on_a_line(expected, arabic), (expected, arabic)
     assert not on_a_line("خمسة وعشرون ألفاً ومئتا", english)
+
+
+def test_a_batch_prints_one_letter_per_page(sign_in, live_server, in_app):
+    def two_issued() -> tuple[int, list[str]]:
+        ids = [guarantees.create({**GUARANTEE, "guarantee_number": n}, user="tester").id for n in ("PDF-2", "PDF-3")]
+        session = actions.start_session(ids, "release", user="clerk")
+        actions.issue_session(session.id, user="chief")
+        found = db.session.query(GuaranteeAction).filter_by(action_session_id=session.id).order_by(GuaranteeAction.id)
+        return session.id, [a.reference for a in found]
+
+    session_id, references = in_app(two_issued)
+    pages = pdf_pages(sign_in("clerk"), f"{live_server.url}/letters/sessions/{session_id}?lang=en")
+    assert len(pages) == 2 and all(reference in text for reference, text in zip(references, pages, strict=True))
