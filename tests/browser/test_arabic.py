@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from guarantees.clock import today
 from guarantees.extensions import db
 from guarantees.models import Guarantee, User
+from guarantees.models.dictionary import Bank
 from guarantees.services import actions, guarantees
 from tests.browser.conftest import ARTIFACTS, wait_for_htmx
 from tests.conftest import build_xlsx
@@ -47,6 +48,16 @@ def register() -> dict:
     chief = User(username="chief", role="admin", active=True)
     chief.set_password("pw-chief")
     db.session.add(chief)
+    db.session.add(
+        Bank(
+            official_name="بنك الرياض",
+            official_name_ar="بنك الرياض",
+            official_name_en="Riyad Bank",
+            short_code="RIBL",
+            address_line_1="ص.ب. 22622، الرياض 11416",
+            department="مركز تمويل التجارة",
+        )
+    )
     db.session.commit()
     long = enter("LG-2025/0042", raw_supplier_name="مؤسسة لانا الطبية", amount="1300000")
     for changes in ({"comment": "First review: amounts checked"}, {"contract_number": "C/0016/41"}):
@@ -134,7 +145,7 @@ def test_the_main_pages_read_in_arabic(sign_in, live_server, in_app, tmp_path):
         "import-preview": preview,
         "session": f"/actions/{made['session']}",
         "review": "/review",
-        "admin": "/admin/suppliers",
+        "admin": "/admin/banks",
         "users": "/admin/users",
     }
     known = data_words(database, WORKBOOK_NAME, "Sheet1", "chief clerk auditor")

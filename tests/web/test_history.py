@@ -67,8 +67,9 @@ def test_the_page_shows_the_timeline_in_order(viewer, make_guarantee):
     timeline = html[html.index('<ol class="timeline">') :]
     positions = [timeline.index(text) for text in ("Imported", "Edited", "Extension", "Release")]
     assert positions == sorted(positions)
-    assert '<del dir="auto">1000.00</del> → <ins dir="auto">900.00</ins>' in timeline
-    assert '<del dir="auto">2026-06-01</del> → <ins dir="auto">2027-06-01</ins>' in timeline
+    arrow = '<span class="arrow" aria-hidden="true">→</span>'  # mirrored under right-to-left
+    assert f'<del dir="auto">1000.00</del> {arrow} <ins dir="auto">900.00</ins>' in timeline
+    assert f'<del dir="auto">2026-06-01</del> {arrow} <ins dir="auto">2027-06-01</ins>' in timeline
     assert "manual_batch" not in timeline and "Manual entries of" in timeline
     assert SCRIPT not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in timeline
 
