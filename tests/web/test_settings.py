@@ -62,3 +62,9 @@ def test_a_logo_that_is_not_a_small_png_or_jpeg_is_refused(admin, monkeypatch, c
     response = admin.post("/admin/settings/logo", data={"logo": (io.BytesIO(content), "logo.png")})
     assert response.status_code == 422
     assert not settings.letterhead().has_logo
+
+
+def test_the_admin_area_links_to_the_settings(admin):
+    page = admin.get("/admin/users").get_data(as_text=True)
+    assert 'href="/admin/settings"' in page
+    assert 'href="/admin/settings" aria-current="page"' in admin.get("/admin/settings").get_data(as_text=True)
