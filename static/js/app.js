@@ -10,16 +10,20 @@
     box.appendChild(item);
     setTimeout(function () { item.remove(); }, 6000);
   }
+  // The page's own words for what only the browser knows (translated with the page: data-say-* on <body>).
+  function said(name) {
+    return document.body.getAttribute("data-say-" + name) || "";
+  }
   document.body.addEventListener("toast", function (event) {
     var detail = event.detail || {};
     toast(detail.message || detail.value, detail.level);
   });
   document.body.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
-    if (status >= 500) toast("The server could not complete the request (" + status + "). Nothing was saved.", "error");
+    if (status >= 500) toast(said("failed").replace("{status}", status), "error");
   });
   document.body.addEventListener("htmx:sendError", function () {
-    toast("The server did not answer. Check the connection and try again.", "error");
+    toast(said("offline"), "error");
   });
   // After a swap, put the keyboard focus where the user expects it.
   document.body.addEventListener("htmx:afterSettle", function (event) {
