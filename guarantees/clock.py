@@ -1,6 +1,6 @@
 """Today and now in the register's time zone (APP_TIMEZONE, default the server's own)."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
@@ -20,6 +20,14 @@ def today() -> date:
     """The calendar day a manual batch belongs to."""
     zone = _zone()
     return datetime.now(zone).date() if zone else date.today()
+
+
+def local_day(instant: datetime) -> date:
+    """The calendar day, in the register's time zone, of an instant stored as naive UTC (every `*_at` column)."""
+    zone = _zone()
+    if zone is None:
+        return instant.replace(tzinfo=UTC).astimezone().date()
+    return instant.replace(tzinfo=UTC).astimezone(zone).date()
 
 
 def add_years(day: date, years: int = 1) -> date:

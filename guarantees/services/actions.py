@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from guarantees.clock import add_years, today
+from guarantees.clock import add_years, local_day, today
 from guarantees.models import ActionSession, Guarantee, GuaranteeAction
 from guarantees.models.base import utcnow
 from guarantees.services.dualwrite import DualWriteAdapter
@@ -124,7 +124,7 @@ def _apply(session: Session, action: GuaranteeAction, guarantee: Guarantee, user
         action.issued_by = user
         action.issued_at = utcnow()
         # In the UPDATE that issues it, never after; the year is the letter's date's (services/letters.py).
-        action.reference = letter_reference(action.id, action.issued_at.date())
+        action.reference = letter_reference(action.id, local_day(action.issued_at))
         session.flush()
     except sa.exc.IntegrityError as error:
         if action.action_type == "release":

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from guarantees.clock import today
+from guarantees.clock import local_day, today
 from guarantees.domain.words import amount_in_words
 from guarantees.models import ActionSession, GuaranteeAction, LetterPrint, LetterPrintAction
 from guarantees.repositories import actions as repo
@@ -84,7 +84,7 @@ def letter_for(action: GuaranteeAction) -> Letter:
     currency = guarantee.currency or "SAR"
     currency_ar, currency_en = CURRENCY_WORDS.get(currency, (currency, currency))
     issued = action.action_status == "issued"
-    when = (action.issued_at.date() if action.issued_at else action.action_date) if issued else None
+    when = (local_day(action.issued_at) if action.issued_at else action.action_date) if issued else None
     amount = action.new_amount if action.new_amount is not None else guarantee.amount
     stated = action.previous_amount if action.action_type == "reduction" else amount
     return Letter(
