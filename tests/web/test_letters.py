@@ -317,6 +317,12 @@ def test_the_issue_page_warning_for_a_bank_without_an_address(app, make_guarante
         assert 'data-warning="no-address"' not in render_template("letters/_no_address.html", guarantee=known)
 
 
+def test_the_guarantee_page_warns_before_a_letter_to_a_bank_without_an_address(editor, make_guarantee, riyad):
+    plain, known = make_guarantee("FIT11", raw_bank_name="Some New Bank"), make_guarantee("FIT12")
+    assert 'data-warning="no-address"' in editor.get(f"/guarantees/{plain.id}").get_data(as_text=True)
+    assert 'data-warning="no-address"' not in editor.get(f"/guarantees/{known.id}").get_data(as_text=True)
+
+
 def test_the_guarantees_history_shows_the_letters_reference(editor, make_guarantee):
     guarantee = make_guarantee("FIT11")
     action = actions.extend(guarantee.id, user="chief")
