@@ -34,8 +34,24 @@ def protected_fields(*, status: str | None, is_locked: bool, fields=EDITABLE_FIE
     return frozenset()
 
 
+# Why a guarantee is locked, as stored on it (guarantees.lock_reason, in the source language; the pages show
+# it translated through labels.lock_reason_label, which reads these same sentences back).
+LOCK_REASONS = {
+    "action": "it has an issued {kind} letter",
+    "legacy_action": "it has an issued {kind} letter (legacy system)",
+    "legacy_ready": "it was matched (ready) in the legacy system",
+    "released": "it has been released",
+    "locked": "it is locked",
+}
+
+
+def lock_reason(key: str, kind: str | None = None) -> str:
+    """The stored sentence for a lock of this kind (`kind`: the action type, for the action locks)."""
+    return LOCK_REASONS[key].format(kind=kind)
+
+
 def lock_reason_text(*, status: str | None, lock_reason: str | None) -> str:
     """Why a protected field cannot change, as the refusal says it."""
     if status == "released":
-        return "it has been released"
-    return lock_reason or "it is locked"
+        return LOCK_REASONS["released"]
+    return lock_reason or LOCK_REASONS["locked"]

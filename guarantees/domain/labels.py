@@ -1,6 +1,10 @@
 """What the pages, letters and exports call each field and state: defined once, translated when shown."""
 
+import re
+
 from flask_babel import lazy_gettext as _l
+
+from guarantees.domain.fields import LOCK_REASONS
 
 FIELD_LABELS = {
     "guarantee_number": _l("Guarantee number"),
@@ -60,6 +64,23 @@ OUTCOME_LABELS = {
 ROLE_LABELS = {"viewer": _l("Viewer"), "editor": _l("Editor"), "admin": _l("Admin")}
 LANGUAGE_LABELS = {"ar": _l("Arabic"), "en": _l("English")}
 
+# The stored lock reasons (domain.fields.LOCK_REASONS) read back: the pattern of each, and what the pages say.
+_LOCK_REASON_PATTERNS = {
+    key: re.compile(re.escape(sentence).replace(re.escape("{kind}"), r"(?P<kind>\w+)"))
+    for key, sentence in LOCK_REASONS.items()
+}
+
+
+def _lock_reason_messages(kind: str) -> dict:
+    return {
+        "action": _l("it has an issued %(kind)s letter", kind=kind),
+        "legacy_action": _l("it has an issued %(kind)s letter (legacy system)", kind=kind),
+        "legacy_ready": _l("it was matched (ready) in the legacy system"),
+        "released": _l("it has been released"),
+        "locked": _l("it is locked"),
+    }
+
+
 _ALL = {
     "field": FIELD_LABELS,
     "status": STATUS_LABELS,
@@ -89,3 +110,15 @@ def state_label(value: str | None) -> str:
         if value in _ALL[kind]:
             return label(kind, value)
     return value or ""
+
+
+def lock_reason_label(stored: str | None) -> str:
+    """A guarantee's stored lock reason, translated (a sentence no rule wrote is shown as it is)."""
+    if not stored:
+        return ""
+    for key, pattern in _LOCK_REASON_PATTERNS.items():
+        found = pattern.fullmatch(stored)
+        if found:
+            kind = found.groupdict().get("kind")
+            return str(_lock_reason_messages(label("action_type", kind).lower() if kind else "")[key])
+    return stored

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from guarantees.domain.fields import LOCKED_FIELDS
+from guarantees.domain.fields import lock_reason as lock_reason_for
 from guarantees.legacy.rows import (
     ACTION,
     ACTION_TYPES,
@@ -25,8 +26,6 @@ from guarantees.legacy.rows import (
 
 MIGRATOR = "legacy-migration"
 IMPORT_TYPE = {"excel_import": "excel", "manual_batch": "manual", "text_paste": "paste"}
-LOCK_READY = "it was matched (ready) in the legacy system"
-LOCK_ACTION = "it has an issued {kind} letter (legacy system)"
 # The cells of a legacy row that row_values reads (the key of its cache).
 INPUT_COLUMNS = (
     "raw_supplier_name", "raw_bank_name", "comment", "supplier_display_name", "bank_display", "related_to",
@@ -182,9 +181,9 @@ def plan_number(
     released = any(action["action_type"] == "release" for action in plan.actions)
     lock_reason = None
     if plan.actions:
-        lock_reason = LOCK_ACTION.format(kind=plan.actions[-1]["action_type"])
+        lock_reason = lock_reason_for("legacy_action", plan.actions[-1]["action_type"])
     elif ready:
-        lock_reason = LOCK_READY
+        lock_reason = lock_reason_for("legacy_ready")
     if existing is None:
         plan.guarantee = _new_guarantee(number, state, first_import, released, lock_reason, ctx)
         created = first_when or earliest

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from guarantees.clock import add_years, local_day, today
+from guarantees.domain import fields as rules
 from guarantees.models import ActionSession, Guarantee, GuaranteeAction
 from guarantees.models.base import utcnow
 from guarantees.services.dualwrite import DualWriteAdapter
@@ -15,7 +16,6 @@ from guarantees.services.errors import Conflict, NotFound, RuleViolation, Valida
 from guarantees.services.fields import parse_field
 from guarantees.services.transaction import unit_of_work
 
-LOCK_REASON = "it has an issued {kind} letter"
 REFERENCE_PREFIX = "BG"
 
 
@@ -138,7 +138,7 @@ def _apply(session: Session, action: GuaranteeAction, guarantee: Guarantee, user
         guarantee.status = "released"
     if not guarantee.is_locked:
         guarantee.is_locked = True
-        guarantee.lock_reason = LOCK_REASON.format(kind=action.action_type)
+        guarantee.lock_reason = rules.lock_reason("action", action.action_type)
     session.flush()
     adapter.record_action(action, guarantee)
 

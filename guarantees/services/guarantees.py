@@ -3,6 +3,7 @@
 from io import BytesIO
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 
@@ -132,7 +133,8 @@ def update(guarantee_id: int, changes: dict, *, expected_version: int, user: str
                 continue
             if field in protected:
                 reason = rules.lock_reason_text(status=guarantee.status, lock_reason=guarantee.lock_reason)
-                raise LockedField(f"This field cannot change because {reason}.", field=field)
+                message = _("This field cannot change because %(reason)s.", reason=labels.lock_reason_label(reason))
+                raise LockedField(message, field=field)
             if value is None and field in MATCHED_BY:
                 raise ValidationFailed("Supplier and bank cannot be emptied.", field=field)
             parsed[field] = value

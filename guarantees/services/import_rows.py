@@ -31,6 +31,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from guarantees.domain import fields as rules
+from guarantees.domain.labels import lock_reason_label
 from guarantees.importer.mapping import Detection, fold_header
 from guarantees.importer.reader import Workbook
 from guarantees.importer.rows import ParsedRow, SkippedRow
@@ -296,7 +297,7 @@ class Evaluator:
         protected = rules.protected_fields(
             status=current["status"], is_locked=current["is_locked"], fields=STATE_COLUMNS
         )
-        why = rules.lock_reason_text(status=current["status"], lock_reason=current["lock_reason"])
+        why = lock_reason_label(rules.lock_reason_text(status=current["status"], lock_reason=current["lock_reason"]))
         kept = [column for column in wanted if column in protected]
         if kept:
             shown = ", ".join(f"{column} {display(wanted.pop(column))!r}" for column in kept)

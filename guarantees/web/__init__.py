@@ -123,5 +123,10 @@ def register_blueprints(app: Flask) -> None:
     app.context_processor(lambda: {"nav_links": nav_links})
     rendering.init_app(app)
     formatting.init_app(app)
-    app.jinja_env.globals.update(field_label=labels.field_label, status_label=labels.state_label, label=labels.label)
+    app.jinja_env.globals.update(
+        field_label=labels.field_label,
+        status_label=labels.state_label,
+        label=labels.label,
+        lock_reason_label=labels.lock_reason_label,
+    )
     errors.init_app(app)

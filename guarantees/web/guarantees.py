@@ -166,7 +166,7 @@ def show(guarantee_id: int):
 def _lock_reason(guarantee) -> str:
     if guarantee.status == "released":
         return _("released")
-    return guarantee.lock_reason or _("locked")
+    return labels.lock_reason_label(guarantee.lock_reason) or _("locked")
 
 
 def _field_context(guarantee, field: str, **extra) -> dict:

@@ -1,0 +1,44 @@
+"""Labels: one definition, and the stored lock reasons read back and shown in the page's language."""
+
+import pytest
+from flask_babel import force_locale
+
+from guarantees import create_app
+from guarantees.domain import fields, labels
+
+
+@pytest.fixture(scope="module")
+def app():
+    """An app for its translations only (no database is opened)."""
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "DEFAULT_LOCALE": "en"})
+
+
+@pytest.mark.parametrize(("key", "kind"), [("action", "extension"), ("legacy_action", "release"),
+                                           ("legacy_ready", None), ("released", None), ("locked", None)])  # fmt: skip
+def test_every_stored_lock_reason_is_shown_translated(app, key, kind):
+    stored = fields.lock_reason(key, kind)
+    with app.test_request_context():
+        assert labels.lock_reason_label(stored) == stored  # English is the source
+        with force_locale("ar"):
+            arabic = labels.lock_reason_label(stored)
+    assert arabic and arabic != stored and not any("a" <= c.lower() <= "z" for c in arabic)
+
+
+def test_a_reason_no_rule_wrote_is_shown_as_it_is(app):
+    with app.test_request_context(), force_locale("ar"):
+        assert labels.lock_reason_label("checked by hand") == "checked by hand"
+        assert labels.lock_reason_label(None) == ""
+
+
+def test_the_locked_field_refusal_says_why_in_the_users_language(app):
+    with app.test_request_context(), force_locale("ar"):
+        assert labels.lock_reason_label(fields.lock_reason("action", "reduction")) != fields.lock_reason(
+            "action", "reduction"
+        )
+
+
+def test_every_state_a_page_shows_has_a_label():
+    for state in (*fields.STATUSES, *fields.MATCH_STATUSES):
+        assert labels.state_label(state) != ""
+    for name in fields.EDITABLE_FIELDS:
+        assert labels.field_label(name) != name
