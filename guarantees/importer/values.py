@@ -1,5 +1,8 @@
 """Cell and form value parsers shared by the Excel import and the web forms.
 
+(Over 400 lines on purpose: about a third is this docstring, the rules each parser follows, and the parsers
+share one grammar of digits, separators and month names that reads best in one place.)
+
 Every parser takes whatever a spreadsheet cell or a form field may hold (None, str, int,
 float, Decimal, date, datetime) and returns the normalised value, None for a blank, or
 raises ValueError with a short human message that names the value, written so that it
