@@ -5,10 +5,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from guarantees.clock import add_years, local_day, today
 from guarantees.domain import fields as rules
+from guarantees.domain import labels
 from guarantees.models import ActionSession, Guarantee, GuaranteeAction
 from guarantees.models.base import utcnow
 from guarantees.services.dualwrite import DualWriteAdapter
@@ -30,7 +32,7 @@ def _guarantee(session: Session, guarantee_id: int, *, for_update: bool = False)
         query = query.with_for_update(of=Guarantee)
     guarantee = session.scalar(query)
     if guarantee is None:
-        raise NotFound("No such guarantee.")
+        raise NotFound(_("No such guarantee."))
     return guarantee
 
 
@@ -50,21 +52,29 @@ def default_extension(guarantee: Guarantee) -> date | None:
 def _parse_date(raw: object, default: date | None) -> date:
     value = parse_field("expiry_date", raw) if raw not in (None, "") else default
     if value is None:
-        raise ValidationFailed("The guarantee has no expiry date: give the new expiry date.", field="new_expiry_date")
+        raise ValidationFailed(
+            _("The guarantee has no expiry date: give the new expiry date."), field="new_expiry_date"
+        )
     return value
 
 
 def _parse_amount(raw: object) -> Decimal:
     value = parse_field("amount", raw)
     if value is None:
-        raise ValidationFailed("Give the new, lower amount.", field="new_amount")
+        raise ValidationFailed(_("Give the new, lower amount."), field="new_amount")
     return value
 
 
 def validate(guarantee: Guarantee, action_type: str, *, new_expiry: date | None, new_amount: Decimal | None) -> None:
     """The rules of DESIGN §3, checked against the guarantee as it is now."""
     if guarantee.status == "released":
-        raise RuleViolation(f"Guarantee {guarantee.guarantee_number} has been released: no further {action_type}.")
+        raise RuleViolation(
+            _(
+                "Guarantee %(number)s has been released: no further %(kind)s.",
+                number=guarantee.guarantee_number,
+                kind=labels.label("action_type", action_type).lower(),
+            )
+        )
     if action_type == "extension":
         if guarantee.expiry_date and new_expiry <= guarantee.expiry_date:
             raise RuleViolation(
@@ -73,14 +83,14 @@ def validate(guarantee: Guarantee, action_type: str, *, new_expiry: date | None,
             )
     elif action_type == "reduction":
         if guarantee.amount is None:
-            raise RuleViolation("The guarantee has no amount to reduce.")
+            raise RuleViolation(_("The guarantee has no amount to reduce."))
         if not Decimal(0) < new_amount < guarantee.amount:
             raise RuleViolation(
                 f"A reduction lowers the amount and keeps it positive: {new_amount} is not between 0 "
                 f"and the current {guarantee.amount}."
             )
     elif action_type != "release":
-        raise ValidationFailed(f"Unknown action {action_type!r}.")
+        raise ValidationFailed(_("Unknown action %(kind)s.", kind=repr(action_type)))
 
 
 def _new_action(guarantee: Guarantee, action_type: str, new_expiry, new_amount, notes, user) -> GuaranteeAction:
@@ -128,7 +138,9 @@ def _apply(session: Session, action: GuaranteeAction, guarantee: Guarantee, user
         session.flush()
     except sa.exc.IntegrityError as error:
         if action.action_type == "release":
-            raise RuleViolation(f"Guarantee {guarantee.guarantee_number} has already been released.") from error
+            raise RuleViolation(
+                _("Guarantee %(number)s has already been released.", number=guarantee.guarantee_number)
+            ) from error
         raise
     if action.action_type == "extension":
         guarantee.expiry_date = action.new_expiry_date
@@ -178,9 +190,9 @@ def reduce(guarantee_id: int, new_amount, *, user: str | None, notes: str | None
 def _open_session(session: Session, session_id: int) -> ActionSession:
     found = session.get(ActionSession, session_id)
     if found is None:
-        raise NotFound("No such action session.")
+        raise NotFound(_("No such action session."))
     if found.is_locked:
-        raise RuleViolation("This session has been issued and is locked.")
+        raise RuleViolation(_("This session has been issued and is locked."))
     return found
 
 
@@ -213,7 +225,9 @@ def _draft(session, action_session, guarantee_id, action_type, new_expiry, new_a
             GuaranteeAction.origin == "app",
         )
     ):
-        raise RuleViolation(f"A release of {guarantee.guarantee_number} is already prepared or issued.")
+        raise RuleViolation(
+            _("A release of %(number)s is already prepared or issued.", number=guarantee.guarantee_number)
+        )
     action = _new_action(guarantee, action_type, new_expiry, new_amount, None, user)
     action.action_session_id = action_session.id
     session.add(action)
@@ -234,7 +248,7 @@ def add_drafts(session_id: int, guarantee_ids: list[int], action_type: str, *, u
 def start_session(guarantee_ids: list[int], action_type: str, *, user, new_expiry=None, description=None):
     """A new session holding one draft per guarantee (the list pages' "extend/release selected")."""
     if not guarantee_ids:
-        raise ValidationFailed("Select at least one guarantee.")
+        raise ValidationFailed(_("Select at least one guarantee."))
     with unit_of_work() as session:
         action_session = ActionSession(
             session_date=today(),
@@ -254,9 +268,9 @@ def start_session(guarantee_ids: list[int], action_type: str, *, user, new_expir
 def _draft_in_open_session(session: Session, action_id: int) -> GuaranteeAction:
     action = session.get(GuaranteeAction, action_id)
     if action is None or action.action_session_id is None:
-        raise NotFound("No such draft action.")
+        raise NotFound(_("No such draft action."))
     if action.action_status != "draft":
-        raise RuleViolation("This action has been issued and can no longer change.")
+        raise RuleViolation(_("This action has been issued and can no longer change."))
     _open_session(session, action.action_session_id)
     return action
 
@@ -280,7 +294,7 @@ def change_draft_date(action_id: int, new_expiry, *, user: str | None) -> Guaran
     with unit_of_work() as session:
         action = _draft_in_open_session(session, action_id)
         if action.action_type != "extension":
-            raise ValidationFailed("Only an extension has a new expiry date.")
+            raise ValidationFailed(_("Only an extension has a new expiry date."))
         guarantee = _guarantee(session, action.guarantee_id)
         new_expiry = _parse_date(new_expiry, default_extension(guarantee))
         validate(guarantee, "extension", new_expiry=new_expiry, new_amount=None)
@@ -293,20 +307,26 @@ def issue_session(session_id: int, *, user: str | None) -> ActionSession:
     with unit_of_work() as session:
         action_session = _open_session(session, session_id)
         if current_app.config.get("FOUR_EYES") and action_session.created_by == user:
-            raise RuleViolation("Four-eyes rule: a session must be issued by someone other than who prepared it.")
+            raise RuleViolation(_("Four-eyes rule: a session must be issued by someone other than who prepared it."))
         drafts = session.scalars(
             sa.select(GuaranteeAction)
             .where(GuaranteeAction.action_session_id == session_id, GuaranteeAction.action_status == "draft")
             .order_by(GuaranteeAction.id)
         ).all()
         if not drafts:
-            raise RuleViolation("This session has no draft actions to issue.")
+            raise RuleViolation(_("This session has no draft actions to issue."))
         for action in drafts:
             guarantee = _guarantee(session, action.guarantee_id, for_update=True)
             try:
                 validate(guarantee, action.action_type, new_expiry=action.new_expiry_date, new_amount=action.new_amount)
             except RuleViolation as error:
-                raise RuleViolation(f"{guarantee.guarantee_number}: {error.message} Nothing was issued.") from error
+                raise RuleViolation(
+                    _(
+                        "%(number)s: %(reason)s Nothing was issued.",
+                        number=guarantee.guarantee_number,
+                        reason=error.message,
+                    )
+                ) from error
             _apply(session, action, guarantee, user)
         action_session.issued_actions = len(drafts)
         action_session.total_actions = len(drafts)

@@ -1,5 +1,7 @@
 """Parsing of guarantee fields as users type them (forms, CLI) into stored values."""
 
+from flask_babel import gettext as _
+
 from guarantees.domain.labels import field_label
 from guarantees.domain.text import clean_text, normalise_number
 from guarantees.importer.values import parse_amount, parse_code, parse_date, parse_text, strip_invisible
@@ -23,31 +25,33 @@ def parse_field(field: str, raw: object) -> object:
     if field == "currency":
         text = (parse_text(raw) or "SAR").upper()
         if len(text) != 3 or not text.isalpha():
-            raise ValidationFailed("Currency: use a three-letter code such as SAR or USD.", field=field)
+            raise ValidationFailed(_("Currency: use a three-letter code such as SAR or USD."), field=field)
         return text
     if field == "related_to":
         text = parse_text(raw)
         if text not in (None, "contract", "purchase_order"):
-            raise ValidationFailed("Related to: choose contract or purchase order.", field=field)
+            raise ValidationFailed(_("Related to: choose contract or purchase order."), field=field)
         return text
     if field == "guarantee_number":
         number = normalise_number(raw)
         if not number:
-            raise ValidationFailed("Guarantee number is required.", field=field)
+            raise ValidationFailed(_("Guarantee number is required."), field=field)
         if len(number) > 100:
-            raise ValidationFailed("Guarantee number: at most 100 characters.", field=field)
+            raise ValidationFailed(_("Guarantee number: at most 100 characters."), field=field)
         if not number.isprintable():
-            raise ValidationFailed("Guarantee number: no control characters.", field=field)
+            raise ValidationFailed(_("Guarantee number: no control characters."), field=field)
         return number
     parser = PARSERS.get(field)
     if parser is None:
-        raise ValidationFailed(f"{field} cannot be edited.", field=field)
+        raise ValidationFailed(_("%(field)s cannot be edited.", field=field_label(field)), field=field)
     try:
         value = parser(raw)
     except ValueError as error:
-        raise ValidationFailed(f"{field_label(field)}: {error}", field=field) from error
+        raise ValidationFailed(
+            _("%(field)s: %(reason)s", field=field_label(field), reason=error), field=field
+        ) from error
     if field in ("contract_number", "po_number", "type") and value and len(value) > (50 if field == "type" else 100):
-        raise ValidationFailed(f"{field_label(field)}: too long.", field=field)
+        raise ValidationFailed(_("%(field)s: too long.", field=field_label(field)), field=field)
     return value
 
 
@@ -61,7 +65,7 @@ def parse_notes(raw: object) -> str | None:
     try:
         return parse_text(raw)
     except ValueError as error:
-        raise ValidationFailed(f"Notes: {error}", field="notes") from error
+        raise ValidationFailed(_("Notes: %(reason)s", reason=error), field="notes") from error
 
 
 def display(value: object) -> str | None:

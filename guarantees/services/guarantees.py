@@ -44,9 +44,10 @@ def parse_entry(data: dict) -> dict:
     """The stored values of a manual entry; ValidationFailed on the first bad field."""
     values = {field: parse_field(field, data.get(field)) for field in ENTRY_FIELDS if field in data}
     values["guarantee_number"] = parse_field("guarantee_number", data.get("guarantee_number"))
-    for field, label in (("raw_supplier_name", "Supplier"), ("raw_bank_name", "Bank")):
+    for field in ("raw_supplier_name", "raw_bank_name"):
         if not values.get(field):
-            raise ValidationFailed(f"{label} is required for a new guarantee.", field=field)
+            message = _("%(field)s is required for a new guarantee.", field=labels.field_label(field))
+            raise ValidationFailed(message, field=field)
     if values.get("related_to") is None:
         if values.get("po_number"):
             values["related_to"] = "purchase_order"
@@ -115,7 +116,7 @@ def update(guarantee_id: int, changes: dict, *, expected_version: int, user: str
     with unit_of_work() as session:
         guarantee = session.get(Guarantee, guarantee_id)
         if guarantee is None:
-            raise NotFound("No such guarantee.")
+            raise NotFound(_("No such guarantee."))
         if guarantee.version != expected_version:
             raise Conflict(
                 f"Guarantee {guarantee.guarantee_number} was changed by someone else since you opened it "
@@ -127,7 +128,7 @@ def update(guarantee_id: int, changes: dict, *, expected_version: int, user: str
         parsed = {}
         for field, raw in changes.items():
             if field not in EDITABLE_FIELDS:
-                raise ValidationFailed(f"{field} cannot be edited.", field=field)
+                raise ValidationFailed(_("%(field)s cannot be edited.", field=labels.field_label(field)), field=field)
             value = parse_field(field, raw)
             if value == getattr(guarantee, field):
                 continue
@@ -136,7 +137,7 @@ def update(guarantee_id: int, changes: dict, *, expected_version: int, user: str
                 message = _("This field cannot change because %(reason)s.", reason=labels.lock_reason_label(reason))
                 raise LockedField(message, field=field)
             if value is None and field in MATCHED_BY:
-                raise ValidationFailed("Supplier and bank cannot be emptied.", field=field)
+                raise ValidationFailed(_("Supplier and bank cannot be emptied."), field=field)
             parsed[field] = value
         if not parsed:
             return guarantee

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from guarantees.clock import local_day, today
 from guarantees.domain.words import amount_in_words
@@ -112,17 +113,19 @@ def letter_for(action: GuaranteeAction) -> Letter:
 def log_print(action_ids: list[int], *, session_id: int | None = None, language: str, user: str | None) -> LetterPrint:
     """Record that the letters of `action_ids` were printed (in `language`, by `user`), in one transaction."""
     if language not in LANGUAGES:
-        raise ValidationFailed(f"Letters are printed in Arabic or English, not {language!r}.", field="language")
+        raise ValidationFailed(
+            _("Letters are printed in Arabic or English, not %(language)s.", language=repr(language)), field="language"
+        )
     ids = list(dict.fromkeys(int(action_id) for action_id in action_ids))
     if not ids:
-        raise ValidationFailed("There is no letter to print.")
+        raise ValidationFailed(_("There is no letter to print."))
     with unit_of_work() as session:
         found = set(session.scalars(sa.select(GuaranteeAction.id).where(GuaranteeAction.id.in_(ids))))
         missing = [action_id for action_id in ids if action_id not in found]
         if missing:
-            raise NotFound(f"No such action: {missing[0]}.")
+            raise NotFound(_("No such action: %(id)s.", id=missing[0]))
         if session_id is not None and session.get(ActionSession, session_id) is None:
-            raise NotFound("No such action session.")
+            raise NotFound(_("No such action session."))
         record = LetterPrint(action_ids=ids, action_session_id=session_id, language=language, printed_by=user)
         session.add(record)
         session.flush()

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,11 +28,11 @@ def unit_of_work() -> Iterator[Session]:
         session.commit()
     except StaleDataError as error:
         session.rollback()
-        raise Conflict("Somebody else changed this guarantee in the meantime. Reload it and try again.") from error
+        raise Conflict(_("Somebody else changed this guarantee in the meantime. Reload it and try again.")) from error
     except sa.exc.OperationalError as error:
         session.rollback()
         if "locked" in str(error.orig).lower():
-            raise Conflict("The register is busy with another change. Try again in a moment.") from error
+            raise Conflict(_("The register is busy with another change. Try again in a moment.")) from error
         raise
     except BaseException:
         session.rollback()
