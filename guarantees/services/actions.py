@@ -39,8 +39,11 @@ def _guarantee(session: Session, guarantee_id: int, *, for_update: bool = False)
 def _check_version(guarantee: Guarantee, expected_version: int | None) -> None:
     if expected_version is not None and guarantee.version != expected_version:
         raise Conflict(
-            f"Guarantee {guarantee.guarantee_number} was changed by someone else since you opened it. "
-            "Nothing was issued; reload it and try again."
+            _(
+                "Guarantee %(number)s was changed by someone else since you opened it. "
+                "Nothing was issued; reload it and try again.",
+                number=guarantee.guarantee_number,
+            )
         )
 
 
@@ -78,16 +81,23 @@ def validate(guarantee: Guarantee, action_type: str, *, new_expiry: date | None,
     if action_type == "extension":
         if guarantee.expiry_date and new_expiry <= guarantee.expiry_date:
             raise RuleViolation(
-                f"An extension moves the expiry forward: {new_expiry.isoformat()} is not after "
-                f"the current expiry {guarantee.expiry_date.isoformat()}.",
+                _(
+                    "An extension moves the expiry forward: %(new)s is not after the current expiry %(current)s.",
+                    new=new_expiry.isoformat(),
+                    current=guarantee.expiry_date.isoformat(),
+                ),
             )
     elif action_type == "reduction":
         if guarantee.amount is None:
             raise RuleViolation(_("The guarantee has no amount to reduce."))
         if not Decimal(0) < new_amount < guarantee.amount:
             raise RuleViolation(
-                f"A reduction lowers the amount and keeps it positive: {new_amount} is not between 0 "
-                f"and the current {guarantee.amount}."
+                _(
+                    "A reduction lowers the amount and keeps it positive: %(new)s is not between 0 "
+                    "and the current %(current)s.",
+                    new=new_amount,
+                    current=guarantee.amount,
+                )
             )
     elif action_type != "release":
         raise ValidationFailed(_("Unknown action %(kind)s.", kind=repr(action_type)))

@@ -37,7 +37,9 @@ def _existing_id(session, number: str) -> int | None:
 
 
 def _duplicate(number: str, guarantee_id: int) -> DuplicateNumber:
-    return DuplicateNumber(f"Guarantee {number} is already in the register.", guarantee_id=guarantee_id)
+    return DuplicateNumber(
+        _("Guarantee %(number)s is already in the register.", number=number), guarantee_id=guarantee_id
+    )
 
 
 def parse_entry(data: dict) -> dict:
@@ -119,9 +121,13 @@ def update(guarantee_id: int, changes: dict, *, expected_version: int, user: str
             raise NotFound(_("No such guarantee."))
         if guarantee.version != expected_version:
             raise Conflict(
-                f"Guarantee {guarantee.guarantee_number} was changed by someone else since you opened it "
-                f"(version {expected_version}, now {guarantee.version}). Your change was not saved; "
-                "the current values are shown.",
+                _(
+                    "Guarantee %(number)s was changed by someone else since you opened it (version %(expected)s, "
+                    "now %(version)s). Your change was not saved; the current values are shown.",
+                    number=guarantee.guarantee_number,
+                    expected=expected_version,
+                    version=guarantee.version,
+                ),
                 current={f: display(getattr(guarantee, f)) for f in EDITABLE_FIELDS},
             )
         protected = protected_fields(guarantee)
