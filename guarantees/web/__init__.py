@@ -10,7 +10,7 @@ from guarantees.domain.ids import MAX_ID
 from guarantees.extensions import babel
 from guarantees.services import users as accounts
 from guarantees.web import errors, formatting, rendering, translations
-from guarantees.web.security import require_login
+from guarantees.web.security import PUBLIC_ENDPOINTS, require_login
 
 LANGUAGES = accounts.LANGUAGES
 BLUEPRINTS = ("health", "auth", "dashboard", "guarantees", "entry", "batches", "imports", "actions", "letters")
@@ -43,7 +43,9 @@ def select_locale() -> str:
     browser's Accept-Language, then DEFAULT_LOCALE. Outside a request (a command), the source language."""
     if not has_request_context():
         return "en"
-    user_choice = current_user.locale if current_user and current_user.is_authenticated else None
+    # The health page and static files read no account: they answer even when the database does not.
+    signed_in = request.endpoint not in PUBLIC_ENDPOINTS and current_user.is_authenticated
+    user_choice = current_user.locale if signed_in else None
     return (
         _switch()
         or user_choice

@@ -4,6 +4,7 @@ import json
 import logging
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from guarantees import create_app
 from guarantees.config import DEV_SECRET_KEY
@@ -17,7 +18,7 @@ READ_ONLY_POSTS = {"guarantees.export"}
 def placeholder(converter):
     """A value each URL converter accepts: 1 for numbers, the first choice of an `any`, else a token."""
     kind = type(converter).__name__
-    if kind == "IntegerConverter":
+    if isinstance(converter, IntegerConverter):
         return 1
     if kind == "AnyConverter":
         return sorted(converter.items)[0]

@@ -162,17 +162,25 @@ def test_upgrade_indexes_existing_guarantees_and_prints(make_app, empty_database
             },
             user="t",
         )
-        action = extend(guarantee.id, user="t")
-        with db.engine.begin() as connection:
+        with db.engine.begin() as connection:  # in SQL: the models describe the schema at head, not at 0005
+            action_id = connection.execute(
+                sa.text(
+                    "INSERT INTO guarantee_actions (guarantee_id, guarantee_number, action_type, previous_expiry_date, "
+                    "new_expiry_date, action_status, is_locked, origin, created_at) "
+                    "VALUES (:id, 'UP-1', 'extension', '2026-06-01', '2027-06-01', 'draft', false, 'app', :at) "
+                    "RETURNING id"
+                ),
+                {"id": guarantee.id, "at": datetime(2026, 1, 5)},
+            ).scalar_one()
             connection.execute(
                 sa.text("INSERT INTO letter_prints (action_ids, language, printed_at) VALUES (:ids, 'ar', :at)"),
-                {"ids": json.dumps([action.id, 987654]), "at": datetime(2026, 1, 5)},
+                {"ids": json.dumps([action_id, 987654]), "at": datetime(2026, 1, 5)},
             )
         db.session.remove()  # its snapshot predates the upgrade
         upgrade()
         assert found("lana med") == ["UP-1"]
         links = db.session.execute(sa.text("SELECT action_id FROM letter_print_actions")).scalars().all()
-        assert links == [action.id]  # the id of no action is left out: the link would have nothing to point to
+        assert links == [action_id]  # the id of no action is left out: the link would have nothing to point to
 
 
 def test_print_links_are_written_and_append_only(app, make_guarantee):
