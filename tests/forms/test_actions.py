@@ -2,16 +2,9 @@
 
 from datetime import date
 
-import pytest
 from werkzeug.datastructures import MultiDict
 
 from guarantees.forms.actions import DraftDateForm, SessionListForm
-
-
-@pytest.fixture
-def request_context(app):
-    with app.test_request_context(method="POST"):
-        yield
 
 
 def test_the_list_parameters(request_context):

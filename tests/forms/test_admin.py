@@ -6,12 +6,6 @@ from werkzeug.datastructures import MultiDict
 from guarantees.forms.admin import BankForm, DictionaryQueryForm, MergeForm, MergeQueryForm, SupplierForm
 
 
-@pytest.fixture
-def request_context(app):
-    with app.test_request_context(method="POST"):
-        yield
-
-
 def test_entries_need_an_official_name_and_keep_their_limits(request_context):
     assert SupplierForm(MultiDict({"official_name": "Gulf Cables"}), meta={"csrf": False}).validate()
     assert not SupplierForm(MultiDict({"official_name": ""}), meta={"csrf": False}).validate()

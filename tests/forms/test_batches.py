@@ -6,12 +6,6 @@ from werkzeug.datastructures import MultiDict
 from guarantees.forms.batches import BatchActionsForm, BatchListForm, BatchRowsForm
 
 
-@pytest.fixture
-def request_context(app):
-    with app.test_request_context(method="POST"):
-        yield
-
-
 def test_the_list_parameters(request_context):
     form = BatchListForm(MultiDict({"type": "manual_batch", "page": "4"}))
     assert form.problems() == [] and (form.value("type"), form.value("page")) == ("manual_batch", 4)

@@ -1,17 +1,10 @@
 """The manual entry form: each field checked by the domain's parser, aliases folded in, errors by field."""
 
-import pytest
 from werkzeug.datastructures import MultiDict
 
 from guarantees.forms.entry import EntryForm
 
 NO_CSRF = {"csrf": False}
-
-
-@pytest.fixture
-def request_context(app):
-    with app.test_request_context(method="POST"):
-        yield
 
 
 def test_the_entry_is_kept_as_typed_for_the_service(request_context):

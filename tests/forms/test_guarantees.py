@@ -21,12 +21,6 @@ from guarantees.repositories.list_query import ListParams
 NO_CSRF = {"csrf": False}
 
 
-@pytest.fixture
-def request_context(app):
-    with app.test_request_context(method="POST"):
-        yield
-
-
 def test_the_list_parameters_are_typed(request_context):
     args = MultiDict(
         [

@@ -8,12 +8,6 @@ from guarantees.forms.review import ApplyForm, SearchForm
 GOOD = {"entity": "supplier", "raw_name": "Lana Med", "chosen_id": "12", "index": "supplier-3"}
 
 
-@pytest.fixture
-def request_context(app):
-    with app.test_request_context(method="POST"):
-        yield
-
-
 def apply_form(**changes):
     return ApplyForm(MultiDict({**GOOD, **changes}), meta={"csrf": False})
 

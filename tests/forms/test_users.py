@@ -6,12 +6,6 @@ from werkzeug.datastructures import MultiDict
 from guarantees.forms.users import ActiveForm, RoleForm, UserForm
 
 
-@pytest.fixture
-def request_context(app):
-    with app.test_request_context(method="POST"):
-        yield
-
-
 def form(cls, **values):
     return cls(MultiDict(values), meta={"csrf": False})
 
