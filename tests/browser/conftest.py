@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from guarantees.extensions import db
-from guarantees.models import User
+from guarantees.models import Bank, User
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,6 +85,22 @@ def in_app(live_server):
 
 
 HTMX_READY = "() => window.htmx !== undefined && !!document.body['htmx-internal-data']"
+
+
+def add_riyad_bank() -> None:
+    """Riyad Bank in the dictionary, in both languages and with the address block its letters carry."""
+    db.session.add(
+        Bank(
+            official_name="بنك الرياض",
+            official_name_ar="بنك الرياض",
+            official_name_en="Riyad Bank",
+            short_code="RIBL",
+            address_line_1="ص.ب. 22622، الرياض 11416",
+            contact_email="TFC-LocalLG-Riyadh@riyadbank.com",
+            department="مركز تمويل التجارة",
+        )
+    )
+    db.session.commit()
 
 
 def wait_for_htmx(page, timeout: float = 10_000) -> None:

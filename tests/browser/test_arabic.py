@@ -17,9 +17,8 @@ from playwright.sync_api import expect
 from guarantees.clock import today
 from guarantees.extensions import db
 from guarantees.models import Guarantee, User
-from guarantees.models.dictionary import Bank
 from guarantees.services import actions, guarantees
-from tests.browser.conftest import ARTIFACTS, wait_for_htmx
+from tests.browser.conftest import ARTIFACTS, add_riyad_bank, wait_for_htmx
 from tests.conftest import build_xlsx
 
 pytestmark = pytest.mark.browser
@@ -48,16 +47,7 @@ def register() -> dict:
     chief = User(username="chief", role="admin", active=True)
     chief.set_password("pw-chief")
     db.session.add(chief)
-    db.session.add(
-        Bank(
-            official_name="بنك الرياض",
-            official_name_ar="بنك الرياض",
-            official_name_en="Riyad Bank",
-            short_code="RIBL",
-            address_line_1="ص.ب. 22622، الرياض 11416",
-            department="مركز تمويل التجارة",
-        )
-    )
+    add_riyad_bank()
     db.session.commit()
     long = enter("LG-2025/0042", raw_supplier_name="مؤسسة لانا الطبية", amount="1300000")
     for changes in ({"comment": "First review: amounts checked"}, {"contract_number": "C/0016/41"}):

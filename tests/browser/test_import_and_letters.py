@@ -8,9 +8,8 @@ from playwright.sync_api import expect
 
 from guarantees.extensions import db
 from guarantees.models import GuaranteeAction, ImportBatch, LetterPrint
-from guarantees.models.dictionary import Bank
 from guarantees.services import actions, guarantees
-from tests.browser.conftest import wait_for_htmx
+from tests.browser.conftest import add_riyad_bank, wait_for_htmx
 from tests.conftest import shared_fixture
 
 pytestmark = pytest.mark.browser
@@ -30,20 +29,6 @@ def enter(number: str, **fields) -> int:
         **fields,
     }
     return guarantees.create(data, user="tester").id
-
-
-def riyad_bank() -> None:
-    db.session.add(
-        Bank(
-            official_name="بنك الرياض",
-            official_name_ar="بنك الرياض",
-            official_name_en="Riyad Bank",
-            address_line_1="ص.ب. 22622، الرياض 11416",
-            contact_email="TFC-LocalLG-Riyadh@riyadbank.com",
-            department="مركز تمويل التجارة",
-        )
-    )
-    db.session.commit()
 
 
 def drafts(*numbers: str, user: str = "clerk") -> int:
@@ -134,7 +119,7 @@ def test_session_page_swaps_rows_and_counts_in_place(sign_in, live_server, in_ap
 
 
 def test_arabic_letter_layout(sign_in, live_server, in_app, shot):
-    in_app(riyad_bank)
+    in_app(add_riyad_bank)
     session_id = in_app(issued, "JLG6900350", "JLG6900351")
     page = sign_in("auditor")
     page.add_init_script("window.print = function () { window.__printed = (window.__printed || 0) + 1; };")

@@ -9,9 +9,9 @@ from pypdf import PdfReader
 
 from guarantees.extensions import db
 from guarantees.models import GuaranteeAction
-from guarantees.models.dictionary import Bank
 from guarantees.services import actions, guarantees
 from guarantees.web.formatting import hijri
+from tests.browser.conftest import add_riyad_bank
 
 pytestmark = pytest.mark.browser
 GUARANTEE = {
@@ -25,15 +25,7 @@ GUARANTEE = {
 
 def _issue() -> tuple[int, str, str]:
     """A guarantee at Riyad Bank (in the dictionary, with its address), extended; the action, reference, day."""
-    db.session.add(
-        Bank(
-            official_name="بنك الرياض",
-            official_name_ar="بنك الرياض",
-            official_name_en="Riyad Bank",
-            address_line_1="ص.ب. 22622، الرياض 11416",
-            department="مركز تمويل التجارة",
-        )
-    )
+    add_riyad_bank()
     db.session.commit()
     guarantee = guarantees.create({**GUARANTEE, "guarantee_number": "PDF-1"}, user="tester")
     action = actions.extend(guarantee.id, user="clerk")
