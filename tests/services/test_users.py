@@ -129,3 +129,14 @@ def test_a_race_past_the_check_is_a_conflict_not_a_crash(app, make_user, monkeyp
     with pytest.raises(Conflict):
         users.create("clerk", "viewer", "long-enough-pw", user="chief")
     assert count_users() == 2
+
+
+def test_passwords_are_hashed_with_scrypt_wherever_the_tests_do_not_ask_otherwise(app, monkeypatch):
+    from guarantees.config import Config
+
+    monkeypatch.setenv("PASSWORD_HASH_METHOD", "plain")  # the environment cannot weaken it
+    assert not hasattr(Config(), "PASSWORD_HASH_METHOD")
+    monkeypatch.delitem(app.config, "PASSWORD_HASH_METHOD")
+    account = User(username="someone")
+    account.set_password("long-enough-pw")
+    assert account.password_hash.startswith("scrypt:") and account.check_password("long-enough-pw")
