@@ -9,18 +9,9 @@ import sqlalchemy as sa
 from guarantees.extensions import db
 from guarantees.models import GuaranteeAction
 from guarantees.services import actions
+from tests.migrations.test_triggers import refused
 
 REFERENCE = re.compile(r"^BG/\d{4}/\d{6}$")
-
-
-def refused(sql: str, **params) -> bool:
-    """True when the database refuses the statement (and nothing of it stays)."""
-    try:
-        with db.engine.begin() as connection:
-            connection.execute(sa.text(sql), params)
-    except (sa.exc.IntegrityError, sa.exc.InternalError, sa.exc.DatabaseError):
-        return True
-    return False
 
 
 def stored(action_id: int) -> GuaranteeAction:
