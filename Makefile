@@ -32,7 +32,7 @@ compile-translations: $(VENV)/.installed
 # Refresh the catalogues from the code: new messages appear untranslated in translations/*/LC_MESSAGES/messages.po.
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --sort-output --no-wrap --project="Bank guarantee register" -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete --no-fuzzy-matching
 	$(MAKE) compile-translations
 
 run: migrate compile-translations

@@ -22,12 +22,14 @@ def today() -> date:
     return datetime.now(zone).date() if zone else date.today()
 
 
+def local_time(instant: datetime) -> datetime:
+    """An instant stored as naive UTC (every `*_at` column) in the register's time zone."""
+    return instant.replace(tzinfo=UTC).astimezone(_zone())
+
+
 def local_day(instant: datetime) -> date:
-    """The calendar day, in the register's time zone, of an instant stored as naive UTC (every `*_at` column)."""
-    zone = _zone()
-    if zone is None:
-        return instant.replace(tzinfo=UTC).astimezone().date()
-    return instant.replace(tzinfo=UTC).astimezone(zone).date()
+    """The calendar day, in the register's time zone, of an instant stored as naive UTC."""
+    return local_time(instant).date()
 
 
 def add_years(day: date, years: int = 1) -> date:

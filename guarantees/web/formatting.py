@@ -1,17 +1,40 @@
-"""Dates and amounts formatted in one place, for pages, letters and exports."""
+"""Numbers, amounts and dates formatted in one place, by Babel for the page's language, for pages and letters.
+
+Digits are Latin (0-9) in both languages, as Saudi finance documents and bank references write them, so a page
+never mixes two digit conventions; Babel gives each language its own separators and signs.
+"""
 
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel.numbers import format_decimal
 from flask_babel import get_locale
 from hijridate import Gregorian
 
+from guarantees import clock
 
-def money(value: Decimal | None, currency: str | None = None) -> str:
-    """1234.5 → '1,234.50' (with the currency when given)."""
+MONEY_PATTERN = "#,##0.00"
+
+
+def _locale(lang: str | None = None) -> str:
+    if lang:
+        return lang
+    locale = get_locale()
+    return str(locale) if locale else "en"
+
+
+def number(value: int | Decimal | None, lang: str | None = None) -> str:
+    """A count with the language's grouping: 12345 → '12,345'."""
     if value is None:
         return ""
-    text = f"{Decimal(value):,.2f}"
+    return format_decimal(value, format="#,##0", locale=_locale(lang), numbering_system="latn")
+
+
+def money(value: Decimal | None, currency: str | None = None, lang: str | None = None) -> str:
+    """1234.5 → '1,234.50', two decimals always, followed by the ISO currency code when given ('1,234.50 SAR')."""
+    if value is None:
+        return ""
+    text = format_decimal(Decimal(value), format=MONEY_PATTERN, locale=_locale(lang), numbering_system="latn")
     return f"{text} {currency}" if currency else text
 
 
@@ -25,17 +48,14 @@ def day(value: date | datetime | None) -> str:
 
 
 def when(value: datetime | None) -> str:
-    """A moment to the minute (stored in UTC)."""
+    """A moment to the minute, in the register's time zone (stored as naive UTC)."""
     if value is None:
         return ""
-    return value.strftime("%Y-%m-%d %H:%M")
+    return clock.local_time(value).strftime("%Y-%m-%d %H:%M")
 
 
 def _language(lang: str | None) -> str:
-    if lang:
-        return lang
-    locale = get_locale()
-    return locale.language if locale else "en"
+    return _locale(lang).split("_")[0]
 
 
 def hijri(value: date | datetime | None, lang: str | None = None) -> str:
@@ -55,4 +75,4 @@ def hijri(value: date | datetime | None, lang: str | None = None) -> str:
 
 
 def init_app(app) -> None:
-    app.jinja_env.filters.update(money=money, day=day, when=when, hijri=hijri)
+    app.jinja_env.filters.update(number=number, money=money, day=day, when=when, hijri=hijri)
