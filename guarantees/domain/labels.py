@@ -4,6 +4,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
+from guarantees.domain.descriptions import DESCRIPTIONS
 from guarantees.domain.fields import LOCK_REASONS
 
 FIELD_LABELS = {
@@ -121,4 +122,43 @@ def lock_reason_label(stored: str | None) -> str:
         if found:
             kind = found.groupdict().get("kind")
             return str(_lock_reason_messages(label("action_type", kind).lower() if kind else "")[key])
+    return stored
+
+
+# The descriptions the register writes (domain.descriptions), as each page shows them.
+DESCRIPTION_MESSAGES = {
+    "manual_batch": _l("Manual entries of %(day)s"),
+    "text_paste": _l("Pasted entries of %(day)s"),
+    "excel_import": _l("Excel import of %(file)s"),
+    "actions": _l("Actions of %(day)s"),
+    "extension": _l("Extensions of %(day)s"),
+    "release": _l("Releases of %(day)s"),
+    "reduction": _l("Reductions of %(day)s"),
+    "modification": _l("Modifications of %(day)s"),
+    "legacy_no_session": _l("Legacy rows without a session"),
+    "legacy_missing_session": _l("Legacy session %(id)s (missing from import_sessions)"),
+    "legacy_session": _l("Legacy %(kind)s session %(id)s"),
+    "legacy_excel_import": _l("Legacy Excel import of %(day)s"),
+    "legacy_manual_batch": _l("Legacy manual entries of %(day)s"),
+    "legacy_text_paste": _l("Legacy pasted entries of %(day)s"),
+    "legacy_excel_import_undated": _l("Legacy Excel import without a date"),
+    "legacy_manual_batch_undated": _l("Legacy manual entries without a date"),
+    "legacy_text_paste_undated": _l("Legacy pasted entries without a date"),
+    "legacy_actions": _l("Legacy actions of %(day)s"),
+    "legacy_actions_undated": _l("Legacy actions without a date"),
+}
+_DESCRIPTION_PATTERNS = {
+    key: re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(sentence)))
+    for key, sentence in DESCRIPTIONS.items()
+}
+
+
+def description_label(stored: str | None) -> str:
+    """A batch's or session's stored description, translated when the register wrote it; a user's as typed."""
+    if not stored:
+        return ""
+    for key, pattern in _DESCRIPTION_PATTERNS.items():
+        found = pattern.fullmatch(stored)
+        if found:
+            return str(DESCRIPTION_MESSAGES[key] % found.groupdict())
     return stored

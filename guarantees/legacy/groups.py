@@ -8,6 +8,7 @@ one transaction before any guarantee is written, and found again by a later (res
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from guarantees.domain.descriptions import describe
 from guarantees.domain.times import legacy_day, parse_legacy_time
 from guarantees.legacy.plan import MIGRATOR
 from guarantees.legacy.rows import iso_day
@@ -16,7 +17,6 @@ from guarantees.models import ActionSession, ImportBatch
 
 BATCHES = ImportBatch.__table__
 ACTION_SESSIONS = ActionSession.__table__
-LABELS = {"excel_import": "Excel import", "manual_batch": "manual entries", "text_paste": "pasted entries"}
 
 
 def _batch_values(key: str, meta: tuple, now) -> dict:
@@ -28,25 +28,24 @@ def _batch_values(key: str, meta: tuple, now) -> dict:
     }  # fmt: skip
     if kind == "excel_import":
         if session_id is None:
-            description = "Legacy rows without a session"
+            description = describe("legacy_no_session")
         elif session_type is None:
-            description = f"Legacy session {session_id} (missing from import_sessions)"
+            description = describe("legacy_missing_session", id=session_id)
         else:
-            description = f"Legacy {session_type} session {session_id}"
+            description = describe("legacy_session", kind=session_type, id=session_id)
         is_file = isinstance(session_type, str) and "." in session_type
         values.update(description=description, filename=session_type if is_file else None,
                       legacy_session_id=session_id, batch_date=legacy_day(session_created_at),
                       created_at=parse_legacy_time(session_created_at) or now)  # fmt: skip
     else:
         day = iso_day(ref)
-        label = LABELS[kind]
-        description = f"Legacy {label} of {ref}" if day else f"Legacy {label} without a date"
+        description = describe(f"legacy_{kind}", day=ref) if day else describe(f"legacy_{kind}_undated")
         values.update(description=description, batch_date=day, created_at=parse_legacy_time(ref) or now)
     return values
 
 
 def _session_description(day: str) -> str:
-    return f"Legacy actions of {day}" if day else "Legacy actions without a date"
+    return describe("legacy_actions", day=day) if day else describe("legacy_actions_undated")
 
 
 def _resolve_batches(conn: Connection, wanted: dict) -> dict:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from guarantees.clock import add_years, local_day, today
 from guarantees.domain import fields as rules
 from guarantees.domain import labels
+from guarantees.domain.descriptions import describe
 from guarantees.models import ActionSession, Guarantee, GuaranteeAction
 from guarantees.models.base import utcnow
 from guarantees.services.dualwrite import DualWriteAdapter
@@ -211,7 +212,7 @@ def create_session(description: str | None, *, user: str | None) -> ActionSessio
     with unit_of_work() as session:
         found = ActionSession(
             session_date=today(),
-            description=parse_field("comment", description) or f"Actions of {today().isoformat()}",
+            description=parse_field("comment", description) or describe("actions", day=today().isoformat()),
             total_actions=0,
             issued_actions=0,
             is_locked=False,
@@ -262,7 +263,7 @@ def start_session(guarantee_ids: list[int], action_type: str, *, user, new_expir
     with unit_of_work() as session:
         action_session = ActionSession(
             session_date=today(),
-            description=parse_field("comment", description) or f"{action_type.title()}s of {today().isoformat()}",
+            description=parse_field("comment", description) or describe(action_type, day=today().isoformat()),
             total_actions=0,
             issued_actions=0,
             is_locked=False,

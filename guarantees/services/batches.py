@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from guarantees.clock import today
 from guarantees.database import insert_or_get
+from guarantees.domain.descriptions import describe
 from guarantees.models import ImportBatch
 from guarantees.services.dualwrite import DualWriteAdapter
 
@@ -20,13 +21,12 @@ def todays_batch(session: Session, *, user: str | None, batch_type: str = "manua
 
     batch = find()
     if batch is None:
-        label = "Manual entries" if batch_type == "manual_batch" else "Pasted entries"
         batch = insert_or_get(
             session,
             lambda: ImportBatch(
                 batch_type=batch_type,
                 batch_date=day,
-                description=f"{label} of {day.isoformat()}",
+                description=describe(batch_type, day=day.isoformat()),
                 total_records=0,
                 ready_records=0,
                 created_by=user,

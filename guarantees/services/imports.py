@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from guarantees.clock import today
 from guarantees.config import INSTANCE
+from guarantees.domain.descriptions import describe
 from guarantees.extensions import db
 from guarantees.importer.error_workbook import write_error_workbook
 from guarantees.importer.mapping import FIELDS, detect
@@ -176,7 +177,7 @@ def commit(
                 _check(plan, confirm_duplicate)
                 batch = ImportBatch(
                     batch_type="excel_import",
-                    description=f"Excel import of {filename}",
+                    description=describe("excel_import", file=filename),
                     filename=filename,
                     file_sha256=workbook.sha256,
                     batch_date=today(),

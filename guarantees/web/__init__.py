@@ -110,7 +110,7 @@ def register_blueprints(app: Flask) -> None:
     babel.locale_selector = select_locale
     app.extensions["babel"].locale_selector = select_locale
     translations.install(app)
-    for name in BLUEPRINTS + ("review", "admin", "users", "settings"):
+    for name in BLUEPRINTS + ("review", "admin", "users", "settings", "notifications"):
         try:
             module = importlib.import_module(f"guarantees.web.{name}")
         except ModuleNotFoundError as error:
@@ -130,5 +130,6 @@ def register_blueprints(app: Flask) -> None:
         status_label=labels.state_label,
         label=labels.label,
         lock_reason_label=labels.lock_reason_label,
+        description_label=labels.description_label,
     )
     errors.init_app(app)

@@ -4,7 +4,7 @@ import pytest
 from flask_babel import force_locale
 
 from guarantees import create_app
-from guarantees.domain import fields, labels
+from guarantees.domain import descriptions, fields, labels
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +42,24 @@ def test_every_state_a_page_shows_has_a_label():
         assert labels.state_label(state) != ""
     for name in fields.EDITABLE_FIELDS:
         assert labels.field_label(name) != name
+
+
+@pytest.mark.parametrize("key", sorted(descriptions.DESCRIPTIONS))
+def test_every_description_the_register_writes_is_shown_translated(app, key):
+    values = {"day": "2026-12-07", "file": "قائمة الضمانات.xlsx", "id": "42", "kind": "excel"}
+    stored = descriptions.describe(key, **values)
+    with app.test_request_context():
+        assert labels.description_label(stored) == stored  # English is the source
+        with force_locale("ar"):
+            arabic = labels.description_label(stored)
+    assert arabic != stored
+    for name, value in values.items():
+        if "{" + name + "}" in descriptions.DESCRIPTIONS[key]:
+            assert value in arabic  # the values stay, only the words change
+    assert set(descriptions.DESCRIPTIONS) == set(labels.DESCRIPTION_MESSAGES)
+
+
+def test_a_description_a_user_typed_is_shown_as_typed(app):
+    with app.test_request_context(), force_locale("ar"):
+        assert labels.description_label("Extensions for the March audit") == "Extensions for the March audit"
+        assert labels.description_label(None) == ""
