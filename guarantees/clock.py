@@ -17,7 +17,13 @@ def _zone() -> ZoneInfo | None:
 
 
 def today() -> date:
-    """The calendar day a manual batch belongs to."""
+    """The register's calendar day: the day a manual batch belongs to, and the day expiry is judged on.
+
+    TODAY (a date) fixes it for a test suite; config.py does not read it from the environment, so no deployment
+    can set it."""
+    fixed = current_app.config.get("TODAY") if has_app_context() else None
+    if fixed is not None:
+        return fixed
     zone = _zone()
     return datetime.now(zone).date() if zone else date.today()
 

@@ -16,3 +16,13 @@ def test_an_instant_belongs_to_its_day_in_the_registers_time_zone():
     app.config["APP_TIMEZONE"] = "UTC"
     with app.app_context():
         assert local_day(datetime(2026, 12, 31, 22, 30)) == date(2026, 12, 31)
+
+
+def test_a_test_suite_can_fix_the_registers_day():
+    from guarantees.clock import today
+
+    app = Flask(__name__)
+    app.config["TODAY"] = date(2026, 1, 15)
+    with app.app_context():
+        assert today() == date(2026, 1, 15)
+    assert today() == date.today()  # outside an app: the machine's day
