@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.login_manager.init_app(app)
     extensions.babel.init_app(app)
+    extensions.mail.init_app(app)
 
     from guarantees.web import register_blueprints
 

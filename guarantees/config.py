@@ -56,3 +56,14 @@ class Config:
         self.DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "ar")
         if self.DEFAULT_LOCALE not in ("ar", "en"):
             raise ValueError(f"DEFAULT_LOCALE must be ar or en, not {self.DEFAULT_LOCALE!r}")
+        # Outgoing mail (the expiry alerts), read by Flask-Mailman; MAIL_FROM is its MAIL_DEFAULT_SENDER.
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+        self.MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_FROM", "register@localhost")
+        # Seconds: an SMTP server that does not answer fails the run instead of hanging it.
+        self.MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", 30))
+        # Where staff open the register: the links in the e-mails are absolute and start with it.
+        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")

@@ -5,6 +5,7 @@ import sqlite3
 import sqlalchemy as sa
 from flask_babel import Babel
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -17,6 +18,7 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+mail = Mail()
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")

@@ -1,12 +1,13 @@
-"""Forms of the settings page: the letterhead's texts, and the logo."""
+"""Forms of the settings page: the letterhead's texts, the logo, and the expiry alerts."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField
-from wtforms.validators import Length, Optional
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from guarantees.services.settings import MAX_LOGO_BYTES, MAX_TEXT
+from guarantees.services.settings import ADDRESS_LIST, EDITORS, MAX_LOGO_BYTES, MAX_TEXT
 
 
 def _text(label) -> StringField:
@@ -36,3 +37,20 @@ class LogoForm(FlaskForm):
     def validate_logo(self, field) -> None:
         # One byte over the limit is read, so that the service refuses the file with the limit in its message.
         self.content = field.data.stream.read(MAX_LOGO_BYTES + 1)
+
+
+class AlertSettingsForm(FlaskForm):
+    """The alert thresholds ('90, 60, 30, 7') and who receives the digest; the service checks the values."""
+
+    thresholds = StringField(_l("Alert thresholds (days before expiry)"), validators=[DataRequired(), Length(max=200)])
+    recipients = RadioField(
+        _l("Recipients"),
+        choices=[
+            SelectChoice(
+                EDITORS, _l("Every active editor and admin (by e-mail where they have an address, and in the app)")
+            ),
+            SelectChoice(ADDRESS_LIST, _l("These addresses (by e-mail only)")),
+        ],
+        validators=[InputRequired(_l("Choose who receives the alerts."))],
+    )
+    addresses = TextAreaField(_l("Addresses, separated by commas"), validators=[Optional(), Length(max=20000)])

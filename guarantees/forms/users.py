@@ -1,11 +1,12 @@
-"""Forms of the staff accounts page: a new account, another role, disable or enable."""
+"""Forms of the staff accounts page: a new account, another role, disable or enable, an e-mail address."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from guarantees.domain.email import MAX_ADDRESS
 from guarantees.domain.labels import ROLE_LABELS
 from guarantees.services.users import MAX_PASSWORD, MAX_USERNAME, MIN_PASSWORD, ROLES
 
@@ -42,3 +43,9 @@ class ActiveForm(FlaskForm):
     @property
     def enabled(self) -> bool:
         return self.active.data == "1"
+
+
+class EmailForm(FlaskForm):
+    """The address an account's expiry alerts are mailed to (blank: none); the service checks its form."""
+
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=MAX_ADDRESS)])

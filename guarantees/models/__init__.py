@@ -7,6 +7,7 @@ nothing else touches them can be seen and tested.
 
 from guarantees.models import legacy as _legacy  # noqa: F401 - registers the legacy tables on the metadata
 from guarantees.models.action import ActionSession, GuaranteeAction, LegacyDaySession, LetterPrint, LetterPrintAction
+from guarantees.models.alert import AlertAnnouncement, AlertRun, Notification
 from guarantees.models.base import Base
 from guarantees.models.batch import ImportBatch, ImportBatchItem
 from guarantees.models.dictionary import Bank, Supplier
@@ -16,7 +17,8 @@ from guarantees.models.setting import Setting
 from guarantees.models.user import User
 
 __all__ = [
-    "ActionSession", "Bank", "Base", "DictionaryMerge", "Guarantee", "GuaranteeAction", "GuaranteeEdit",
+    "ActionSession", "AlertAnnouncement", "AlertRun", "Bank", "Base", "DictionaryMerge", "Guarantee",
+    "GuaranteeAction", "GuaranteeEdit",
     "ImportBatch", "ImportBatchItem", "LegacyDaySession", "LetterPrint", "LetterPrintAction", "MatchDecision",
-    "NameAlias", "Setting", "Supplier", "User",
+    "NameAlias", "Notification", "Setting", "Supplier", "User",
 ]  # fmt: skip

@@ -24,11 +24,15 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     locale: Mapped[str | None] = mapped_column(sa.String(8))  # the interface language the user chose
+    email: Mapped[str | None] = mapped_column(sa.String(254))  # where the expiry alerts go (none: in the app only)
 
     __table_args__ = (
         sa.CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role"),
         sa.CheckConstraint("locale IN ('ar', 'en')", name="locale"),
     )
+
+    # Set by the sign-in's own query (repositories.users.signed_in) for the header; not a column.
+    unread_notifications = 0
 
     @property
     def is_active(self) -> bool:

@@ -5,11 +5,24 @@ import sqlalchemy as sa
 from guarantees.domain.ids import is_id
 from guarantees.extensions import db
 from guarantees.models import User
+from guarantees.repositories import alerts
 
 
 def get(user_id: int) -> User | None:
     """One staff account by id (None for an id no row can have)."""
     return db.session.get(User, user_id) if is_id(user_id) else None
+
+
+def signed_in(user_id: int) -> User | None:
+    """The account a session names, its unread notifications counted in the same query (the header shows them)."""
+    if not is_id(user_id):
+        return None
+    row = db.session.execute(sa.select(User, alerts.unread_count(user_id)).where(User.id == user_id)).first()
+    if row is None:
+        return None
+    account, unread = row
+    account.unread_notifications = unread
+    return account
 
 
 def list_all() -> list[User]:

@@ -1,4 +1,5 @@
-"""The letters' letterhead and signatory, kept in the database and changed by an admin (not in the environment).
+"""Settings kept in the database and changed by an admin (not in the environment): the letters' letterhead and
+signatory, and the expiry alerts' thresholds and recipients.
 
 Each value is a row of `settings`; a value never set reads as its default, chosen to read well on a letter. The
 logo is an optional PNG or JPEG image, its type checked from its first bytes (not from its name), its size
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from guarantees.domain import email, expiry
 from guarantees.extensions import db
 from guarantees.models import Setting
 from guarantees.models.base import utcnow
@@ -120,3 +122,67 @@ def _put(session, key: str, value: str | None, content: bytes | None, user: str 
         session.add(Setting(key=key, value=value, content=content, updated_by=user, updated_at=utcnow()))
     else:
         found.value, found.content, found.updated_by, found.updated_at = value, content, user, utcnow()
+
+
+ALERT_THRESHOLDS_KEY = "alert_thresholds"
+ALERT_RECIPIENTS_KEY = "alert_recipients"
+ALERT_ADDRESSES_KEY = "alert_addresses"
+EDITORS, ADDRESS_LIST = "editors", "list"
+RECIPIENT_CHOICES = (EDITORS, ADDRESS_LIST)
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """The days before expiry at which staff are warned (most distant first), and who is: every active editor
+    and admin (e-mail to those with an address, in the app for all), or a list of addresses (e-mail only)."""
+
+    thresholds: tuple[int, ...]
+    recipients: str
+    addresses: tuple[str, ...]
+
+    @property
+    def thresholds_text(self) -> str:
+        return ", ".join(str(days) for days in self.thresholds)
+
+
+def alert_settings() -> AlertSettings:
+    """The alert settings as set; thresholds never set (or unreadable) are expiry.DEFAULT_THRESHOLDS."""
+    keys = (ALERT_THRESHOLDS_KEY, ALERT_RECIPIENTS_KEY, ALERT_ADDRESSES_KEY)
+    rows = dict(db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.in_(keys))).all())
+    try:
+        thresholds = expiry.parse_thresholds(rows.get(ALERT_THRESHOLDS_KEY) or "")
+    except ValueError:
+        thresholds = expiry.DEFAULT_THRESHOLDS
+    recipients = rows.get(ALERT_RECIPIENTS_KEY) if rows.get(ALERT_RECIPIENTS_KEY) in RECIPIENT_CHOICES else EDITORS
+    try:
+        addresses = email.parse_addresses(rows.get(ALERT_ADDRESSES_KEY) or "")
+    except ValueError:
+        addresses = ()
+    return AlertSettings(thresholds, recipients, addresses)
+
+
+def save_alert_settings(thresholds: str, recipients: str, addresses: str, *, user: str | None) -> AlertSettings:
+    """Store the thresholds ('90, 60, 30, 7') and the recipients, in one transaction; a list needs an address."""
+    try:
+        days = expiry.parse_thresholds(thresholds or "")
+    except ValueError as error:
+        raise ValidationFailed(
+            _("“%(part)s” is not a number of days from 1 to 3650.", part=str(error) or thresholds), field="thresholds"
+        ) from None
+    if recipients not in RECIPIENT_CHOICES:
+        raise ValidationFailed(_("Choose who receives the alerts."), field="recipients")
+    try:
+        listed = email.parse_addresses(addresses or "")
+    except email.TooManyAddresses:
+        raise ValidationFailed(_("At most %(max)d addresses.", max=email.MAX_ADDRESSES), field="addresses") from None
+    except ValueError as error:
+        raise ValidationFailed(
+            _("“%(address)s” is not an e-mail address.", address=str(error)), field="addresses"
+        ) from None
+    if recipients == ADDRESS_LIST and not listed:
+        raise ValidationFailed(_("Give at least one address, or send the alerts to every editor."), field="addresses")
+    with unit_of_work() as session:
+        _put(session, ALERT_THRESHOLDS_KEY, ", ".join(map(str, days)), None, user)
+        _put(session, ALERT_RECIPIENTS_KEY, recipients, None, user)
+        _put(session, ALERT_ADDRESSES_KEY, ", ".join(listed) or None, None, user)
+    return alert_settings()

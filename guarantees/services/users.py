@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from guarantees.domain import email
 from guarantees.domain.labels import LANGUAGE_LABELS
 from guarantees.models import User
 from guarantees.models.user import ROLES
@@ -27,6 +28,7 @@ __all__ = [
     "change_role",
     "create",
     "set_active",
+    "set_email",
     "set_locale",
 ]
 
@@ -117,6 +119,22 @@ def set_active(user_id: int, active: bool, *, user: str | None) -> User:
         if not active and account.role == "admin" and not _other_active_admins(session, user_id):
             raise RuleViolation(_("The register needs at least one active admin."), field="active")
         account.active = active
+    return account
+
+
+def set_email(user_id: int, address: str | None, *, user: str | None) -> User:
+    """The address an account's expiry alerts are mailed to (blank: none, the alerts stay in the app)."""
+    address = (address or "").strip()
+    if address:
+        try:
+            address = email.parse_address(address)
+        except ValueError:
+            raise ValidationFailed(
+                _("“%(address)s” is not an e-mail address.", address=address), field="email"
+            ) from None
+    with unit_of_work():
+        account = _account(user_id)
+        account.email = address or None
     return account
 
 

@@ -3,6 +3,7 @@
 from flask import Blueprint
 from flask_babel import format_date
 
+from guarantees.repositories import alerts
 from guarantees.repositories import dashboard as repo
 from guarantees.web.rendering import render
 
@@ -43,4 +44,5 @@ def index():
         batch=repo.todays_batch(),
         recent=repo.recent_actions(),
         chart=chart(repo.expiry_by_month()),
+        last_digest=alerts.last_run(),
     )

@@ -15,7 +15,7 @@ PUBLIC_ENDPOINTS = {"auth.login", "health.health", "static"}
 def load_user(user_id: str):
     """The signed-in account a session names (None for anything that is not one, a forged id included)."""
     try:
-        return users.get(int(user_id))
+        return users.signed_in(int(user_id))
     except (TypeError, ValueError):
         return None
 

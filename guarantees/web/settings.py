@@ -1,9 +1,10 @@
-"""Settings (admins only): the letterhead and signatory the letters print, and the logo, kept in the database."""
+"""Settings (admins only), kept in the database: the letterhead and signatory the letters print, the logo, and the
+expiry alerts' thresholds and recipients."""
 
 from flask import Blueprint, abort, flash, make_response, url_for
 from flask_babel import gettext as _
 
-from guarantees.forms.settings import LetterheadForm, LogoForm
+from guarantees.forms.settings import AlertSettingsForm, LetterheadForm, LogoForm
 from guarantees.services import settings as service
 from guarantees.services.errors import DomainError
 from guarantees.web.batches import see_other
@@ -13,10 +14,19 @@ from guarantees.web.security import admin_required, username
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 
 
-def _page(letterhead_form=None, logo_form=None, status: int = 200):
+def _page(letterhead_form=None, logo_form=None, status: int = 200, alert_form=None):
     current = service.letterhead()
     if letterhead_form is None:
         letterhead_form = LetterheadForm(data={key: getattr(current, key) for key in service.TEXT_KEYS})
+    if alert_form is None:
+        alerts = service.alert_settings()
+        alert_form = AlertSettingsForm(
+            data={
+                "thresholds": alerts.thresholds_text,
+                "recipients": alerts.recipients,
+                "addresses": ", ".join(alerts.addresses),
+            }
+        )
     return render(
         "settings/index.html",
         letterhead=current,
@@ -24,6 +34,7 @@ def _page(letterhead_form=None, logo_form=None, status: int = 200):
         logo_form=logo_form or LogoForm(),
         defaults=service.DEFAULTS,
         max_logo_kb=service.MAX_LOGO_BYTES // 1024,
+        alert_form=alert_form,
         status=status,
     )
 
@@ -49,6 +60,25 @@ def letterhead():
         (field.errors if field is not None else form.form_errors).append(error.message)
         return _page(form, status=422)
     flash(_("The letterhead was saved. Letters print it from now on."), "success")
+    return see_other(url_for("settings.index"))
+
+
+@bp.post("/alerts")
+@admin_required
+def alerts():
+    """Save the alert thresholds and recipients (the next digest uses them)."""
+    form = AlertSettingsForm()
+    if not form.validate():
+        return _page(alert_form=form, status=422)
+    try:
+        service.save_alert_settings(
+            form.thresholds.data, form.recipients.data, form.addresses.data or "", user=username()
+        )
+    except DomainError as error:
+        field = getattr(form, error.field or "", None)
+        (field.errors if field is not None else form.form_errors).append(error.message)
+        return _page(alert_form=form, status=422)
+    flash(_("The alert settings were saved. The next digest uses them."), "success")
     return see_other(url_for("settings.index"))
 
 

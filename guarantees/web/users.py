@@ -1,11 +1,11 @@
-"""Staff accounts (admins only): the list, a new account, another role, disable or enable."""
+"""Staff accounts (admins only): the list, a new account, another role, disable or enable, an e-mail address."""
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from guarantees.domain.labels import label
-from guarantees.forms.users import ActiveForm, RoleForm, UserForm
+from guarantees.forms.users import ActiveForm, EmailForm, RoleForm, UserForm
 from guarantees.repositories import users as repo
 from guarantees.services import users as service
 from guarantees.services.errors import DomainError
@@ -105,3 +105,20 @@ def set_active(user_id: int):
     if form.enabled:
         return _row(account, message=_("%(name)s can sign in.", name=account.username))
     return _row(account, message=_("%(name)s is disabled.", name=account.username))
+
+
+@bp.post("/<int:user_id>/email")
+def set_email(user_id: int):
+    """Set or clear the address an account's expiry alerts are mailed to."""
+    form = EmailForm(request.form)
+    if not form.validate():
+        return _refused(form, user_id)
+    try:
+        account = service.set_email(user_id, form.email.data, user=username())
+    except DomainError as error:
+        return _row(_account_or_404(user_id), error.message, 422)
+    if account.email:
+        return _row(
+            account, message=_("Alerts for %(name)s go to %(email)s.", name=account.username, email=account.email)
+        )
+    return _row(account, message=_("%(name)s gets the alerts in the app only.", name=account.username))
