@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -228,6 +229,7 @@ def separate_requests(request):
         g.pop("_login_user", None)
         g.pop("csrf_token", None)
         g.pop("_flask_babel", None)
+        g.pop("alert_thresholds", None)
 
     request_started.connect(forget, app)
     yield
@@ -277,6 +279,18 @@ def make_user(app):
         return user
 
     return make
+
+
+# A register's day before the guarantees the tests enter by default expire (make_guarantee: 2026-06-01), for the
+# tests that extend them: an extension needs a guarantee that has not expired and a new expiry after today.
+BEFORE_EXPIRY = date(2026, 1, 15)
+
+
+@pytest.fixture
+def before_expiry(app):
+    """The register's day (clock.today()) fixed at BEFORE_EXPIRY for this test."""
+    app.config["TODAY"] = BEFORE_EXPIRY
+    return BEFORE_EXPIRY
 
 
 @pytest.fixture

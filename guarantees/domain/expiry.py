@@ -54,3 +54,17 @@ def parse_thresholds(text: str) -> tuple[int, ...]:
     if not values:
         raise ValueError(text)
     return tuple(sorted(values, reverse=True))
+
+
+def urgency(state_: str, days: int | None, thresholds=DEFAULT_THRESHOLDS) -> str:
+    """How a page highlights a guarantee: 'expired', 'urgent' (within the nearest threshold), 'soon' (within the
+    farthest) or '' (nothing to do yet, released, or no date)."""
+    if state_ == EXPIRED:
+        return EXPIRED
+    if state_ != ACTIVE or days is None or days < 0 or not thresholds:
+        return ""
+    if days <= min(thresholds):
+        return "urgent"
+    if days <= max(thresholds):
+        return "soon"
+    return ""

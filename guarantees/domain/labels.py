@@ -37,6 +37,7 @@ FIELD_LABELS["bank"] = FIELD_LABELS["raw_bank_name"]
 
 STATUS_LABELS = {
     "active": _l("active"),
+    "expired": _l("expired"),
     "released": _l("released"),
     "ready": _l("ready"),
     "needs_review": _l("needs review"),

@@ -8,9 +8,10 @@ from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, StringField
 from wtforms.validators import AnyOf, InputRequired, Optional, StopValidation, ValidationError
 
-from guarantees.domain.fields import EDITABLE_FIELDS, MATCH_STATUSES, STATUSES
+from guarantees.domain import expiry
+from guarantees.domain.fields import EDITABLE_FIELDS, MATCH_STATUSES
 from guarantees.domain.ids import MAX_ID
-from guarantees.repositories.list_query import DEFAULT_SORT, ORDERS, SORTS, ListParams
+from guarantees.repositories.list_query import DEFAULT_SORT, ORDERS, SORTS, TODO_EXTEND, ListParams
 from guarantees.services import fields
 from guarantees.services.errors import ValidationFailed
 from guarantees.services.fields import parse_field
@@ -140,11 +141,14 @@ class GuaranteeListForm(QueryForm):
     """The list's URL: search, filters, sort, page and a selection (export); bad values dropped with a message."""
 
     q = StringField(filters=[search_text(200)])
-    status = StringField(filters=[_stripped], validators=choice(STATUSES, _l("Ignored an unknown status.")))
+    status = StringField(filters=[_stripped], validators=choice(expiry.STATES, _l("Ignored an unknown status.")))
     match = StringField(filters=[_stripped], validators=choice(MATCH_STATUSES, _l("Ignored an unknown match status.")))
     bank = StringField(filters=[search_text(500)])
+    supplier = StringField(filters=[search_text(200)])
+    type = StringField(filters=[search_text(50)])
     batch = WholeNumberField()
     days = WholeNumberField(low=0, high=MAX_DAYS)
+    todo = StringField(filters=[_stripped], validators=choice((TODO_EXTEND,), _l("Ignored an unknown worklist.")))
     sort = StringField(validators=choice(SORTS, _l("Ignored an unknown sort column.")))
     order = StringField(filters=[lambda raw: raw if raw in ORDERS else "asc"])
     page = WholeNumberField(high=MAX_PAGE)
@@ -157,8 +161,11 @@ class GuaranteeListForm(QueryForm):
             status=self.value("status", ""),
             match=self.value("match", ""),
             bank=self.value("bank", ""),
+            supplier=self.value("supplier", ""),
+            type=self.value("type", ""),
             batch=self.value("batch"),
             days=self.value("days"),
+            todo=self.value("todo", ""),
             sort=self.value("sort", DEFAULT_SORT),
             order=self.value("order", "asc"),
             page=self.value("page", 1),

@@ -7,8 +7,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from guarantees.clock import today
+from guarantees.domain.expiry import ACTIVE, EXPIRED, STATES
 from guarantees.extensions import db
 from guarantees.models import Guarantee, GuaranteeAction, ImportBatch
+from guarantees.repositories import expiry
 
 EXPIRY_WINDOWS = (30, 60, 90)
 CHART_MONTHS = 12
@@ -22,20 +24,37 @@ class StatusTotal:
 
 
 def status_totals() -> list[StatusTotal]:
-    """Number of guarantees and amounts per currency, by status (one grouped query)."""
+    """Number of guarantees and amounts per currency, by state: active, expired, released (two grouped queries).
+
+    The stored status splits active from released; the expired are the active ones past their expiry, counted
+    over the (status, expiry_date) range and taken out of the active totals."""
     rows = db.session.execute(
         # count(*), not count(id): the (status, currency, amount) index then answers alone (index-only scan)
         sa.select(Guarantee.status, Guarantee.currency, sa.func.count(), sa.func.sum(Guarantee.amount))
         .group_by(Guarantee.status, Guarantee.currency)
         .order_by(Guarantee.status, Guarantee.currency)
     ).all()
+    lapsed = db.session.execute(
+        sa.select(sa.literal(EXPIRED), Guarantee.currency, sa.func.count(), sa.func.sum(Guarantee.amount))
+        .where(expiry.expired(today()))
+        .group_by(Guarantee.currency)
+    ).all()
     totals: dict[str, StatusTotal] = {}
-    for status, currency, count, amount in rows:
+    for status, currency, count, amount in [*rows, *lapsed]:
         total = totals.setdefault(status, StatusTotal(status, 0, {}))
         total.count += count
         if amount is not None:
-            total.amounts[currency or ""] = Decimal(str(amount)).quantize(Decimal("0.01"))
-    return [totals[status] for status in sorted(totals, key=lambda s: (s != "active", s))]
+            total.amounts[currency or ""] = _cents(amount) + total.amounts.get(currency or "", Decimal(0))
+    if EXPIRED in totals:  # every expired guarantee is among the stored 'active' ones
+        active, lapsed_total = totals[ACTIVE], totals[EXPIRED]
+        active.count -= lapsed_total.count
+        for currency, amount in lapsed_total.amounts.items():
+            active.amounts[currency] -= amount
+    return [totals[state] for state in STATES if state in totals and totals[state].count]
+
+
+def _cents(amount) -> Decimal:
+    return Decimal(str(amount)).quantize(Decimal("0.01"))
 
 
 def attention_counts() -> dict:
@@ -45,15 +64,14 @@ def attention_counts() -> dict:
     match_status) instead of one pass over the whole table.
     """
     start = today()
-    active = Guarantee.status == "active"
 
     def count(*where):
         return sa.select(sa.func.count()).select_from(Guarantee).where(*where).scalar_subquery()
 
     row = db.session.execute(
         sa.select(
-            *(count(active, Guarantee.expiry_date.between(start, start + timedelta(days=d))) for d in EXPIRY_WINDOWS),
-            count(active, Guarantee.expiry_date < start),
+            *(count(expiry.expiring_within(days, start)) for days in EXPIRY_WINDOWS),
+            count(expiry.expired(start)),
             count(Guarantee.match_status == "needs_review"),
         )
     ).one()
@@ -111,3 +129,28 @@ def expiry_by_month(months: int = CHART_MONTHS) -> list[dict]:
             }
         )
     return result
+
+
+@dataclass
+class Worklist:
+    """What needs doing, most urgent first: the first `limit` guarantees and how many there are in all."""
+
+    count: int
+    items: list[Guarantee]
+
+
+def _worklist(condition, order, limit: int) -> Worklist:
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Guarantee).where(condition))
+    items = db.session.scalars(sa.select(Guarantee).where(condition).order_by(*order).limit(limit)).unique().all()
+    return Worklist(int(total or 0), list(items))
+
+
+def to_extend(days: int, limit: int = 10) -> Worklist:
+    """Expiring within `days` (the first alert threshold) with no extension prepared yet, soonest first."""
+    condition = sa.and_(expiry.expiring_within(days, today()), expiry.no_extension_prepared())
+    return _worklist(condition, (Guarantee.expiry_date, Guarantee.id), limit)
+
+
+def expired_not_released(limit: int = 10) -> Worklist:
+    """Expired and not released, the longest expired first."""
+    return _worklist(expiry.expired(today()), (Guarantee.expiry_date, Guarantee.id), limit)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from guarantees.domain import expiry
-from guarantees.models import Guarantee
+from guarantees.models import Guarantee, GuaranteeAction
 
 
 def expired(today: date, table=Guarantee):
@@ -37,3 +37,13 @@ def state_case(today: date, table=Guarantee):
         (table.expiry_date < today, expiry.EXPIRED),
         else_=expiry.ACTIVE,
     )
+
+
+def no_extension_prepared(table=Guarantee):
+    """No draft extension waits for this guarantee (the expiry worklist's 'nothing done yet')."""
+    drafts = sa.select(GuaranteeAction.id).where(
+        GuaranteeAction.guarantee_id == table.id,
+        GuaranteeAction.action_type == "extension",
+        GuaranteeAction.action_status == "draft",
+    )
+    return ~drafts.exists()

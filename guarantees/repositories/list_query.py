@@ -2,7 +2,6 @@
 the rows down to, and the order. The planner in `search.py` decides how to walk it."""
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -11,6 +10,7 @@ from guarantees.domain.text import normalise_number
 from guarantees.extensions import db
 from guarantees.models import Guarantee, ImportBatchItem
 from guarantees.models.dictionary import Bank
+from guarantees.repositories import expiry
 
 DEFAULT_SORT = "expiry"
 SORTS = {
@@ -24,6 +24,7 @@ SORTS = {
     "created": Guarantee.created_at,
 }
 ORDERS = ("asc", "desc")
+TODO_EXTEND = "extend"
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,11 @@ class ListParams:
     status: str = ""
     match: str = ""
     bank: str = ""
+    supplier: str = ""
+    type: str = ""
     batch: int | None = None
     days: int | None = None
+    todo: str = ""  # "extend": no extension prepared yet (the dashboard's expiry worklist)
     sort: str = DEFAULT_SORT
     order: str = "asc"
     page: int = 1
@@ -49,8 +53,11 @@ class ListParams:
             "status": params.status,
             "match": params.match,
             "bank": params.bank,
+            "supplier": params.supplier,
+            "type": params.type,
             "batch": params.batch,
             "days": params.days,
+            "todo": params.todo,
             "sort": params.sort if params.sort != DEFAULT_SORT else None,
             "order": params.order if params.order != "asc" else None,
             "page": params.page if params.page != 1 else None,
@@ -197,7 +204,7 @@ def filters(params: ListParams, g=Guarantee) -> list:
         matches = codes + names if any(c.isdigit() for c in params.q) else names + codes
         exact.append(sa.or_(*matches))
     if params.status:
-        exact.append(g.status == params.status)
+        exact.append(expiry.in_state(params.status, today(), g))
     if params.match:
         exact.append(g.match_status == params.match)
     if params.bank:
@@ -212,9 +219,14 @@ def filters(params: ListParams, g=Guarantee) -> list:
                 g.id.in_(sa.select(ImportBatchItem.guarantee_id).where(ImportBatchItem.batch_id == params.batch)),
             )
         )
+    if params.supplier:
+        exact.append(_contains(sa.func.coalesce(g.supplier_display_name, g.raw_supplier_name), like(params.supplier)))
+    if params.type:
+        exact.append(_contains(g.type, like(params.type)))
     if params.days is not None:
-        start = today()
-        exact.append(g.expiry_date.between(start, start + timedelta(days=params.days)))
+        exact.append(expiry.expiring_within(params.days, today(), g))
+    if params.todo == TODO_EXTEND:
+        exact.append(expiry.no_extension_prepared(g))
     if params.ids:
         exact.append(g.id.in_(params.ids))
     return exact

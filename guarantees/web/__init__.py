@@ -9,7 +9,7 @@ from guarantees.domain import labels
 from guarantees.domain.ids import MAX_ID
 from guarantees.extensions import babel
 from guarantees.services import users as accounts
-from guarantees.web import errors, formatting, rendering, translations
+from guarantees.web import errors, expiry, formatting, rendering, translations
 from guarantees.web.security import PUBLIC_ENDPOINTS, require_login
 
 LANGUAGES = accounts.LANGUAGES
@@ -125,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     app.context_processor(lambda: {"nav_links": nav_links})
     rendering.init_app(app)
     formatting.init_app(app)
+    expiry.init_app(app)
     app.jinja_env.globals.update(
         field_label=labels.field_label,
         status_label=labels.state_label,

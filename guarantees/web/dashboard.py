@@ -5,6 +5,7 @@ from flask_babel import format_date
 
 from guarantees.repositories import alerts
 from guarantees.repositories import dashboard as repo
+from guarantees.web import expiry
 from guarantees.web.rendering import render
 
 bp = Blueprint("dashboard", __name__)
@@ -45,4 +46,7 @@ def index():
         recent=repo.recent_actions(),
         chart=chart(repo.expiry_by_month()),
         last_digest=alerts.last_run(),
+        first_threshold=(first := expiry.first_threshold()),
+        to_extend=repo.to_extend(first) if first is not None else None,
+        expired=repo.expired_not_released(),
     )

@@ -23,6 +23,7 @@ from guarantees.repositories import pages
 from guarantees.services import import_uploads, imports
 from guarantees.services.errors import DomainError
 from guarantees.services.import_uploads import Upload
+from guarantees.web import expiry
 from guarantees.web.batches import see_other
 from guarantees.web.rendering import render
 from guarantees.web.security import editor_required, username
@@ -107,6 +108,8 @@ def _preview_page(pending: Upload, result, *, error: str | None = None, status: 
         fields=imports.FIELDS,
         selected=result.selected(),
         writable=result.writable,
+        expiring=expiry.preview_counts(result.rows),
+        first_threshold=expiry.first_threshold(),
         error=error,
         notice=notice,
     )

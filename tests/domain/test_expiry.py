@@ -42,3 +42,22 @@ def test_thresholds_are_parsed_distinct_and_most_distant_first():
     for bad in ("", "0", "3651", "ten", "-5", "7.5"):
         with pytest.raises(ValueError):
             expiry.parse_thresholds(bad)
+
+
+@pytest.mark.parametrize(
+    ("state", "days", "level"),
+    [
+        ("expired", -3, "expired"),
+        ("active", 0, "urgent"),
+        ("active", 7, "urgent"),
+        ("active", 8, "soon"),
+        ("active", 90, "soon"),
+        ("active", 91, ""),
+        ("active", None, ""),
+        ("released", 3, ""),
+    ],
+)
+def test_urgency_follows_the_thresholds(state, days, level):
+    assert expiry.urgency(state, days) == level
+    assert expiry.urgency("active", 20, (30, 15)) == "soon"
+    assert expiry.urgency("active", 20, ()) == ""

@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -35,8 +36,17 @@ def test_totals_expiries_review_and_links(viewer, make_guarantee):
     html = viewer.get("/").get_data(as_text=True)
     assert 'href="/guarantees?status=active&amp;days=30"' in html
     assert 'href="/guarantees?match=needs_review"' in html and "5 guarantees whose supplier or bank" in html
-    assert re.search(r"badge-active\">active</span></a></td>\s*<td class=\"num\">4</td>", html)
-    assert "1,000.00 SAR" in html and "500.00 SAR" in html
+    totals = {total.status: (total.count, total.amounts) for total in dashboard.status_totals()}
+    assert totals == {
+        "active": (3, {"SAR": Decimal("600.00")}),
+        "expired": (1, {"SAR": Decimal("400.00")}),
+        "released": (1, {"SAR": Decimal("500.00")}),
+    }
+    assert re.search(
+        r'badge-active">active</span></a></td>\s*<td class="num"><a href="/guarantees\?status=active">3</a>', html
+    )
+    assert 'href="/guarantees?status=expired"' in html and "badge-expired" in html
+    assert "600.00 SAR" in html and "400.00 SAR" in html and "500.00 SAR" in html
     assert 'href="/batches/today"' in html and "5 entries today" in html
 
 
@@ -101,3 +111,24 @@ def test_anonymous_goes_to_sign_in(client):
 
 def test_unexpected_parameters_are_ignored(viewer):
     assert viewer.get("/?page=99999999999999999999&q=%00").status_code == 200
+
+
+def test_worklists_most_urgent_first_each_a_link_to_its_list(viewer, editor, make_guarantee):
+    make_guarantee("W-60", expiry_date=in_days(60))
+    make_guarantee("W-5", expiry_date=in_days(5))
+    make_guarantee("W-FAR", expiry_date=in_days(200))
+    prepared = make_guarantee("W-PREP", expiry_date=in_days(3))
+    actions.start_session([prepared.id], "extension", user="clerk")  # a draft extension: prepared, not to do
+    make_guarantee("W-OLD", expiry_date=in_days(-40))
+    make_guarantee("W-NEW", expiry_date=in_days(-1))
+    assert [g.guarantee_number for g in dashboard.to_extend(90).items] == ["W-5", "W-60"]
+    assert [g.guarantee_number for g in dashboard.expired_not_released().items] == ["W-OLD", "W-NEW"]
+
+    html = viewer.get("/").get_data(as_text=True)
+    to_extend = html[html.index('id="to-extend"') : html.index('id="expired"')]
+    assert 'href="/guarantees?days=90&amp;todo=extend"' in to_extend
+    assert to_extend.index("W-5") < to_extend.index("W-60") and "W-PREP" not in to_extend and "W-FAR" not in to_extend
+    listed = viewer.get("/guarantees?days=90&todo=extend", htmx=True).get_data(as_text=True)
+    assert "W-5" in listed and "W-60" in listed and "W-PREP" not in listed and "W-FAR" not in listed
+    expired = html[html.index('id="expired"') : html.index('id="awaiting-bank"')]
+    assert expired.index("W-OLD") < expired.index("W-NEW") and 'href="/guarantees?status=expired"' in expired

@@ -69,9 +69,12 @@ def test_search_treats_percent_and_underscore_literally(editor, make_guarantee):
 def test_filters_status_match_bank_batch_and_expiry_window(editor, make_guarantee):
     soon = make_guarantee("SOON", expiry_date=(today() + timedelta(days=10)).isoformat(), raw_bank_name="Alpha Bank")
     make_guarantee("LATER", expiry_date=(today() + timedelta(days=200)).isoformat(), raw_bank_name="Beta Bank")
+    make_guarantee("NEAR", expiry_date=(today() + timedelta(days=20)).isoformat(), raw_bank_name="Beta Bank")
+    html = editor.get("/guarantees?days=30", htmx=True).get_data(as_text=True)
+    assert "SOON" in html and "NEAR" in html and "LATER" not in html
     actions.release(soon.id, user="tester")
     html = editor.get("/guarantees?days=30", htmx=True).get_data(as_text=True)
-    assert "SOON" in html and "LATER" not in html
+    assert "NEAR" in html and "SOON" not in html  # a released guarantee no longer expires
     html = editor.get("/guarantees?status=active", htmx=True).get_data(as_text=True)
     assert "LATER" in html and "SOON" not in html
     html = editor.get("/guarantees?match=needs_review", htmx=True).get_data(as_text=True)
@@ -166,7 +169,7 @@ def test_list_takes_two_queries_whatever_the_page_size(editor, make_guarantee, c
     with count_queries() as many:
         html = editor.get("/guarantees?q=Q", htmx=True).get_data(as_text=True)
     assert "Q-12" in html
-    assert few["n"] == many["n"] <= 4  # (BEGIN on SQLite,) the signed-in user, the count, the page
+    assert few["n"] == many["n"] <= 5  # (BEGIN on SQLite,) the signed-in user, the count, the page, the thresholds
 
 
 def read_back(response) -> list[list]:
@@ -341,3 +344,43 @@ def test_garbage_filters_say_what_they_dropped(editor, make_guarantee):
     for problem in ("Ignored page=", "Ignored batch=", "unknown status", "unknown sort column", "not a guarantee"):
         assert problem in html, problem
     assert "<b>" not in html
+
+
+def test_expired_is_a_state_of_its_own_with_its_filter_badge_and_days_left(editor, make_guarantee):
+    day = today()
+    make_guarantee("LAPSED", expiry_date=(day - timedelta(days=3)).isoformat())
+    make_guarantee("TODAY", expiry_date=day.isoformat())
+    make_guarantee("WEEK", expiry_date=(day + timedelta(days=7)).isoformat())
+    make_guarantee("FAR", expiry_date=(day + timedelta(days=400)).isoformat())
+    released = make_guarantee("GONE", expiry_date=(day - timedelta(days=30)).isoformat())
+    actions.release(released.id, user="tester")
+
+    html = editor.get("/guarantees?status=expired", htmx=True).get_data(as_text=True)
+    assert "LAPSED" in html and not any(n in html for n in ("TODAY", "WEEK", "FAR", "GONE"))
+    assert 'class="badge badge-expired">expired<' in html
+    assert "expired 3 days ago" in html and "days-expired" in html
+    html = editor.get("/guarantees?status=active", htmx=True).get_data(as_text=True)
+    assert all(n in html for n in ("TODAY", "WEEK", "FAR")) and "LAPSED" not in html and "GONE" not in html
+    html = editor.get("/guarantees?status=released", htmx=True).get_data(as_text=True)
+    assert "GONE" in html and "LAPSED" not in html
+
+    html = editor.get("/guarantees?days=7", htmx=True).get_data(as_text=True)
+    assert "TODAY" in html and "WEEK" in html and "FAR" not in html and "LAPSED" not in html
+    assert "expires today" in html and "7 days left" in html and "days-urgent" in html
+
+
+def test_supplier_and_type_filters(editor, make_guarantee):
+    make_guarantee("S-1", raw_supplier_name="Lana Medical Company", type="Performance")
+    make_guarantee("S-2", raw_supplier_name="شركة الخليج للتجارة", type="Bid bond")
+    html = editor.get("/guarantees?supplier=lana", htmx=True).get_data(as_text=True)
+    assert "S-1" in html and "S-2" not in html
+    html = editor.get("/guarantees?supplier=الخليج", htmx=True).get_data(as_text=True)
+    assert "S-2" in html and "S-1" not in html
+    html = editor.get("/guarantees?type=bid", htmx=True).get_data(as_text=True)
+    assert "S-2" in html and "S-1" not in html
+
+
+def test_an_unknown_state_is_dropped_with_a_message(editor, make_guarantee):
+    make_guarantee("ANY-1")
+    html = editor.get("/guarantees?status=lapsed").get_data(as_text=True)
+    assert "Ignored an unknown status." in html and "ANY-1" in html

@@ -3,6 +3,7 @@
 import io
 import os
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -435,3 +436,15 @@ def test_an_unknown_header_in_the_mapping_is_refused_in_place(editor, xlsx_bytes
     response = editor.post(path + "/mapping", data={"map-supplier": "VENDOR", "was-supplier": "SUPPLIER"})
     assert response.status_code == 422 and "VENDOR" in response.get_data(as_text=True)
     assert batches_count() == 0
+
+
+def test_preview_counts_rows_already_expired_or_inside_the_first_threshold(app, editor, xlsx_bytes):
+    app.config["TODAY"] = date(2026, 3, 1)
+    rows = [["Bank guarantees list"], HEADER]
+    expiries = {"OLD-1": "2026-02-01", "OLD-2": "2026-02-28", "TODAY": "2026-03-01", "Q90": "2026-05-30",
+                "FAR": "2026-05-31", "LATE": "2027-01-01"}  # fmt: skip
+    for i, (number, expiry_date) in enumerate(expiries.items()):
+        rows.append([number, "Lana Medical Company", "Riyad Bank", 1000 + i, expiry_date, f"C/{i:04d}", "FINAL"])
+    html = editor.get(uploaded(editor, xlsx_bytes(rows))).get_data(as_text=True)
+    assert "2 rows already expired" in html
+    assert "2 rows expire within 90 days" in html  # today and 90 days ahead; 91 days is outside

@@ -1,0 +1,58 @@
+"""A guarantee's expiry as the pages show it: its state, its days left and how urgent it is, on the register's day,
+highlighted at the alert thresholds an admin set (the rule itself is domain.expiry)."""
+
+from dataclasses import dataclass
+
+from flask import g
+
+from guarantees.clock import today
+from guarantees.domain import expiry
+from guarantees.services import settings
+
+
+@dataclass(frozen=True)
+class ExpiryView:
+    state: str
+    days: int | None
+    urgency: str
+
+
+def thresholds() -> tuple[int, ...]:
+    """The alert thresholds, read once per request."""
+    if "alert_thresholds" not in g:
+        g.alert_thresholds = settings.alert_settings().thresholds
+    return g.alert_thresholds
+
+
+def expiry_of(guarantee) -> ExpiryView:
+    """Anything with `status` and `expiry_date` (a guarantee, a list row)."""
+    day = today()
+    state = expiry.state(guarantee.status, guarantee.expiry_date, day)
+    days = expiry.days_left(guarantee.expiry_date, day)
+    return ExpiryView(state, days, expiry.urgency(state, days, thresholds()))
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(expiry_of=expiry_of, expiry_states=expiry.STATES, within_presets=expiry.WITHIN_PRESETS)
+
+
+def first_threshold() -> int | None:
+    """The first threshold a guarantee reaches on its way to expiry (the farthest: 90 of 90/60/30/7)."""
+    return max(thresholds(), default=None)
+
+
+def preview_counts(rows) -> dict[str, int]:
+    """An import preview's rows that would be written already expired, or inside the first threshold."""
+    counts = {"expired": 0, "soon": 0}
+    first = first_threshold()
+    day = today()
+    for row in rows:
+        if row.outcome == "error" or row.after is None:
+            continue
+        found = expiry.state(row.after.get("status") or expiry.ACTIVE, row.after.get("expiry_date"), day)
+        days = expiry.days_left(row.after.get("expiry_date"), day)
+        if found == expiry.EXPIRED:
+            counts["expired"] += 1
+        elif found == expiry.ACTIVE and days is not None and first is not None and 0 <= days <= first:
+            counts["soon"] += 1
+    return counts
