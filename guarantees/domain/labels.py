@@ -30,6 +30,7 @@ FIELD_LABELS = {
     "supplier_label": _l("Supplier (as shown)"),
     "bank_label": _l("Bank (as shown)"),
     "import_batch_id": _l("Batch"),
+    "days_left": _l("Days left"),
 }
 # Aliases some pages use for a field (the import's mapping says "supplier" for the supplier column).
 FIELD_LABELS["supplier"] = FIELD_LABELS["raw_supplier_name"]

@@ -384,3 +384,13 @@ def test_an_unknown_state_is_dropped_with_a_message(editor, make_guarantee):
     make_guarantee("ANY-1")
     html = editor.get("/guarantees?status=lapsed").get_data(as_text=True)
     assert "Ignored an unknown status." in html and "ANY-1" in html
+
+
+def test_export_shows_the_state_and_days_left_as_the_list_does(viewer, make_guarantee):
+    day = today()
+    make_guarantee("EXP-1", expiry_date=(day - timedelta(days=2)).isoformat())
+    make_guarantee("EXP-2", expiry_date=(day + timedelta(days=30)).isoformat())
+    rows = read_back(viewer.get("/guarantees/export?q=EXP&sort=number"))
+    header = [cell.value for cell in rows[0]]
+    got = [(row[0].value, row[header.index("Status")].value, row[header.index("Days left")].value) for row in rows[1:]]
+    assert got == [("EXP-1", "expired", -2), ("EXP-2", "active", 30)]
