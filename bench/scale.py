@@ -176,6 +176,8 @@ def measure(app, engine, register: common.Register, queries: int, repeats: int =
         ("search 'gulf', page 1", "/guarantees?q=gulf", False),
         ("search 'gulf', page 3", "/guarantees?q=gulf&page=3", False),
         ("dashboard", "/", False),
+        ("list, expired", "/guarantees?status=expired", False),
+        ("list, expiring within 90 days, no extension prepared", "/guarantees?days=90&todo=extend", False),
     ):
         counts[label] = pages.get("count", url, htmx=htmx)[1]
 
@@ -190,6 +192,9 @@ def measure(app, engine, register: common.Register, queries: int, repeats: int =
         timings["list, no query, page 50"].append(pages.get("list50", "/guarantees?page=50")[0])
         timings["guarantee, 500-entry timeline"].append(pages.get("guarantee", big)[0])
         timings["dashboard"].append(pages.get("dashboard", "/")[0])
+        timings["list, expired"].append(pages.get("expired", "/guarantees?status=expired")[0])
+        timings["list, expired, page 20"].append(pages.get("expired20", "/guarantees?status=expired&page=20")[0])
+        timings["list, to extend (worklist)"].append(pages.get("to extend", "/guarantees?days=90&todo=extend")[0])
     rnd = random.Random(3)
     for _ in range(repeats):
         gid = rnd.randint(1, max(register.sample_ids))
@@ -197,6 +202,7 @@ def measure(app, engine, register: common.Register, queries: int, repeats: int =
     kinds = {
         "search": "search", "list, no query, page 1": "list", "list, no query, page 50": "list50",
         "guarantee, 500-entry timeline": "guarantee", "dashboard": "dashboard", "guarantee, random": "guarantee random",
+        "list, expired": "expired", "list, expired, page 20": "expired20", "list, to extend (worklist)": "to extend",
     }  # fmt: skip
     for label, values in timings.items():
         results["pages"][label] = common.summary_ms(values)

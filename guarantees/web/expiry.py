@@ -25,10 +25,15 @@ def thresholds() -> tuple[int, ...]:
 
 
 def expiry_of(guarantee) -> ExpiryView:
-    """Anything with `status` and `expiry_date` (a guarantee, a list row)."""
+    """Anything with `status` and `expiry_date`: a guarantee, a list row, or an import row's columns (a dict, in
+    which a new guarantee has no status yet: active)."""
+    if isinstance(guarantee, dict):
+        status, expiry_date = guarantee.get("status") or expiry.ACTIVE, guarantee.get("expiry_date")
+    else:
+        status, expiry_date = guarantee.status, guarantee.expiry_date
     day = today()
-    state = expiry.state(guarantee.status, guarantee.expiry_date, day)
-    days = expiry.days_left(guarantee.expiry_date, day)
+    state = expiry.state(status, expiry_date, day)
+    days = expiry.days_left(expiry_date, day)
     return ExpiryView(state, days, expiry.urgency(state, days, thresholds()))
 
 
@@ -45,14 +50,12 @@ def preview_counts(rows) -> dict[str, int]:
     """An import preview's rows that would be written already expired, or inside the first threshold."""
     counts = {"expired": 0, "soon": 0}
     first = first_threshold()
-    day = today()
     for row in rows:
         if row.outcome == "error" or row.after is None:
             continue
-        found = expiry.state(row.after.get("status") or expiry.ACTIVE, row.after.get("expiry_date"), day)
-        days = expiry.days_left(row.after.get("expiry_date"), day)
-        if found == expiry.EXPIRED:
+        found = expiry_of(row.after)
+        if found.state == expiry.EXPIRED:
             counts["expired"] += 1
-        elif found == expiry.ACTIVE and days is not None and first is not None and 0 <= days <= first:
+        elif found.state == expiry.ACTIVE and found.days is not None and first is not None and 0 <= found.days <= first:
             counts["soon"] += 1
     return counts

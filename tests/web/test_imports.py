@@ -448,3 +448,4 @@ def test_preview_counts_rows_already_expired_or_inside_the_first_threshold(app, 
     html = editor.get(uploaded(editor, xlsx_bytes(rows))).get_data(as_text=True)
     assert "2 rows already expired" in html
     assert "2 rows expire within 90 days" in html  # today and 90 days ahead; 91 days is outside
+    assert html.count('class="badge badge-expired">expired<') == 2
