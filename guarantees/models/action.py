@@ -30,6 +30,10 @@ class ActionSession(Base):
         back_populates="session", order_by="GuaranteeAction.id", lazy="raise_on_sql"
     )
 
+    # Set by services.actions.start_session for the page that follows, not a column: the guarantees an extension
+    # left out, as (number, expired|released) pairs.
+    skipped = ()
+
     __table_args__ = (sa.CheckConstraint("origin IN ('app', 'legacy')", name="origin"),)
 
 
@@ -62,6 +66,9 @@ class GuaranteeAction(Base):
     # The letter's reference number (BG/<year>/<id>), given when the action is issued; NULL on drafts and
     # on migrated actions, whose letters the legacy system wrote without one.
     reference: Mapped[str | None] = mapped_column(sa.String(32))
+    # An admin's written reason for an extension the rules would refuse (the guarantee had expired: a bank that
+    # already agreed in writing); NULL otherwise.
+    override_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     session: Mapped[ActionSession | None] = relationship(back_populates="actions")
     guarantee = relationship("Guarantee", lazy="joined")
