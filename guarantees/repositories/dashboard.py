@@ -57,7 +57,7 @@ def _cents(amount) -> Decimal:
     return Decimal(str(amount)).quantize(Decimal("0.01"))
 
 
-def attention_counts() -> dict:
+def attention_counts(to_extend_days: int | None = None) -> dict:
     """Active guarantees expiring within 30/60/90 days, already expired, and rows needing review (one query).
 
     Each figure is its own count subquery, so each is a range of an index ((status, expiry_date, id) or
@@ -72,6 +72,7 @@ def attention_counts() -> dict:
         sa.select(
             *(count(expiry.expiring_within(days, start)) for days in EXPIRY_WINDOWS),
             count(expiry.expired(start)),
+            count(expiry.expiring_within(to_extend_days or 0, start), expiry.no_extension_prepared()),
             count(Guarantee.match_status == "needs_review"),
         )
     ).one()
@@ -79,7 +80,8 @@ def attention_counts() -> dict:
     return {
         "expiring": dict(zip(EXPIRY_WINDOWS, counts[: len(EXPIRY_WINDOWS)], strict=True)),
         "expired": counts[len(EXPIRY_WINDOWS)],
-        "needs_review": counts[len(EXPIRY_WINDOWS) + 1],
+        "to_extend": counts[len(EXPIRY_WINDOWS) + 1] if to_extend_days is not None else None,
+        "needs_review": counts[len(EXPIRY_WINDOWS) + 2],
     }
 
 
@@ -131,26 +133,18 @@ def expiry_by_month(months: int = CHART_MONTHS) -> list[dict]:
     return result
 
 
-@dataclass
-class Worklist:
-    """What needs doing, most urgent first: the first `limit` guarantees and how many there are in all."""
-
-    count: int
-    items: list[Guarantee]
-
-
-def _worklist(condition, order, limit: int) -> Worklist:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Guarantee).where(condition))
-    items = db.session.scalars(sa.select(Guarantee).where(condition).order_by(*order).limit(limit)).unique().all()
-    return Worklist(int(total or 0), list(items))
-
-
-def to_extend(days: int, limit: int = 10) -> Worklist:
-    """Expiring within `days` (the first alert threshold) with no extension prepared yet, soonest first."""
+def to_extend(days: int, limit: int = 10) -> list[Guarantee]:
+    """The first `limit` guarantees expiring within `days` (the first alert threshold) with no extension prepared
+    yet, soonest first (attention_counts counts them all)."""
     condition = sa.and_(expiry.expiring_within(days, today()), expiry.no_extension_prepared())
-    return _worklist(condition, (Guarantee.expiry_date, Guarantee.id), limit)
+    return _first(condition, limit)
 
 
-def expired_not_released(limit: int = 10) -> Worklist:
-    """Expired and not released, the longest expired first."""
-    return _worklist(expiry.expired(today()), (Guarantee.expiry_date, Guarantee.id), limit)
+def expired_not_released(limit: int = 10) -> list[Guarantee]:
+    """The first `limit` guarantees expired and not released, the longest expired first."""
+    return _first(expiry.expired(today()), limit)
+
+
+def _first(condition, limit: int) -> list[Guarantee]:
+    query = sa.select(Guarantee).where(condition).order_by(Guarantee.expiry_date, Guarantee.id).limit(limit)
+    return list(db.session.scalars(query).unique())

@@ -1,5 +1,7 @@
 """The dashboard: totals, what expires soon, what needs review, today's work, recent actions."""
 
+from dataclasses import dataclass
+
 from flask import Blueprint
 from flask_babel import format_date
 
@@ -37,16 +39,26 @@ def chart(months: list[dict]) -> dict:
 
 @bp.get("/")
 def index():
-    """Totals, expiries and today's work at a glance."""
+    """Totals, expiries, the worklists and today's work at a glance."""
+    first = expiry.first_threshold()
+    attention = repo.attention_counts(first)
     return render(
         "dashboard/index.html",
         totals=repo.status_totals(),
-        attention=repo.attention_counts(),
+        attention=attention,
         batch=repo.todays_batch(),
         recent=repo.recent_actions(),
         chart=chart(repo.expiry_by_month()),
         last_digest=alerts.last_run(),
-        first_threshold=(first := expiry.first_threshold()),
-        to_extend=repo.to_extend(first) if first is not None else None,
-        expired=repo.expired_not_released(),
+        first_threshold=first,
+        to_extend=Worklist(attention["to_extend"], repo.to_extend(first)) if first is not None else None,
+        expired=Worklist(attention["expired"], repo.expired_not_released()),
     )
+
+
+@dataclass(frozen=True)
+class Worklist:
+    """What needs doing: how many in all, and the most urgent first few."""
+
+    count: int
+    items: list
