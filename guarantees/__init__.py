@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from guarantees.config import DEV_SECRET_KEY, Config
+from guarantees.config import Config, check
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -11,8 +11,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_object(Config())
     if test_config:
         app.config.update(test_config)
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
-        raise RuntimeError("SECRET_KEY must be set to a secret value outside development")
+    check(app.config)  # weak or unknown settings refuse to start
 
     from guarantees import extensions
 
