@@ -58,7 +58,7 @@ bench: $(VENV)/.installed-dev
 		$(BIN)/python bench/matching.py --legacy ../shared/fixtures/legacy/bgl-2025-12-17.sqlite; fi
 
 serve: migrate compile-translations
-	APP_ENV=production $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - app:app
+	APP_ENV=production $(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - app:app
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

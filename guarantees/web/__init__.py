@@ -9,7 +9,7 @@ from guarantees.domain import labels
 from guarantees.domain.ids import MAX_ID
 from guarantees.extensions import babel
 from guarantees.services import users as accounts
-from guarantees.web import errors, expiry, formatting, rendering, translations
+from guarantees.web import errors, expiry, formatting, headers, rendering, translations
 from guarantees.web.security import PUBLIC_ENDPOINTS, require_login
 
 LANGUAGES = accounts.LANGUAGES
@@ -23,11 +23,6 @@ NAV = (
     ("actions.index", _l("Action sessions")),
     ("review.index", _l("Review")),
     ("users.index", _l("Admin")),
-)
-CSP = (
-    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
-    "object-src 'none'"
 )
 
 
@@ -83,16 +78,6 @@ def nav_links():
     return links
 
 
-def _security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    return response
-
-
 class IdConverter(IntegerConverter):
     """`<id:name>` in a route: a row id, so that a number no row can have is a 404 before any query."""
 
@@ -100,13 +85,20 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=MAX_ID)
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:name>`: at most MAX_ID unless the route says otherwise, so that no number in a path reaches a query
+    beyond the databases' integer range (a 404, not a driver's error)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint and the shared page behaviour to the app."""
     import importlib
 
     app.url_map.converters["id"] = IdConverter
-    app.config.setdefault("HTMX_CDN_URL", "https://cdn.jsdelivr.net/npm/htmx.org@2.0.4/dist/htmx.min.js")
-    app.config.setdefault("HTMX_SRI", "sha384-HGfztofotfshcF7+8n44JQL2oJmowVChPTg48S+jvZoztPfvwD79OC/LTtG6dMp+")
+    app.url_map.converters["int"] = BoundedIntegerConverter
     babel.locale_selector = select_locale
     app.extensions["babel"].locale_selector = select_locale
     translations.install(app)
@@ -121,7 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.before_request(_page_context)
     app.before_request(require_login)
     app.before_request(_remember_language)
-    app.after_request(_security_headers)
+    headers.init_app(app)
     app.context_processor(lambda: {"nav_links": nav_links})
     rendering.init_app(app)
     formatting.init_app(app)
