@@ -6,7 +6,7 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from guarantees.domain import labels
-from guarantees.domain.ids import MAX_ID
+from guarantees.domain.ids import ID_PATTERN, MAX_ID, digits_upto
 from guarantees.extensions import babel
 from guarantees.services import users as accounts
 from guarantees.web import errors, expiry, formatting, headers, rendering, translations
@@ -81,6 +81,8 @@ def nav_links():
 class IdConverter(IntegerConverter):
     """`<id:name>` in a route: a row id, so that a number no row can have is a 404 before any query."""
 
+    regex = ID_PATTERN
+
     def __init__(self, url_map, **kwargs) -> None:
         super().__init__(url_map, min=1, max=MAX_ID)
 
@@ -91,6 +93,8 @@ class BoundedIntegerConverter(IntegerConverter):
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False) -> None:
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+        if max is not None and max >= 1 and not (signed or fixed_digits):
+            self.regex = f"(?:0|{digits_upto(max)})"  # a larger number matches no rule: 404, never 405
 
 
 def register_blueprints(app: Flask) -> None:
