@@ -1,5 +1,7 @@
-"""Letters to the banks: content in Arabic and English, one A4 page per letter, print log, drafts, escaping."""
+"""Letters to the banks: content in Arabic and English, one A4 page per letter, print log (a POST from the Print
+button, never a page view), drafts, escaping."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -46,6 +48,13 @@ def issued_session(make_guarantee, *specs, action_type="extension"):
 def prints() -> list[LetterPrint]:
     db.session.expire_all()
     return db.session.scalars(sa.select(LetterPrint).order_by(LetterPrint.id)).all()
+
+
+def record_url(html: str) -> str:
+    """The address the page's Print button records a print at."""
+    match = re.search(r'<button type="button" data-print[^>]*data-record="([^"]+)" data-lang="(ar|en)"', html)
+    assert match, "the Print button records nothing"
+    return match.group(1)
 
 
 def test_arabic_extension_letter(viewer, make_guarantee, riyad):
@@ -115,29 +124,43 @@ def test_bank_outside_the_dictionary_falls_back_to_the_raw_name(editor, make_gua
     assert "Bank Nowhere Ltd" in html and "المحترمين" in html
 
 
-def test_session_letters_one_per_page_and_logged(editor, make_guarantee, riyad):
+def test_session_letters_one_per_page_and_each_print_recorded(editor, make_guarantee, riyad):
     session, issued = issued_session(make_guarantee, {"number": "SE1"}, {"number": "SE2"}, {"number": "SE3"})
     response = editor.get(f"/letters/sessions/{session.id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.count('<article class="letter"') == 3
     assert all(number in html for number in ("SE1", "SE2", "SE3"))
+    assert prints() == []  # reading the page records nothing
+    assert record_url(html) == f"/letters/sessions/{session.id}/prints"
+    answer = editor.post(record_url(html), data={"lang": "ar"})
+    assert answer.status_code == 201 and answer.json["letters"] == 3
     (logged,) = prints()
+    assert answer.json["recorded"] == logged.id
     assert logged.action_ids == [a.id for a in issued] and logged.action_session_id == session.id
     assert logged.language == "ar" and logged.printed_by == "editor-user" and logged.printed_at is not None
-    editor.get(f"/letters/sessions/{session.id}?lang=en")
+    english = editor.get(f"/letters/sessions/{session.id}?lang=en").get_data(as_text=True)
+    assert 'data-lang="en"' in english and len(prints()) == 1
+    editor.post(record_url(english), data={"lang": "en"})
     assert [p.language for p in prints()] == ["ar", "en"]
     page = editor.get(f"/actions/{session.id}").get_data(as_text=True)
     assert "Printed letters" in page and "3 letters" in page
 
 
-def test_every_view_of_a_letter_is_logged_and_changes_no_action(viewer, make_guarantee):
+def test_reading_a_letter_records_nothing_each_print_one_record(viewer, make_guarantee):
     _, (action,) = issued_session(make_guarantee, {"number": "LOG1"})
     before = {c.name: getattr(action, c.name) for c in GuaranteeAction.__table__.columns}
     version = action.guarantee.version
-    for _ in range(2):
+    for _ in range(3):  # three views, a reload, a link followed from another site
         assert viewer.get(f"/letters/actions/{action.id}").status_code == 200
+    cross_site = {"Referer": "https://evil.example/page", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}
+    assert viewer.client.get(f"/letters/actions/{action.id}?lang=en", headers=cross_site).status_code == 200
+    assert prints() == []
+    for _ in range(2):  # the Print button, twice: two prints
+        assert viewer.post(f"/letters/actions/{action.id}/prints", data={"lang": "ar"}).status_code == 201
     logged = prints()
-    assert [(p.action_ids, p.printed_by) for p in logged] == [([action.id], "viewer-user")] * 2
+    assert [(p.action_ids, p.printed_by, p.action_session_id) for p in logged] == [
+        ([action.id], "viewer-user", action.action_session_id)
+    ] * 2
     db.session.expire_all()
     after = db.session.get(GuaranteeAction, action.id)
     assert {c.name: getattr(after, c.name) for c in GuaranteeAction.__table__.columns} == before
@@ -149,9 +172,35 @@ def test_a_draft_letter_is_a_marked_preview_and_not_logged(editor, make_guarante
     session = actions.start_session([make_guarantee("DR1").id], "extension", user="clerk")
     html = editor.get(f"/letters/sessions/{session.id}").get_data(as_text=True)
     assert '<article class="letter draft"' in html and "Draft — not issued" in html and "DR1" in html
+    assert "data-record" not in html and "Each print is recorded" not in html  # printed, never recorded
     (draft,) = db.session.scalars(sa.select(GuaranteeAction)).all()
     assert 'class="letter draft"' in editor.get(f"/letters/actions/{draft.id}").get_data(as_text=True)
+    for url in (f"/letters/sessions/{session.id}/prints", f"/letters/actions/{draft.id}/prints"):
+        refused = editor.post(url, data={"lang": "ar"})
+        assert refused.status_code == 409 and "draft is a preview" in refused.json["error"]
     assert prints() == []
+
+
+def test_a_print_record_needs_the_csrf_token_and_a_language(editor, make_guarantee):
+    session, (action,) = issued_session(make_guarantee, {"number": "CS1"})
+    for url in (f"/letters/actions/{action.id}/prints", f"/letters/sessions/{session.id}/prints"):
+        assert editor.post(url, data={"lang": "ar"}, csrf=False).status_code == 400
+        assert editor.client.post(url, data={"lang": "ar"}, headers={"X-CSRFToken": "forged"}).status_code == 400
+        for lang in (None, "", "fr", "AR", "<script>"):
+            refused = editor.post(url, data={} if lang is None else {"lang": lang})
+            assert refused.status_code == 400 and refused.json["error"], lang
+        assert editor.client.get(url).status_code == 405  # a link cannot record a print
+    assert prints() == []
+
+
+def test_the_print_button_carries_what_the_record_needs(viewer, make_guarantee):
+    _, (action,) = issued_session(make_guarantee, {"number": "BT1"})
+    html = viewer.get(f"/letters/actions/{action.id}?lang=en").get_data(as_text=True)
+    assert record_url(html) == f"/letters/actions/{action.id}/prints" and 'data-lang="en"' in html
+    assert "Each print is recorded on the guarantees' history." in html
+    token = re.search(r'data-csrf="([^"]+)"', html).group(1)
+    answer = viewer.client.post(record_url(html), data={"lang": "en"}, headers={"X-CSRFToken": token})
+    assert answer.status_code == 201 and [(p.language, p.printed_by) for p in prints()] == [("en", "viewer-user")]
 
 
 def test_print_css_is_a4_one_letter_per_page_with_logical_properties():
@@ -177,6 +226,8 @@ def test_letters_page_has_no_inline_script(editor, make_guarantee):
 def test_unknown_letters_are_404(editor, make_guarantee):
     assert editor.get("/letters/actions/999999").status_code == 404
     assert editor.get("/letters/sessions/999999").status_code == 404
+    assert editor.post("/letters/actions/999999/prints", data={"lang": "ar"}).status_code == 404
+    assert editor.post("/letters/sessions/999999/prints", data={"lang": "ar"}).status_code == 404
     assert prints() == []
 
 
@@ -184,6 +235,12 @@ def test_anonymous_goes_to_sign_in(app, make_guarantee):
     _, (action,) = issued_session(make_guarantee, {})
     response = app.test_client().get(f"/letters/actions/{action.id}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+    anonymous = app.test_client()
+    from tests.web.conftest import csrf_from
+
+    token = csrf_from(anonymous.get("/login").get_data(as_text=True))
+    posted = anonymous.post(f"/letters/actions/{action.id}/prints", data={"lang": "ar"}, headers={"X-CSRFToken": token})
+    assert posted.status_code == 303 and "/login" in posted.headers["Location"]
     assert prints() == []
 
 
@@ -217,13 +274,18 @@ def test_a_print_shows_on_the_guarantees_timeline(editor, make_guarantee):
     _, (action,) = issued_session(make_guarantee, {"number": "TL1"})
     assert "Letter printed" not in editor.get(f"/guarantees/{action.guarantee_id}").get_data(as_text=True)
     editor.get(f"/letters/actions/{action.id}?lang=en")
+    assert "Letter printed" not in editor.get(f"/guarantees/{action.guarantee_id}").get_data(as_text=True)
+    editor.post(f"/letters/actions/{action.id}/prints", data={"lang": "en"})
     page = editor.get(f"/guarantees/{action.guarantee_id}").get_data(as_text=True)
     assert "Letter printed" in page and "(English)" in page and f"/letters/actions/{action.id}" in page
 
 
 def test_hostile_ids_and_languages(editor, make_guarantee):
-    assert editor.get("/letters/actions/99999999999999999999").status_code == 404
-    assert editor.get("/letters/sessions/99999999999999999999").status_code == 404
+    for number in ("99999999999999999999", str(2**31), str(2**63), "-1", "0"):
+        assert editor.get(f"/letters/actions/{number}").status_code == 404
+        assert editor.get(f"/letters/sessions/{number}").status_code == 404
+        assert editor.post(f"/letters/actions/{number}/prints", data={"lang": "ar"}).status_code == 404
+        assert editor.post(f"/letters/sessions/{number}/prints", data={"lang": "ar"}).status_code == 404
     _, (action,) = issued_session(make_guarantee, {"number": "HL-1", "expiry_date": "2026-06-01"})
     response = editor.get(f"/letters/actions/{action.id}?lang=%3Cscript%3E")
     assert response.status_code == 200 and 'lang="ar"' in response.get_data(as_text=True)
