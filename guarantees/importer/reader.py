@@ -9,12 +9,22 @@ Checks, each refusal a WorkbookError with one user-facing message:
 * encryption: a CFB container with ``EncryptionInfo``/``EncryptedPackage`` (that is what a
   password-protected xlsx is), an encrypted zip member, or calamine's password error (xls);
 * zip bombs, before calamine sees the file: too many members, a declared total uncompressed
-  size over 200 MB, a member over 10 MB compressed more than 100 times; then every member is
-  inflated in streaming mode (nothing kept) so that sizes and CRCs that lie are caught too;
+  size over 200 MB, a member over 10 MB compressed more than 100 times, or the whole archive so;
+  then every member is inflated in streaming mode (nothing kept) so that sizes and CRCs that lie
+  are caught too;
+* hostile xlsx, in that same pass (xlsx_scan): a sheet that declares or holds more rows, columns
+  or cells than an import takes, shared strings too large, too many or too long, and cells that
+  would repeat them into too much text: refused before any grid is built;
 * corrupt files (anything calamine or the zip reader cannot read);
 * limits per sheet: more than max_rows rows (counted up to the last non-empty row) or more
-  than max_columns columns (up to the last non-empty column);
+  than max_columns columns (up to the last non-empty column), checked again on calamine's grid;
+* whatever else a file makes the parser do: calamine runs in a child process (isolation) that
+  may use READ_MEMORY bytes more than its parent and READ_SECONDS seconds; past either it is
+  killed and the file refused, and the caller's process lives on;
 * an empty workbook (no non-blank cell in any sheet).
+
+``inspect_workbook`` makes every check but the parse (fast: for the upload page, and to tell a large file
+from a small one); ``read_workbook`` makes them all and returns the rows.
 
 Rows keep calamine's values: str ('' for an empty cell), float, int, bool, date, datetime,
 time or timedelta. ``Sheet.rows[i][j]`` is the cell at spreadsheet row i + 1, column j + 1:
@@ -35,20 +45,26 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
+from guarantees.importer import isolation, xlsx_scan
+from guarantees.importer.xlsx_scan import Limits, Refused
+
 __all__ = [
     "MAX_BYTES",
     "MAX_COLUMNS",
     "MAX_ROWS",
+    "Inspection",
     "Sheet",
     "Workbook",
     "WorkbookError",
+    "inspect_workbook",
     "read_workbook",
 ]
 
 MAX_BYTES = 25 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_COLUMNS = 500
-MAX_CELLS = 30_000_000  # rows x columns of one sheet, whatever the two limits allow
+READ_MEMORY = 2 * 1024 * 1024 * 1024  # bytes the parser's child process may add to its parent's
+READ_SECONDS = 300  # a 200,000-row workbook parses in about 3 s
 
 ZIP_MAX_TOTAL = 200 * 1024 * 1024
 ZIP_MAX_RATIO = 100
@@ -64,6 +80,7 @@ ENCRYPTED = _l("This workbook is protected with a password. Remove the password 
 CORRUPT = _l("This workbook is damaged or incomplete and cannot be read. Open it in Excel, save it again and retry.")
 EMPTY = _l("This workbook is empty: no sheet has any data.")
 BOMB = _l("This file expands to far more data than a list of guarantees can hold; it was refused as unsafe.")
+TOO_MUCH_MEMORY = _l("Reading this workbook needs more memory than an import may use; it was refused as unsafe.")
 
 
 class WorkbookError(Exception):
@@ -101,6 +118,16 @@ class Workbook:
         raise WorkbookError(
             _l("There is no sheet named %(name)s in this workbook. Sheets: %(names)s.", name=repr(name), names=names)
         )
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What the checks before the parse found: the kind of file and, for an xlsx, how many rows it holds."""
+
+    format: str
+    size: int  # bytes
+    sha256: str
+    rows: int | None  # the most rows (up to the last with a value) of any sheet; None: not known before the parse
 
 
 # ----------------------------------------------------------------------------- loading
@@ -147,8 +174,9 @@ def _size(n: int) -> object:
 # ----------------------------------------------------------------------------- zip containers
 
 
-def _check_zip(data: bytes) -> str:
-    """The spreadsheet kind of a zip container ('xlsx', 'xlsb', 'ods'), after the bomb checks."""
+def _check_zip(data: bytes, limits: Limits) -> tuple[str, xlsx_scan.Scan | None]:
+    """The spreadsheet kind of a zip container ('xlsx', 'xlsb', 'ods') after the bomb checks, with the scan of
+    an xlsx's sheets and shared strings."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
@@ -172,7 +200,10 @@ def _check_zip(data: bytes) -> str:
             raise WorkbookError(NOT_A_WORKBOOK)
         if len(infos) > ZIP_MAX_MEMBERS:
             raise WorkbookError(BOMB)
-        if sum(info.file_size for info in infos) > ZIP_MAX_TOTAL:
+        total = sum(info.file_size for info in infos)
+        if total > ZIP_MAX_TOTAL:
+            raise WorkbookError(BOMB)
+        if total > ZIP_RATIO_FLOOR and total > ZIP_MAX_RATIO * max(sum(info.compress_size for info in infos), 1):
             raise WorkbookError(BOMB)
         for info in infos:
             if info.flag_bits & 0x1:
@@ -181,16 +212,24 @@ def _check_zip(data: bytes) -> str:
                 raise WorkbookError(BOMB)
         # Inflate every member without keeping it: zipfile stops at the declared size and checks
         # the CRC, so a member whose header lies about its size is caught here, not in calamine.
-        for info in infos:
-            if info.is_dir():
-                continue
-            try:
+        # An xlsx's worksheets and shared strings are scanned on the way (xlsx_scan).
+        scanner = None
+        try:
+            if kind == "xlsx":
+                scanner = xlsx_scan.Scanner(archive, limits)
+                infos = scanner.order(infos)
+            for info in infos:
+                if info.is_dir():
+                    continue
                 with archive.open(info) as member:
-                    while member.read(1 << 20):
-                        pass
-            except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError, ValueError, RuntimeError):
-                raise WorkbookError(CORRUPT) from None
-    return kind
+                    if scanner is None or not scanner.consume(info, member):
+                        while member.read(1 << 20):
+                            pass
+        except Refused as refusal:
+            raise WorkbookError(refusal.args[0]) from None
+        except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError, ValueError, RuntimeError):
+            raise WorkbookError(CORRUPT) from None
+    return kind, scanner.result if scanner else None
 
 
 # ----------------------------------------------------------------------------- OLE2 / CFB containers
@@ -268,23 +307,65 @@ def _has_data(rows: list[list[object]]) -> bool:
     return False
 
 
+def _inspect(data: bytes, limits: Limits) -> Inspection:
+    head = data[:8]
+    scan = None
+    if head[:4] in _ZIP_MAGIC:
+        kind, scan = _check_zip(data, limits)
+    elif head == _CFB_MAGIC:
+        kind = _check_cfb(data)
+    else:
+        raise WorkbookError(NOT_A_WORKBOOK)
+    return Inspection(kind, len(data), hashlib.sha256(data).hexdigest(), scan.rows if scan else None)
+
+
+def inspect_workbook(
+    source: str | os.PathLike | bytes | BinaryIO,
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+    max_columns: int = MAX_COLUMNS,
+) -> Inspection:
+    """Every check that needs no parse (size, kind, encryption, zip bombs, an xlsx's declared and actual sizes and
+    shared strings); WorkbookError with a user-facing message if refused."""
+    return _inspect(_load(source, max_bytes), Limits(max_rows, max_columns))
+
+
 def read_workbook(
     source: str | os.PathLike | bytes | BinaryIO,
     *,
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_ROWS,
     max_columns: int = MAX_COLUMNS,
+    memory: int = READ_MEMORY,
+    seconds: float = READ_SECONDS,
 ) -> Workbook:
-    """Read every worksheet of a spreadsheet file; WorkbookError with a user-facing message if refused."""
+    """Read every worksheet of a spreadsheet file; WorkbookError with a user-facing message if refused. The parse
+    runs in a child process allowed `memory` more bytes than this one and `seconds` seconds."""
     data = _load(source, max_bytes)
-    head = data[:8]
-    if head[:4] in _ZIP_MAGIC:
-        kind = _check_zip(data)
-    elif head == _CFB_MAGIC:
-        kind = _check_cfb(data)
-    else:
-        raise WorkbookError(NOT_A_WORKBOOK)
+    limits = Limits(max_rows, max_columns)
+    inspection = _inspect(data, limits)
+    try:
+        sheets, names = isolation.run(
+            lambda: _parse(data, limits), memory=memory, seconds=seconds, passes=(WorkbookError,)
+        )
+    except isolation.OutOfMemory:
+        raise WorkbookError(TOO_MUCH_MEMORY) from None
+    except isolation.OutOfTime:
+        raise WorkbookError(
+            _l("Reading this workbook took more than %(seconds)s seconds; it was refused as unsafe.", seconds=seconds)
+        ) from None
+    except RuntimeError:
+        raise WorkbookError(CORRUPT) from None
+    if not any(_has_data(sheet.rows) for sheet in sheets):
+        raise WorkbookError(EMPTY)
+    return Workbook(
+        sheets=sheets, format=inspection.format, size=inspection.size, sha256=inspection.sha256, sheet_names=names
+    )
 
+
+def _parse(data: bytes, limits: Limits) -> tuple[list[Sheet], list[str]]:
+    """calamine's reading of every worksheet (in the child process)."""
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except PasswordError:
@@ -308,37 +389,10 @@ def read_workbook(
                 if end is None:
                     sheets.append(Sheet(meta.name, [], hidden))
                     continue
-                height, width = end[0] + 1, end[1] + 1
-                if height > max_rows:
-                    raise WorkbookError(
-                        _l(
-                            "Sheet %(name)s has %(rows)s rows; an import takes at most %(limit)s rows per sheet.",
-                            name=repr(meta.name),
-                            rows=f"{height:,}",
-                            limit=f"{max_rows:,}",
-                        )
-                    )
-                if width > max_columns:
-                    raise WorkbookError(
-                        _l(
-                            "Sheet %(name)s has %(columns)s columns; an import takes at most %(limit)s columns.",
-                            name=repr(meta.name),
-                            columns=f"{width:,}",
-                            limit=f"{max_columns:,}",
-                        )
-                    )
-                if height * width > MAX_CELLS:
-                    raise WorkbookError(
-                        _l(
-                            "Sheet %(name)s has %(rows)s rows of %(columns)s columns, too many cells for an import.",
-                            name=repr(meta.name),
-                            rows=f"{height:,}",
-                            columns=f"{width:,}",
-                        )
-                    )
+                xlsx_scan.check_size(meta.name, end[0] + 1, end[1] + 1, limits)
                 rows = sheet.to_python(skip_empty_area=False)
-            except WorkbookError:
-                raise
+            except Refused as refusal:
+                raise WorkbookError(refusal.args[0]) from None
             except PasswordError:
                 raise WorkbookError(ENCRYPTED) from None
             except (KeyboardInterrupt, SystemExit):
@@ -346,9 +400,4 @@ def read_workbook(
             except BaseException:
                 raise WorkbookError(CORRUPT) from None
             sheets.append(Sheet(meta.name, rows, hidden))
-
-    if not any(_has_data(sheet.rows) for sheet in sheets):
-        raise WorkbookError(EMPTY)
-    return Workbook(
-        sheets=sheets, format=kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(), sheet_names=names
-    )
+    return sheets, names
