@@ -5,6 +5,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from guarantees.services import auth
 from guarantees.services import users as service
 from guarantees.services.errors import DomainError
 
@@ -16,7 +17,8 @@ users = AppGroup("users", help="Manage staff accounts.")
 @click.option("--role", type=click.Choice(service.ROLES), default="viewer", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create(username: str, role: str, password_stdin: bool) -> None:
-    """Create a user with a role; the password is prompted for (or read from stdin)."""
+    """Create a user with a role; the password is prompted for (or read from stdin): at least 12 characters,
+    not a common password, not the username."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -26,6 +28,33 @@ def create(username: str, role: str, password_stdin: bool) -> None:
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created {account.role} {account.username}.")
+
+
+@users.command("reset-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+def reset_password(username: str, password_stdin: bool) -> None:
+    """Set an account's password (read from stdin, or a temporary one printed here); the user must change it at
+    the next sign-in, and the account's sessions end."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        account, temporary = service.reset_password(service.find(username).id, password, user=None)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    if temporary:
+        click.echo(f"Temporary password of {account.username}: {temporary}")
+    click.echo(f"{account.username} must choose a new password at the next sign-in.")
+
+
+@users.command("end-sessions")
+@click.argument("username")
+def end_sessions(username: str) -> None:
+    """Sign an account out everywhere: every open session of it ends."""
+    try:
+        ended = auth.end_session(service.find(username).id, None, user=None)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Ended {ended} open session(s) of {username}.")
 
 
 @users.command("list")

@@ -1,12 +1,13 @@
-"""The sign-in form, and where to go afterwards."""
+"""The sign-in form, where to go afterwards, and a user's own new password."""
 
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from guarantees.forms.users import password_length
 from guarantees.services.users import MAX_PASSWORD, MAX_USERNAME
 
 
@@ -37,3 +38,23 @@ class NextForm(FlaskForm):
     def target(self) -> str | None:
         """The local path asked for, or None (the caller's default) when absent or refused."""
         return self.next.data if self.validate() and self.next.data else None
+
+
+class PasswordForm(FlaskForm):
+    """A user's own new password: the current one, and the new one twice (the service checks the rules)."""
+
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), password_length()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    again = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -25,6 +25,8 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     locale: Mapped[str | None] = mapped_column(sa.String(8))  # the interface language the user chose
     email: Mapped[str | None] = mapped_column(sa.String(254))  # where the expiry alerts go (none: in the app only)
+    # Set by an admin's password reset: every page leads to the password form until the user chose their own.
+    must_change_password: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     __table_args__ = (
         sa.CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role"),

@@ -1,21 +1,28 @@
-"""Staff accounts: create one, change its role, disable or enable it; the register keeps an active admin.
+"""Staff accounts: create one, change its role, disable or enable it, change or reset a password; the register
+keeps an active admin.
 
-Each function is one transaction. The same rules serve the admin pages and `flask users create`: a username
-is unique whatever its case, a password has at least MIN_PASSWORD characters, and the last active admin can
-be neither demoted nor disabled.
+Each function is one transaction, and records what it did in the security log. The same rules serve the admin
+pages and `flask users ...`: a username is unique whatever its case, a password follows domain.passwords (at
+least MIN_PASSWORD characters, not a common one, not the username), and the last active admin can be neither
+demoted nor disabled. A new role, a disabled account, a reset password or a changed one end the account's
+sessions (all of them, but the one a user changes their own password from).
 """
 
 from __future__ import annotations
+
+import secrets
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from guarantees.domain import email
+from guarantees.domain import email, passwords
 from guarantees.domain.labels import LANGUAGE_LABELS
+from guarantees.domain.passwords import MAX_PASSWORD, MIN_PASSWORD
 from guarantees.models import User
 from guarantees.models.user import ROLES
 from guarantees.repositories import users as accounts_repo
+from guarantees.services import audit, auth
 from guarantees.services.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from guarantees.services.transaction import unit_of_work
 
@@ -25,17 +32,22 @@ __all__ = [
     "MIN_PASSWORD",
     "ROLES",
     "accounts",
+    "change_password",
     "change_role",
+    "check_password",
     "create",
+    "find",
+    "reset_password",
     "set_active",
     "set_email",
     "set_locale",
 ]
 
-MIN_PASSWORD = 8
 LANGUAGES = tuple(LANGUAGE_LABELS)
-MAX_PASSWORD = 200
 MAX_USERNAME = 80
+# Temporary passwords an admin's reset makes: 16 letters and digits that cannot be mistaken for one another.
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+TEMPORARY_LENGTH = 16
 
 
 def validate(username: str, role: str, password: str) -> str:
@@ -43,12 +55,16 @@ def validate(username: str, role: str, password: str) -> str:
     username = (username or "").strip()
     if not username or len(username) > MAX_USERNAME:
         raise ValidationFailed(_("A username has 1 to %(max)d characters.", max=MAX_USERNAME), field="username")
-    if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
-        raise ValidationFailed(
-            _("A password has %(min)d to %(max)d characters.", min=MIN_PASSWORD, max=MAX_PASSWORD), field="password"
-        )
+    check_password(password, username)
     _role(role)
     return username
+
+
+def check_password(password: str, username: str | None, *, field: str = "password") -> None:
+    """ValidationFailed, on `field`, when the password breaks a rule of domain.passwords."""
+    problem = passwords.problem(password, username)
+    if problem:
+        raise ValidationFailed(problem, field=field)
 
 
 def _role(role: str) -> str:
@@ -91,6 +107,7 @@ def create(username: str, role: str, password: str, *, user: str | None) -> User
             session.flush()
         except sa.exc.IntegrityError as error:  # created in another case between the check and the write
             raise Conflict(_("User %(name)s was created by someone else just now.", name=username)) from error
+        audit.record(session, "account_created", username=username, actor=user, role=role)
     return account
 
 
@@ -106,7 +123,10 @@ def change_role(user_id: int, role: str, *, user: str | None) -> User:
             and not _other_active_admins(session, user_id)
         ):
             raise RuleViolation(_("The register needs at least one active admin."), field="role")
-        account.role = role
+        if account.role != role:
+            audit.record(session, "role_changed", username=account.username, actor=user, old=account.role, new=role)
+            account.role = role
+            auth.end_sessions(session, account, "role", actor=user)
     return account
 
 
@@ -118,8 +138,57 @@ def set_active(user_id: int, active: bool, *, user: str | None) -> User:
             raise RuleViolation(_("You cannot disable your own account."), field="active")
         if not active and account.role == "admin" and not _other_active_admins(session, user_id):
             raise RuleViolation(_("The register needs at least one active admin."), field="active")
-        account.active = active
+        if bool(account.active) != active:
+            kind = "account_enabled" if active else "account_disabled"
+            audit.record(session, kind, username=account.username, actor=user)
+            account.active = active
+            if not active:
+                auth.end_sessions(session, account, "disabled", actor=user)
     return account
+
+
+def change_password(user_id: int, current: str, new: str, *, keep: str | None, ip: str | None = None) -> User:
+    """A user's own new password: the current one first (throttled like a sign-in), the new one by the rules and
+    unlike the current. Ends the user's other sessions (`keep`: the token of the one they changed it from) and
+    lifts a reset's must_change_password."""
+    account = _account(user_id)
+    if not auth.verify_password(account, current, ip=ip):
+        raise ValidationFailed(_("The current password is not right."), field="current")
+    check_password(new, account.username, field="new")
+    if new == current:
+        raise ValidationFailed(_("Choose a password other than the current one."), field="new")
+    with unit_of_work() as session:
+        account = _account(user_id)
+        account.set_password(new)
+        account.must_change_password = False
+        audit.record(session, "password_changed", username=account.username, actor=account.username, ip=ip)
+        auth.end_sessions(session, account, "password", actor=account.username, keep=keep)
+    return account
+
+
+def temporary_password() -> str:
+    """A random password for a reset, shown once to the admin: TEMPORARY_LENGTH characters, about 79 bits."""
+    return "".join(secrets.choice(TEMPORARY_ALPHABET) for _index in range(TEMPORARY_LENGTH))
+
+
+def reset_password(user_id: int, password: str | None, *, user: str | None) -> tuple[User, str | None]:
+    """An admin sets another account's password, typed (by the rules) or, when None or blank, a temporary one
+    made here and returned to be shown once. The account must choose its own at its next sign-in; its sessions
+    end."""
+    account = _account(user_id)
+    if user is not None and account.username == user:
+        raise RuleViolation(_("Change your own password under Change password."), field="password")
+    temporary = None
+    if not password:
+        password = temporary = temporary_password()
+    check_password(password, account.username)
+    with unit_of_work() as session:
+        account = _account(user_id)
+        account.set_password(password)
+        account.must_change_password = True
+        audit.record(session, "password_reset", username=account.username, actor=user, temporary=temporary is not None)
+        auth.end_sessions(session, account, "password", actor=user)
+    return account, temporary
 
 
 def set_email(user_id: int, address: str | None, *, user: str | None) -> User:
@@ -135,6 +204,14 @@ def set_email(user_id: int, address: str | None, *, user: str | None) -> User:
     with unit_of_work():
         account = _account(user_id)
         account.email = address or None
+    return account
+
+
+def find(username: str) -> User:
+    """The account with exactly this name (what the commands name), or NotFound."""
+    account = accounts_repo.by_username(username or "")
+    if account is None:
+        raise NotFound(_("No such user."))
     return account
 
 

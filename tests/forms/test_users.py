@@ -11,10 +11,10 @@ def form(cls, **values):
 
 
 def test_a_new_account_needs_a_name_a_known_role_and_a_long_enough_password(request_context):
-    assert form(UserForm, username="clerk", role="editor", password="long-enough").validate()
-    assert not form(UserForm, username="clerk", role="owner", password="long-enough").validate()
-    assert not form(UserForm, username="clerk", role="viewer", password="short").validate()
-    assert not form(UserForm, username="x" * 81, role="viewer", password="long-enough").validate()
+    assert form(UserForm, username="clerk", role="editor", password="long-enough-pw").validate()
+    assert not form(UserForm, username="clerk", role="owner", password="long-enough-pw").validate()
+    assert not form(UserForm, username="clerk", role="viewer", password="eleven-char").validate()
+    assert not form(UserForm, username="x" * 81, role="viewer", password="long-enough-pw").validate()
     labels = [str(choice.label) for choice in UserForm(meta={"csrf": False}).role.choices]
     assert labels == ["Viewer", "Editor", "Admin"]
 

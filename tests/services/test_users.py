@@ -102,7 +102,7 @@ def test_the_command_refuses_a_name_that_exists_in_another_case(runner, make_use
 
 def test_the_command_refuses_a_short_password(runner):
     result = runner.invoke(args=["users", "create", "clerk", "--password-stdin"], input="short\n")
-    assert result.exit_code != 0 and "A password has 8 to 200 characters." in result.output
+    assert result.exit_code != 0 and "A password has 12 to 200 characters." in result.output
     assert count_users() == 0
 
 
@@ -140,3 +140,39 @@ def test_passwords_are_hashed_with_scrypt_wherever_the_tests_do_not_ask_otherwis
     account = User(username="someone")
     account.set_password("long-enough-pw")
     assert account.password_hash.startswith("scrypt:") and account.check_password("long-enough-pw")
+
+
+@pytest.mark.parametrize(
+    ("password", "says"),
+    [("Password2024!", "most common"), ("qwertyuiop!!", "most common"), ("Treasury-Clerk1", "cannot be the username")],
+)
+def test_common_passwords_and_the_username_are_refused(app, password, says):
+    with pytest.raises(ValidationFailed, match=says) as refused:
+        users.create("treasury-clerk", "viewer", password, user="chief")
+    assert refused.value.field == "password" and count_users() == 0
+
+
+def test_the_command_refuses_a_common_password(runner):
+    result = runner.invoke(args=["users", "create", "clerk", "--password-stdin"], input="password1234\n")
+    assert result.exit_code != 0 and "most common" in result.output
+    assert count_users() == 0
+
+
+def test_the_command_resets_a_password_to_a_temporary_one(runner, make_user):
+    make_user("clerk", "editor")
+    result = runner.invoke(args=["users", "reset-password", "clerk"])
+    assert result.exit_code == 0, result.output
+    temporary = result.output.split("Temporary password of clerk: ")[1].split()[0]
+    stored = db.session.scalar(sa.select(User).where(User.username == "clerk"))
+    db.session.refresh(stored)
+    assert stored.check_password(temporary) and stored.must_change_password
+    typed = runner.invoke(args=["users", "reset-password", "clerk", "--password-stdin"], input="short\n")
+    assert typed.exit_code != 0 and "12 to 200" in typed.output
+    unknown = runner.invoke(args=["users", "reset-password", "nobody"])
+    assert unknown.exit_code != 0 and "No such user." in unknown.output
+
+
+def test_the_command_ends_an_accounts_sessions(runner, make_user):
+    make_user("clerk", "editor")
+    result = runner.invoke(args=["users", "end-sessions", "clerk"])
+    assert result.exit_code == 0 and "Ended 0 open session(s) of clerk." in result.output
