@@ -37,7 +37,7 @@ from guarantees.models.base import utcnow
 from guarantees.models.session import SignInAttempt, UserSession
 from guarantees.repositories import users as accounts_repo
 from guarantees.services import audit
-from guarantees.services.errors import DomainError, NotFound
+from guarantees.services.errors import Conflict, DomainError, NotFound
 from guarantees.services.transaction import unit_of_work
 
 __all__ = [
@@ -198,16 +198,24 @@ def resume(token: object) -> User | None:
     row, account, unread = found
     now = utcnow()
     reason = _timed_out(row, now) or (None if account.is_active else "disabled")
+    session_id, username = row.id, account.username
     if reason:
-        with unit_of_work() as session:
-            _end(session, session.get(UserSession, row.id), reason, username=account.username, actor=None, now=now)
+        try:
+            with unit_of_work() as session:
+                _end(session, session.get(UserSession, session_id), reason, username=username, actor=None, now=now)
+        except (Conflict, sa.exc.OperationalError):
+            pass  # the database is busy: the session is refused all the same, and ended by a later request
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
-        session_id = row.id
-        with unit_of_work() as session:
-            session.query(UserSession).filter(UserSession.id == session_id, UserSession.ended_at.is_(None)).update(
-                {UserSession.last_seen_at: now}, synchronize_session=False
-            )
+        try:
+            with unit_of_work() as session:
+                session.execute(
+                    sa.update(UserSession)
+                    .where(UserSession.id == session_id, UserSession.ended_at.is_(None))
+                    .values(last_seen_at=now)
+                )
+        except (Conflict, sa.exc.OperationalError):
+            pass  # the database is busy: a later request marks the session seen (it has a minute's margin)
     account.unread_notifications = unread
     return account
 
