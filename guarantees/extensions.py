@@ -23,7 +23,9 @@ mail = Mail()
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """SQLite: enforce foreign keys, wait for a busy writer instead of failing, and allow readers beside it."""
+    """SQLite: enforce foreign keys, wait for a busy writer instead of failing, allow readers beside it, and let
+    the rows an INSERT OR REPLACE deletes meet the delete triggers (recursive_triggers: without it, SQLite skips
+    them, and a REPLACE overwrote issued actions, locked guarantees and edits; migration 0015)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         # Let SQLAlchemy, not the driver, begin transactions: otherwise a SAVEPOINT opened outside an
         # explicit BEGIN is released as a commit, and a rollback of the whole unit of work loses its grip.
@@ -31,6 +33,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         register_sqlite_functions(dbapi_connection)
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA recursive_triggers = ON")
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
