@@ -4,6 +4,8 @@ the rows down to, and the order. The planner in `search.py` decides how to walk 
 from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 
 from guarantees.clock import today
 from guarantees.domain.text import normalise_number
@@ -174,7 +176,17 @@ def behind_the_index(exact: list) -> list:
     rather than through, say, the status index, whether or not ANALYZE has run (PostgreSQL has statistics)."""
     if dialect() != "sqlite":
         return exact
-    return [sa.func.likelihood(condition, sa.literal_column("0.9")) for condition in exact]
+    return [sa.func.likelihood(term, sa.literal_column("0.9")) for condition in exact for term in _and_terms(condition)]
+
+
+def _and_terms(condition):
+    """The terms of an AND, each on its own: SQLite looks through likelihood(a AND b) and would use an index
+    for a and b, so each term gets its own hint."""
+    if isinstance(condition, BooleanClauseList) and condition.operator is operators.and_:
+        for clause in condition.clauses:
+            yield from _and_terms(clause)
+    else:
+        yield condition
 
 
 def _contains(column, pattern: str):
