@@ -57,7 +57,10 @@ bench: $(VENV)/.installed-dev
 	@if [ -f ../shared/fixtures/legacy/bgl-2025-12-17.sqlite ]; then \
 		$(BIN)/python bench/matching.py --legacy ../shared/fixtures/legacy/bgl-2025-12-17.sqlite; fi
 
+# Long imports run as jobs: a worker starts beside gunicorn and stops when make does (README: the job worker).
+serve: export JOBS ?= worker
 serve: migrate compile-translations
+	APP_ENV=production $(FLASK) jobs work --stop-with $$PPID &
 	APP_ENV=production $(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - app:app
 
 clean:

@@ -61,6 +61,14 @@ class Config:
         self.MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE", 0) or 0) or None
         self.MATCH_MIN_MARGIN = float(os.environ.get("MATCH_MIN_MARGIN", 0) or 0) or None
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))
+        # Long imports: `worker` queues them for `flask jobs work` (make serve starts one), `inline` runs them in
+        # the request (development, tests). A file of more than JOBS_INLINE_ROWS rows is long; a running job whose
+        # worker has not shown a sign of life for JOBS_STALE_SECONDS is stale (its transaction never committed).
+        self.JOBS = os.environ.get("JOBS", "inline")
+        if self.JOBS not in ("inline", "worker"):
+            raise ValueError(f"JOBS must be inline or worker, not {self.JOBS!r}")
+        self.JOBS_INLINE_ROWS = int(os.environ.get("JOBS_INLINE_ROWS", 5_000))
+        self.JOBS_STALE_SECONDS = float(os.environ.get("JOBS_STALE_SECONDS", 60))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

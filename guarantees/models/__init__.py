@@ -12,6 +12,7 @@ from guarantees.models.base import Base
 from guarantees.models.batch import ImportBatch, ImportBatchItem
 from guarantees.models.dictionary import Bank, Supplier
 from guarantees.models.guarantee import Guarantee, GuaranteeEdit
+from guarantees.models.job import Job
 from guarantees.models.matching import DictionaryMerge, MatchDecision, NameAlias
 from guarantees.models.setting import Setting
 from guarantees.models.user import User
@@ -19,6 +20,6 @@ from guarantees.models.user import User
 __all__ = [
     "ActionSession", "AlertAnnouncement", "AlertRun", "Bank", "Base", "DictionaryMerge", "Guarantee",
     "GuaranteeAction", "GuaranteeEdit",
-    "ImportBatch", "ImportBatchItem", "LegacyDaySession", "LetterPrint", "LetterPrintAction", "MatchDecision",
+    "ImportBatch", "ImportBatchItem", "Job", "LegacyDaySession", "LetterPrint", "LetterPrintAction", "MatchDecision",
     "NameAlias", "Notification", "Setting", "Supplier", "User",
 ]  # fmt: skip

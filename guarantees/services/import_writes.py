@@ -7,7 +7,7 @@ dual-write adapter, and one append-only item per written row linked to its legac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -134,15 +134,25 @@ def update_existing(session: Session, plan: ImportPreview, stored: dict[str, dic
 
 
 def write_items(
-    session: Session, plan: ImportPreview, batch: ImportBatch, ids: dict[str, int], user: str | None
+    session: Session,
+    plan: ImportPreview,
+    batch: ImportBatch,
+    ids: dict[str, int],
+    user: str | None,
+    *,
+    progress: Callable[..., None] | None = None,
 ) -> int:
-    """One legacy row and one item per written row, linked both ways; returns how many rows are ready."""
+    """One legacy row and one item per written row, linked both ways; returns how many rows are ready.
+    progress("writing", fraction, done=, total=) after each chunk."""
     written = [row for row in plan.rows if row.outcome != "error"]
     for row in written:
         if row.guarantee_id is None:
             row.guarantee_id = ids[row.guarantee_number]
     adapter = DualWriteAdapter(session)
     now = utcnow()
+    done = 0
+    if progress:
+        progress("writing", 0.2, done=0, total=len(written))  # the guarantees themselves are written
     for part in _chunks(written):
         legacy_ids = adapter.record_items(batch, [(row.after, row.guarantee_id, "import") for row in part])
         items = [
@@ -160,6 +170,9 @@ def write_items(
             for row, legacy_id in zip(part, legacy_ids, strict=True)
         ]
         session.execute(sa.insert(ImportBatchItem.__table__), items)
+        done += len(part)
+        if progress:
+            progress("writing", 0.2 + 0.8 * done / len(written), done=done, total=len(written))
     return sum(1 for row in written if row.after["match_status"] == "ready")
 
 

@@ -3,6 +3,12 @@
     preview = evaluate(path_or_bytes, "July.xlsx")               # reads only
     result = commit(path_or_bytes, "July.xlsx", user="clerk")    # one transaction, one batch
 
+The source may also be a Workbook already read (read()): an upload is parsed once and kept
+(services/import_uploads.py). inspect() makes the reader's checks without the parse: cheap enough for the
+upload request, and it says how many rows the file holds. Both steps take a `progress(stage, fraction, ...)`
+callable (a background job's bar); commit also a `before_commit(session, batch_id, plan)` called inside its
+transaction once everything is written (a job marks itself done there, so the two commit together).
+
 Reading, mapping and value checking are the pure importer's (guarantees.importer); the row rules
 are import_rows'; the writes are import_writes'. Commit writes, in one transaction through the
 dual-write adapter: one ``excel_import`` batch (total_records = rows written, ready_records =
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +39,7 @@ from guarantees.domain.descriptions import describe
 from guarantees.extensions import db
 from guarantees.importer.error_workbook import write_error_workbook
 from guarantees.importer.mapping import FIELDS, detect
-from guarantees.importer.reader import WorkbookError, read_workbook
+from guarantees.importer.reader import Inspection, Workbook, WorkbookError, inspect_workbook, read_workbook
 from guarantees.importer.rows import SkippedRow, parse_rows
 from guarantees.importer.template import write_template
 from guarantees.models import ImportBatch
@@ -55,11 +61,14 @@ __all__ = [
     "commit",
     "describe_batch",
     "evaluate",
+    "inspect",
+    "read",
     "write_errors",
     "write_template",
 ]
 
-Source = bytes | str | os.PathLike | BinaryIO
+Source = bytes | str | os.PathLike | BinaryIO | Workbook
+Progress = Callable[..., None]
 
 
 class DuplicateFile(DomainError):
@@ -125,9 +134,25 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read(source: Source, sheet: str | None, overrides: Mapping | None):
+def inspect(source: bytes | str | os.PathLike | BinaryIO) -> Inspection:
+    """The reader's checks without the parse (BadWorkbook when refused): kind, size, and rows when known."""
     try:
-        workbook = read_workbook(source, **limits())
+        return inspect_workbook(source, **limits())
+    except WorkbookError as error:
+        raise BadWorkbook(error.message) from error
+
+
+def read(source: bytes | str | os.PathLike | BinaryIO) -> Workbook:
+    """The workbook's sheets, read once (BadWorkbook when refused)."""
+    try:
+        return read_workbook(source, **limits())
+    except WorkbookError as error:
+        raise BadWorkbook(error.message) from error
+
+
+def _read(source: Source, sheet: str | None, overrides: Mapping | None):
+    workbook = source if isinstance(source, Workbook) else read(source)
+    try:
         detection = detect(workbook, sheet=sheet, overrides=overrides)
     except WorkbookError as error:
         raise BadWorkbook(error.message) from error
@@ -137,11 +162,18 @@ def _read(source: Source, sheet: str | None, overrides: Mapping | None):
 
 
 def evaluate(
-    source: Source, filename: str, *, sheet: str | None = None, overrides: Mapping[str, str | None] | None = None
+    source: Source,
+    filename: str,
+    *,
+    sheet: str | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+    progress: Progress | None = None,
 ) -> ImportPreview:
     """What committing this file would do, row by row; reads the register, writes nothing."""
     with _gc_paused():
         workbook, detection, rows, skipped = _read(source, sheet, overrides)
+        if progress:
+            progress("checking", 0.1)
         return build_preview(db.session, workbook, detection, rows, skipped, filename)[0]
 
 
@@ -165,16 +197,21 @@ def commit(
     overrides: Mapping[str, str | None] | None = None,
     user: str | None,
     confirm_duplicate: bool = False,
+    progress: Progress | None = None,
+    before_commit: Callable[[Session, int, ImportPreview], None] | None = None,
 ) -> ImportResult:
     """Import the file's valid rows as one batch in one transaction; the rejected rows go to an error workbook."""
+    progress = progress or _quiet
     with _gc_paused():
         workbook, detection, rows, skipped = _read(source, sheet, overrides)
+        progress("checking", 0.1)
         error_file: Path | None = None
         try:
             with unit_of_work() as session:
                 _serialise_lock(session, workbook.sha256)
                 plan, stored = build_preview(session, workbook, detection, rows, skipped, filename)
                 _check(plan, confirm_duplicate)
+                progress("writing", 0.0, done=0, total=plan.writable)
                 batch = ImportBatch(
                     batch_type="excel_import",
                     description=describe("excel_import", file=filename),
@@ -191,17 +228,23 @@ def commit(
                 DualWriteAdapter(session).open_batch(batch)
                 ids = import_writes.insert_new(session, plan, batch, user)
                 import_writes.update_existing(session, plan, stored)
-                batch.ready_records = import_writes.write_items(session, plan, batch, ids, user)
+                batch.ready_records = import_writes.write_items(session, plan, batch, ids, user, progress=progress)
                 if plan.counts["error"]:
                     error_file = _error_path(batch.id)
                     write_errors(plan, error_file)
                 session.flush()
                 batch_id = batch.id
+                if before_commit:
+                    before_commit(session, batch_id, plan)
         except BaseException:
             if error_file is not None:
                 error_file.unlink(missing_ok=True)
             raise
     return ImportResult(plan, batch_id, str(error_file) if error_file else None)
+
+
+def _quiet(*_args, **_kwargs) -> None:
+    """No progress to report (an import in the request)."""
 
 
 def _check(plan: ImportPreview, confirm_duplicate: bool) -> None:

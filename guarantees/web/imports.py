@@ -1,12 +1,17 @@
 """Excel import pages: upload, check the column mapping and the row-by-row preview, then confirm into a batch.
 
 Each route parses its request with a form of forms/imports.py and calls the import services
-(services/imports.py, services/import_uploads.py): nothing is written before the confirmation.
+(services/imports.py, services/import_uploads.py): nothing is written before the confirmation. The preview's
+pages read the preview kept with the upload. A large file's reading, new mapping and confirmation run as
+background jobs (services/jobs.py) when a worker is configured: those routes send the browser to the job's
+page, whose progress bar asks for itself every second and, once the job is done, moves on to the preview or
+the batch.
 """
 
 from io import BytesIO
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -19,13 +24,12 @@ from guarantees.forms.imports import (
     UploadForm,
     first_error,
 )
-from guarantees.repositories import pages
-from guarantees.services import import_uploads, imports
+from guarantees.services import import_uploads, imports, jobs
 from guarantees.services.errors import DomainError
 from guarantees.services.import_uploads import Upload
 from guarantees.web import expiry
 from guarantees.web.batches import see_other
-from guarantees.web.rendering import render
+from guarantees.web.rendering import is_htmx, render
 from guarantees.web.security import editor_required, username
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -52,6 +56,15 @@ def _upload(token: str) -> Upload:
     if found is None:
         abort(404)
     return found
+
+
+def _locale() -> str | None:
+    found = get_locale()
+    return str(found) if found else None
+
+
+def _to_job(job):
+    return see_other(url_for("imports.job", job_id=job.id))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -86,9 +99,13 @@ def create():
     if not form.validate_on_submit():
         return _upload_page(first_error(form), 422)
     try:
-        kept = import_uploads.receive(form.content, form.filename, user=username(), sheet=form.sheet.data or None)
+        kept, job = import_uploads.receive(
+            form.content, form.filename, user=username(), sheet=form.sheet.data or None, locale=_locale()
+        )
     except DomainError as error:
         return _upload_page(error.message, 422)
+    if job is not None:
+        return redirect(url_for("imports.job", job_id=job.id), 303)
     return redirect(url_for("imports.show", token=kept.token), 303)
 
 
@@ -96,19 +113,19 @@ def _preview_page(pending: Upload, result, *, error: str | None = None, status: 
     query = PreviewQueryForm(request.args, meta={"csrf": False})
     notice = None if query.validate() else first_error(query)
     outcome = query.chosen_outcome
-    rows = [row for row in result.rows if outcome is None or row.outcome == outcome]
     return render(
         "imports/preview.html",
         block,
         status=422 if notice and status == 200 else status,
         pending=pending,
         result=result,
-        page=pages.of_list(rows, query.chosen_page, ROWS_PER_PAGE),
+        page=result.page(outcome, query.chosen_page, ROWS_PER_PAGE),
         outcome=outcome,
         fields=imports.FIELDS,
         selected=result.selected(),
         writable=result.writable,
-        expiring=expiry.preview_counts(result.rows),
+        # Over every row the file would write; the table's htmx pages do not show it.
+        expiring=expiry.preview_counts(result.written()) if not (block == "rows" and is_htmx()) else {},
         first_threshold=expiry.first_threshold(),
         error=error,
         notice=notice,
@@ -116,10 +133,13 @@ def _preview_page(pending: Upload, result, *, error: str | None = None, status: 
 
 
 def _preview_or_upload_page(pending: Upload, **kwargs):
-    try:
-        result = pending.evaluate()
-    except DomainError as error:
-        return _upload_page(error.message, 422)
+    """The preview; while a job works on the upload, its page; when the preview's job failed, the upload page."""
+    running = pending.job()
+    if running is not None:
+        return _to_job(running)
+    result = pending.preview()
+    if result is None:
+        abort(404)  # a large upload whose reading was interrupted; its job's page says so
     return _preview_page(pending, result, **kwargs)
 
 
@@ -137,10 +157,15 @@ def mapping(token: str):
     form = MappingForm()
     if not form.validate_on_submit():
         return _preview_or_upload_page(pending, error=first_error(form), status=422, block="mapping")
+    running = pending.job()
+    if running is not None:
+        return _to_job(running)
     try:
-        pending.remap(*form.choice(pending.sheet, pending.overrides))
+        job = pending.remap(*form.choice(pending.sheet, pending.overrides), user=username(), locale=_locale())
     except DomainError as error:
         return _preview_or_upload_page(pending, error=error.message, status=422, block="mapping")
+    if job is not None:
+        return _to_job(job)
     return see_other(url_for("imports.show", token=token))
 
 
@@ -148,9 +173,8 @@ def mapping(token: str):
 def errors(token: str):
     """The rejected rows as a workbook: the file's own columns and a reason column."""
     pending = _upload(token)
-    try:
-        result = pending.evaluate()
-    except DomainError:
+    result = pending.preview()
+    if result is None:
         abort(404)
     stream = BytesIO()
     imports.write_errors(result, stream)
@@ -167,15 +191,24 @@ def confirm(token: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _preview_or_upload_page(pending, error=first_error(form), status=422, block="confirm")
+    running = pending.job()
+    if running is not None:
+        return _to_job(running)
     try:
-        result = pending.commit(user=username(), confirm_duplicate=form.confirm_duplicate.data)
+        result = pending.commit(user=username(), confirm_duplicate=form.confirm_duplicate.data, locale=_locale())
     except DomainError as error:
         return _preview_or_upload_page(pending, error=error.message, status=422, block="confirm")
-    counts = result.preview.counts
+    if not isinstance(result, imports.ImportResult):  # a large upload: the job that imports it
+        return _to_job(result)
+    _imported(pending.filename, result.preview.counts)
+    return see_other(url_for("batches.show", batch_id=result.batch_id))
+
+
+def _imported(filename: str, counts: dict) -> None:
     flash(
         _(
             "Imported %(file)s: %(new)d new, %(update)d updated, %(unchanged)d unchanged, %(error)d rejected.",
-            file=pending.filename,
+            file=filename,
             new=counts["new"],
             update=counts["update"],
             unchanged=counts["unchanged"],
@@ -183,7 +216,31 @@ def confirm(token: str):
         ),
         "success",
     )
-    return see_other(url_for("batches.show", batch_id=result.batch_id))
+
+
+@bp.get("/jobs/<int:job_id>")
+def job(job_id: int):
+    """A background job's progress (htmx: the bar alone, asked for every second); once done, the preview or the
+    batch it made; once failed or interrupted, why, and the way back."""
+    found = jobs.find(job_id, user=username())
+    if found is None:
+        abort(404)
+    found = jobs.check_stale(found)
+    if found.status == "done":
+        if found.kind == "import_commit":
+            _imported(found.result["filename"], found.result["counts"])
+            return see_other(url_for("batches.show", batch_id=found.result["batch_id"]))
+        return see_other(url_for("imports.show", token=found.upload_token))
+    pending = import_uploads.find(found.upload_token or "", user=username())
+    return render(
+        "imports/job.html",
+        "progress",
+        job=found,
+        progress=jobs.progress_of(found),
+        pending=pending if pending is not None and pending.preview() is not None else None,
+        filename=pending.filename if pending is not None else (found.result or {}).get("filename", ""),
+        waiting_long=jobs.waiting_long(found),
+    )
 
 
 @bp.post("/<token>/discard")
@@ -194,6 +251,9 @@ def discard(token: str):
     form = DiscardForm()
     if not form.validate_on_submit():
         return _preview_or_upload_page(pending, error=first_error(form), status=422, block="confirm")
+    running = pending.job()
+    if running is not None:  # its job may be importing it: let it end first
+        return _to_job(running)
     pending.discard()
     flash(_("The upload was discarded; nothing was imported."), "success")
     return see_other(url_for("imports.upload"))

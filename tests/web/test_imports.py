@@ -210,7 +210,8 @@ def test_upload_is_stored_under_a_random_name_not_the_users(app, editor, xlsx_by
     token = path.rsplit("/", 1)[1]
     assert len(token) == 32 and all(c in "0123456789abcdef" for c in token)
     stored = sorted(p.name for p in (Path(app.config["UPLOAD_FOLDER"]) / "pending").iterdir())
-    assert stored == [f"{token}.json", f"{token}.xlsx"]
+    # the file, its details, its parse (kept once) and its preview, all under the token
+    assert stored == [f"{token}.book", f"{token}.json", f"{token}.preview", f"{token}.xlsx"]
     html = editor.get(path).get_data(as_text=True)
     assert "evil&lt;script&gt;.xlsx" in html and "<script>.xlsx" not in html
 
