@@ -287,9 +287,11 @@ BEFORE_EXPIRY = date(2026, 1, 15)
 
 
 @pytest.fixture
-def before_expiry(app):
-    """The register's day (clock.today()) fixed at BEFORE_EXPIRY for this test."""
-    app.config["TODAY"] = BEFORE_EXPIRY
+def before_expiry(request):
+    """The register's day (clock.today()) fixed at BEFORE_EXPIRY for this test's app (a module may mark all its
+    tests with it: those without an app are left alone)."""
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").config["TODAY"] = BEFORE_EXPIRY
     return BEFORE_EXPIRY
 
 

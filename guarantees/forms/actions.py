@@ -1,9 +1,17 @@
-"""Forms of the action sessions: the list's filter and page, and a draft extension's new date."""
+"""Forms of the action sessions: the list's filter and page, a draft extension's new date, issuing (confirmed)."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 
-from guarantees.forms.guarantees import MAX_PAGE, PostForm, QueryForm, WholeNumberField, choice, parsed_as
+from guarantees.forms.guarantees import (
+    MAX_PAGE,
+    PostForm,
+    QueryForm,
+    WholeNumberField,
+    choice,
+    confirmation_field,
+    parsed_as,
+)
 from guarantees.repositories.actions import SESSION_STATUSES
 
 
@@ -18,3 +26,10 @@ class DraftDateForm(PostForm):
     """A draft extension's new expiry date (blank: the service's default, a year on)."""
 
     new_expiry = StringField(validators=[parsed_as("expiry_date")])
+
+
+class IssueForm(PostForm):
+    """Issue a session's drafts, or one draft: `confirm` carries the fingerprint of the confirmation the user saw
+    (blank: not confirmed yet, so the confirmation is shown first)."""
+
+    confirm = confirmation_field()

@@ -56,7 +56,9 @@ class PostForm(FlaskForm):
     def typed(self) -> dict:
         """What the user typed, as text, for the form shown again with its errors."""
         return {
-            field.name: (field.raw_data[0] if field.raw_data else "") for field in self if field.name != "csrf_token"
+            field.name: (field.raw_data[0] if field.raw_data else "")
+            for field in self
+            if field.name not in ("csrf_token", "confirm")  # the confirmation's fingerprint is nothing typed
         }
 
     def check(self) -> None:
@@ -256,10 +258,16 @@ def _notes(form, field):
         raise ValidationError(error.message) from None
 
 
+def confirmation_field() -> StringField:
+    """The fingerprint of what a confirmation showed (blank: not confirmed yet, so the confirmation is shown)."""
+    return StringField(filters=[lambda raw: (raw or "").strip()[:64]])
+
+
 class ReleaseForm(VersionedForm):
-    """Issue the release now, with optional notes."""
+    """Issue the release now, with optional notes; `confirm` carries the confirmation it was shown."""
 
     notes = StringField(validators=[_notes])
+    confirm = confirmation_field()
 
     def arguments(self) -> dict:
         """The service's keyword arguments."""
@@ -267,12 +275,18 @@ class ReleaseForm(VersionedForm):
 
 
 class ExtendForm(ReleaseForm):
-    """Issue an extension now; a blank new expiry means the service's default (a year on)."""
+    """Issue an extension now; a blank new expiry means the service's default (a year on). An admin extends an
+    expired guarantee only with a written reason (the service checks who may and when it is needed)."""
 
     new_expiry = StringField(validators=[parsed_as("expiry_date")])
+    override_reason = StringField(validators=[_notes])
 
     def arguments(self) -> dict:
-        return {**super().arguments(), "new_expiry": self.new_expiry.parsed}
+        return {
+            **super().arguments(),
+            "new_expiry": self.new_expiry.parsed,
+            "override_reason": self.override_reason.parsed,
+        }
 
 
 class ReduceForm(ReleaseForm):

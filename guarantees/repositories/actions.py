@@ -113,3 +113,19 @@ def _addressee(bank_id: int | None, raw: str | None) -> Addressee:
 def without_address(actions: list[GuaranteeAction]) -> set[int]:
     """The drafts among `actions` whose bank has no address yet: their letters would carry its name alone."""
     return {a.id for a in actions if a.action_status == "draft" and not addressee(a).has_address}
+
+
+def guarantee_drafts(guarantee_id: int) -> list[GuaranteeAction]:
+    """A guarantee's draft actions waiting to be issued (in sessions not yet locked), oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(GuaranteeAction)
+            .join(ActionSession, ActionSession.id == GuaranteeAction.action_session_id)
+            .where(
+                GuaranteeAction.guarantee_id == guarantee_id,
+                GuaranteeAction.action_status == "draft",
+                ActionSession.is_locked.is_(False),
+            )
+            .order_by(GuaranteeAction.id)
+        ).unique()
+    )

@@ -1,5 +1,8 @@
 """Parsing of guarantee fields as users type them (forms, CLI) into stored values."""
 
+from datetime import date
+from decimal import Decimal
+
 from flask_babel import gettext as _
 
 from guarantees.domain.labels import field_label
@@ -53,6 +56,33 @@ def parse_field(field: str, raw: object) -> object:
     if field in ("contract_number", "po_number", "type") and value and len(value) > (50 if field == "type" else 100):
         raise ValidationFailed(_("%(field)s: too long.", field=field_label(field)), field=field)
     return value
+
+
+def dates_problem(issue_date: date | None, expiry_date: date | None) -> str | None:
+    """Why these dates cannot be a guarantee's (its expiry is not after its issue), or None when they can."""
+    if issue_date is None or expiry_date is None or expiry_date > issue_date:
+        return None
+    return _(
+        "The expiry date %(expiry)s is not after the issue date %(issue)s: a guarantee expires after it is issued.",
+        expiry=expiry_date.isoformat(),
+        issue=issue_date.isoformat(),
+    )
+
+
+def check_dates(issue_date: date | None, expiry_date: date | None, *, field: str = "expiry_date") -> None:
+    """ValidationFailed (on `field`) when the expiry date is not after the issue date."""
+    problem = dates_problem(issue_date, expiry_date)
+    if problem:
+        raise ValidationFailed(problem, field=field)
+
+
+def new_amount_problem(amount: Decimal | None) -> str | None:
+    """Why a new guarantee cannot have this amount (none, or not above zero), or None when it can."""
+    if amount is None:
+        return _("Amount is required for a new guarantee.")
+    if amount <= 0:
+        return _("Amount must be more than zero for a new guarantee.")
+    return None
 
 
 def search_text(raw: object, limit: int) -> str:

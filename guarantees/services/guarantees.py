@@ -17,7 +17,7 @@ from guarantees.repositories.matching import matcher_for
 from guarantees.services.batches import count_rows, todays_batch
 from guarantees.services.dualwrite import DualWriteAdapter
 from guarantees.services.errors import Conflict, DuplicateNumber, LockedField, NotFound, ValidationFailed
-from guarantees.services.fields import display, parse_field
+from guarantees.services.fields import check_dates, display, new_amount_problem, parse_field
 from guarantees.services.transaction import unit_of_work
 
 ENTRY_FIELDS = ("guarantee_number", *EDITABLE_FIELDS)
@@ -50,6 +50,10 @@ def parse_entry(data: dict) -> dict:
         if not values.get(field):
             message = _("%(field)s is required for a new guarantee.", field=labels.field_label(field))
             raise ValidationFailed(message, field=field)
+    problem = new_amount_problem(values.get("amount"))
+    if problem:
+        raise ValidationFailed(problem, field="amount")
+    check_dates(values.get("issue_date"), values.get("expiry_date"))
     if values.get("related_to") is None:
         if values.get("po_number"):
             values["related_to"] = "purchase_order"
@@ -147,6 +151,12 @@ def update(guarantee_id: int, changes: dict, *, expected_version: int, user: str
             parsed[field] = value
         if not parsed:
             return guarantee
+        if "issue_date" in parsed or "expiry_date" in parsed:
+            check_dates(
+                parsed.get("issue_date", guarantee.issue_date),
+                parsed.get("expiry_date", guarantee.expiry_date),
+                field="expiry_date" if "expiry_date" in parsed else "issue_date",
+            )
         old_values = {field: display(getattr(guarantee, field)) for field in parsed}
         for field, value in parsed.items():
             setattr(guarantee, field, value)

@@ -2,10 +2,12 @@
 
 Rules, per data row (rows are read top to bottom):
 
-* ``error``: a cell did not parse, a value is too long for its column, or a number the
-  register does not know yet lacks a supplier or a bank. Error rows are never written; they
-  go to the error workbook with their reason.
-* ``new``: a number the register does not know, with supplier and bank.
+* ``error``: a cell did not parse, a value is too long for its column, a number the
+  register does not know yet lacks a supplier, a bank or an amount above zero, or the row
+  would leave a guarantee expiring on or before its issue date (a new row's dates, or a
+  date a known guarantee's row changes). Error rows are never written; they go to the error
+  workbook with their reason.
+* ``new``: a number the register does not know, with supplier, bank and a positive amount.
 * ``update``: a known number whose non-blank cells differ from the stored values. A blank
   cell never erases a stored value. Supplier and bank are re-matched to the dictionaries
   when one of them changes.
@@ -37,7 +39,7 @@ from guarantees.importer.reader import Workbook
 from guarantees.importer.rows import ParsedRow, SkippedRow
 from guarantees.models import Guarantee, ImportBatch
 from guarantees.repositories.matching import matcher_for
-from guarantees.services.fields import display
+from guarantees.services.fields import dates_problem, display, new_amount_problem
 
 OUTCOMES = ("new", "update", "unchanged", "error")
 
@@ -209,6 +211,24 @@ def _too_long(values: dict) -> bool:
     return False
 
 
+def _new_problems(values: dict) -> list[str]:
+    """Why a row cannot create a guarantee, besides supplier and bank: its amount and its dates."""
+    problems = []
+    amount = new_amount_problem(values.get("amount"))
+    if amount:
+        problems.append(amount)
+    dates = dates_problem(values.get("issue_date"), values.get("expiry_date"))
+    if dates:
+        problems.append(dates)
+    return problems
+
+
+def _new_ok(values: dict) -> bool:
+    """A new row's amount is above zero and its expiry after its issue date (the common case, checked fast)."""
+    amount, issued, expires = values.get("amount"), values.get("issue_date"), values.get("expiry_date")
+    return amount is not None and amount > 0 and (issued is None or expires is None or expires > issued)
+
+
 class Evaluator:
     """Turns parsed rows into outcomes against the register, row after row (the later row wins)."""
 
@@ -248,20 +268,22 @@ class Evaluator:
                 problems.append(_("supplier and bank: required for a new guarantee"))
             elif missing:
                 problems.append(_("%(field)s: required for a new guarantee", field=missing[0]))
+            problems += _new_problems(values)
         return problems
 
     def evaluate(self, row: ParsedRow) -> RowOutcome:
         values = row.values
         number = row.guarantee_number
         current = self.current.get(number) if number else None
-        # The common row (it parsed, fits, and is known or names supplier and bank) skips the checks.
-        if row.errors or _too_long(values) or (current is None and not (values.get("supplier") and values.get("bank"))):
-            existing = self.stored.get(number) if number else None
-            guarantee_id = existing["id"] if existing else None
-            reason = "; ".join(self.problems(row, current))
-            return RowOutcome(row.row_number, "error", number, guarantee_id, {}, reason, [], values, source=row)
+        # The common row (it parsed, fits, and is known or is a complete new one) skips the checks.
+        if (
+            row.errors
+            or _too_long(values)
+            or (current is None and not (values.get("supplier") and values.get("bank") and _new_ok(values)))
+        ):
+            return self._error(row, "; ".join(self.problems(row, current)))
         notes: list[str] = []
-        first = self.first_row.setdefault(number, row.row_number)
+        first = self.first_row.get(number, row.row_number)
         if first != row.row_number:
             notes.append(_("%(number)s is also on row %(row)d: the later row wins", number=number, row=first))
         if current is None:
@@ -269,9 +291,20 @@ class Evaluator:
             changes, outcome, guarantee_id = None, "new", None
         else:
             after, changes = self._update(row, current, notes)
+            if "issue_date" in changes or "expiry_date" in changes:
+                problem = dates_problem(after["issue_date"], after["expiry_date"])
+                if problem:
+                    return self._error(row, problem)
             outcome, guarantee_id = ("update" if changes else "unchanged"), current["id"]
+        self.first_row.setdefault(number, row.row_number)
         self.current[number] = after
         return RowOutcome(row.row_number, outcome, number, guarantee_id, changes, None, notes, values, after, row)
+
+    def _error(self, row: ParsedRow, reason: str) -> RowOutcome:
+        number = row.guarantee_number
+        existing = self.stored.get(number) if number else None
+        guarantee_id = existing["id"] if existing else None
+        return RowOutcome(row.row_number, "error", number, guarantee_id, {}, reason, [], row.values, source=row)
 
     def _new(self, row: ParsedRow) -> dict:
         after = _BLANK.copy()

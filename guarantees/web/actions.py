@@ -4,8 +4,10 @@ from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from guarantees.forms.actions import DraftDateForm, SessionListForm
+from guarantees.clock import today
+from guarantees.forms.actions import DraftDateForm, IssueForm, SessionListForm
 from guarantees.repositories import actions as repo
+from guarantees.repositories import confirmation
 from guarantees.services import actions
 from guarantees.services.errors import DomainError, NotFound
 from guarantees.web.batches import see_other
@@ -31,14 +33,17 @@ def _context(session_id: int, **extra) -> dict:
     if found is None:
         abort(404)
     found_actions = repo.session_actions(session_id)
+    drafts = [action for action in found_actions if action.action_status == "draft"]
     return {
         "session": found,
         "actions": found_actions,
         "no_address": repo.without_address(found_actions) if not found.is_locked else set(),
         "prints": repo.prints_of_session(session_id),
-        "four_eyes": bool(current_app.config.get("FOUR_EYES")),
+        "four_eyes": actions.four_eyes_on(),
+        "may_issue": actions.four_eyes_allows(actions.session_preparers(found, drafts), username()),
         "errors": {},
         "issue_error": None,
+        "confirming": None,
         "oob": False,
         **extra,
     }
@@ -50,14 +55,47 @@ def show(session_id: int):
     return render("actions/show.html", "actions", **_context(session_id))
 
 
+def _confirm(session_id: int, shown, stale: str | None):
+    """The confirmation of "Issue all": htmx gets the fragment, swapped into its slot under the button; a plain
+    request the whole session page with the fragment in that slot."""
+    confirm = {
+        "key": "session",
+        "title": ngettext(
+            "Issue the %(num)d letter of this session?", "Issue all %(num)d letters of this session?", shown.count
+        ),
+        "confirmation": shown,
+        "url": url_for("actions.issue", session_id=session_id),
+        "cancel_url": url_for("actions.show", session_id=session_id),
+        "hidden": {},
+        "hx_target": "#session-summary",
+        "return_focus": "issue-all",
+        "stale": stale,
+    }
+    status = 409 if stale else 200
+    if is_htmx():
+        response = render("actions/_confirm.html", status=status, confirm=confirm)
+        response.headers["HX-Retarget"] = "#confirm-session"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return render("actions/show.html", status=status, **_context(session_id, confirming=confirm))
+
+
 @bp.post("/<int(max=2147483647):session_id>/issue")
 @editor_required
 def issue(session_id: int):
-    """Issue every draft of the session; a refusal (four-eyes, a rule) is explained and issues nothing."""
+    """Issue every draft of the session: first the confirmation of what will be sent, then, confirmed, the issue;
+    a refusal (four-eyes, a rule, a change since the confirmation) is explained and issues nothing."""
     if repo.get_session(session_id) is None:
         abort(404)
+    form = IssueForm(request.form)
     try:
-        issued = actions.issue_session(session_id, user=username())
+        form.check()
+        shown = confirmation.for_session(session_id, today())
+        if form.confirm.data != shown.fingerprint:
+            actions.check_session(session_id, user=username())
+            stale = _("What you confirmed has changed: check it again.") if form.confirm.data else None
+            return _confirm(session_id, shown, stale)
+        issued = actions.issue_session(session_id, user=username(), expected=form.confirm.data)
     except NotFound:
         abort(404)
     except DomainError as error:

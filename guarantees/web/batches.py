@@ -96,11 +96,15 @@ def start_actions(batch_id: int):
         session = actions.start_session(ids, action_type, user=username())
     except DomainError as error:
         return _show(batch_id, error=error.message, selected=selected, status=422)
+    prepared = len(ids) - len(session.skipped)
     message = ngettext(
         "%(num)d draft action prepared. Check it, then issue it.",
         "%(num)d draft actions prepared. Check them, then issue them.",
-        len(ids),
+        prepared,
     )
+    skipped = actions.skipped_message(session.skipped)
+    if skipped:
+        message += " " + skipped
     if left_out:
         message += " " + ngettext(
             "%(num)d guarantee was left out: released or without an expiry date.",

@@ -8,9 +8,10 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from guarantees.clock import today
-from guarantees.domain import labels
+from guarantees.domain import expiry, labels
 from guarantees.domain.fields import EDITABLE_FIELDS
 from guarantees.extensions import db
+from guarantees.forms.actions import IssueForm
 from guarantees.forms.guarantees import (
     ACTION_FORMS,
     BulkActionForm,
@@ -18,9 +19,10 @@ from guarantees.forms.guarantees import (
     GuaranteeListForm,
     GuaranteeViewForm,
 )
+from guarantees.repositories import actions as action_repo
+from guarantees.repositories import confirmation, history, search
 from guarantees.repositories import guarantees as repo
-from guarantees.repositories import history, search
-from guarantees.services import actions
+from guarantees.services import actions, audit
 from guarantees.services import guarantees as service
 from guarantees.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from guarantees.web.rendering import is_htmx, render, render_blocks, toast
@@ -71,6 +73,7 @@ def export():
     """The current filter (or the selected rows) as an .xlsx workbook; formula-looking text stays text."""
     form = GuaranteeListForm(request.form if request.method == "POST" else request.args)
     rows = search.for_export(form.params())
+    audit.export(user=username(), rows=len(rows), filters=form.data)
     return send_file(
         BytesIO(service.export_workbook(rows)),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -91,6 +94,9 @@ def bulk():
     except DomainError as error:
         flash(error.message, "error")
         return _see_other(form.back_url())
+    skipped = actions.skipped_message(session.skipped)
+    if skipped:
+        flash(skipped, "warning")
     target = url_if("actions.show", session_id=session.id)
     if target:
         return _see_other(target)
@@ -151,7 +157,24 @@ def _detail(guarantee, **extra) -> dict:
         "field_value": None,
         "action_errors": {},
         "action_values": {},
+        **_drafts_context(guarantee),
+        "confirming": None,
         **extra,
+    }
+
+
+def _drafts_context(guarantee) -> dict:
+    """The guarantee's drafts waiting to be issued, whether the user may issue each (four-eyes), and the rule."""
+    drafts = action_repo.guarantee_drafts(guarantee.id)
+    who = username()
+    return {
+        "drafts": drafts,
+        "may_issue": {
+            draft.id: actions.four_eyes_allows([draft.created_by, draft.session.created_by], who) for draft in drafts
+        },
+        "four_eyes": actions.four_eyes_on(),
+        "is_admin": current_user.can("admin"),
+        "is_expired": expiry.state(guarantee.status, guarantee.expiry_date, today()) == expiry.EXPIRED,
     }
 
 
@@ -265,13 +288,74 @@ def update_field(guarantee_id: int, field: str):
 # -- actions on one guarantee --------------------------------------------------------------------------------------
 
 
+def _issued_message(action_type: str) -> str:
+    return {
+        "extension": _("Extension issued."),
+        "release": _("Release issued."),
+        "reduction": _("Reduction issued."),
+    }[action_type]
+
+
+ENDPOINTS = {"extension": "guarantees.extend", "release": "guarantees.release", "reduction": "guarantees.reduce"}
+
+
+def _confirm_titles(action_type: str) -> str:
+    return {
+        "extension": _("Issue this extension letter?"),
+        "release": _("Issue this release letter? A release is final."),
+        "reduction": _("Issue this reduction letter?"),
+    }[action_type]
+
+
+def _confirm_page(guarantee, key: str, confirm: dict, status: int):
+    """The confirmation: htmx gets the fragment, swapped into its slot under the form; a plain request the whole
+    guarantee page with the fragment in that slot."""
+    if is_htmx():
+        response = render("actions/_confirm.html", status=status, confirm=confirm)
+        response.headers["HX-Retarget"] = f"#confirm-{key}"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return render("guarantees/show.html", status=status, **_detail(guarantee, confirming=confirm))
+
+
+def _planned_values(action_type: str, planned, form) -> dict:
+    """The form's fields as the confirmation re-posts them: exactly what it showed (the default date filled in)."""
+    values = {"version": form.version.data, "notes": planned.notes or ""}
+    if action_type == "extension":
+        values["new_expiry"] = planned.new_expiry_date.isoformat()
+        values["override_reason"] = planned.override_reason or ""
+    elif action_type == "reduction":
+        values["new_amount"] = str(planned.new_amount)
+    return values
+
+
 def _act(guarantee_id: int, action_type: str):
-    """Issue one action now; the guarantee again (timeline included) with a toast, or the form with the reason."""
-    _guarantee_or_404(guarantee_id)
+    """Issue one action: first the confirmation of what will be sent, then, confirmed, the issue; with four-eyes
+    on, a draft that another person issues. The guarantee again (timeline included) with a toast, or the form with
+    the reason."""
+    guarantee = _guarantee_or_404(guarantee_id)
     form = ACTION_FORMS[action_type](request.form)
     try:
         form.check()
-        ACTIONS[action_type](guarantee_id, user=username(), **form.arguments())
+        arguments = form.arguments()
+        if not actions.four_eyes_on():
+            planned = actions.plan(guarantee_id, action_type, user=username(), **arguments)
+            shown = confirmation.build([(planned, guarantee)], today())
+            if form.confirm.data != shown.fingerprint:
+                stale = _("What you confirmed has changed: check it again.") if form.confirm.data else None
+                confirm = {
+                    "key": action_type,
+                    "title": _confirm_titles(action_type),
+                    "confirmation": shown,
+                    "url": url_for(ENDPOINTS[action_type], guarantee_id=guarantee_id),
+                    "cancel_url": url_for("guarantees.show", guarantee_id=guarantee_id),
+                    "hidden": _planned_values(action_type, planned, form),
+                    "hx_target": "#guarantee",
+                    "return_focus": f"issue-{action_type}",
+                    "stale": stale,
+                }
+                return _confirm_page(guarantee, action_type, confirm, 409 if stale else 200)
+        action = ACTIONS[action_type](guarantee_id, user=username(), **arguments)
     except NotFound:
         abort(404)
     except DomainError as error:
@@ -283,17 +367,19 @@ def _act(guarantee_id: int, action_type: str):
         )
         response = render("guarantees/show.html", "guarantee", status=status, **context)
         return toast(response, error.message, "error") if is_htmx() else response
-    messages = {
-        "extension": _("Extension issued."),
-        "release": _("Release issued."),
-        "reduction": _("Reduction issued."),
-    }
+    if action.action_status == "draft":
+        message = _(
+            "%(kind)s prepared as a draft: another editor or administrator must issue it (four-eyes rule).",
+            kind=labels.label("action_type", action_type),
+        )
+    else:
+        message = _issued_message(action_type)
     if not is_htmx():
-        flash(messages[action_type], "success")
+        flash(message, "success")
         return _see_other(url_for("guarantees.show", guarantee_id=guarantee_id))
     db.session.expire_all()
     guarantee = _guarantee_or_404(guarantee_id)
-    return toast(render("guarantees/show.html", "guarantee", **_detail(guarantee)), messages[action_type])
+    return toast(render("guarantees/show.html", "guarantee", **_detail(guarantee)), message)
 
 
 @bp.post("/<id:guarantee_id>/extend")
@@ -315,3 +401,49 @@ def release(guarantee_id: int):
 def reduce(guarantee_id: int):
     """Issue a reduction to a lower, positive amount."""
     return _act(guarantee_id, "reduction")
+
+
+@bp.post("/<id:guarantee_id>/drafts/<id:action_id>/issue")
+@editor_required
+def issue_draft(guarantee_id: int, action_id: int):
+    """Issue one draft of this guarantee (four-eyes: by someone other than who prepared it): first the confirmation
+    of what will be sent, then, confirmed, the issue."""
+    guarantee = _guarantee_or_404(guarantee_id)
+    draft = action_repo.get_action(action_id)
+    if draft is None or draft.guarantee_id != guarantee_id:
+        abort(404)
+    form = IssueForm(request.form)
+    try:
+        form.check()
+        shown = confirmation.for_draft(action_id, today())
+        if shown is None or form.confirm.data != shown.fingerprint:
+            actions.check_draft(action_id, user=username())
+            stale = _("What you confirmed has changed: check it again.") if form.confirm.data else None
+            confirm = {
+                "key": f"draft-{action_id}",
+                "title": _confirm_titles(draft.action_type),
+                "confirmation": confirmation.for_draft(action_id, today()),
+                "url": url_for("guarantees.issue_draft", guarantee_id=guarantee_id, action_id=action_id),
+                "cancel_url": url_for("guarantees.show", guarantee_id=guarantee_id),
+                "hidden": {},
+                "hx_target": "#guarantee",
+                "return_focus": f"issue-draft-{action_id}",
+                "stale": stale,
+            }
+            return _confirm_page(guarantee, f"draft-{action_id}", confirm, 409 if stale else 200)
+        issued = actions.issue_draft(action_id, user=username(), expected=form.confirm.data)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        db.session.expire_all()
+        guarantee = _guarantee_or_404(guarantee_id)
+        context = _detail(guarantee, action_errors={f"draft-{action_id}": error.message})
+        response = render("guarantees/show.html", "guarantee", status=409, **context)
+        return toast(response, error.message, "error") if is_htmx() else response
+    message = _issued_message(issued.action_type)
+    if not is_htmx():
+        flash(message, "success")
+        return _see_other(url_for("guarantees.show", guarantee_id=guarantee_id))
+    db.session.expire_all()
+    guarantee = _guarantee_or_404(guarantee_id)
+    return toast(render("guarantees/show.html", "guarantee", **_detail(guarantee)), message)

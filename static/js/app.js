@@ -40,6 +40,29 @@
     var cancel = form.querySelector("[data-cancel]");
     if (cancel) { event.preventDefault(); cancel.click(); }
   });
+  // The confirmation before an issue (templates/actions/_confirm.html): Cancel or Escape empties its slot and gives
+  // the focus back to the button that asked for it. Without JavaScript, Cancel is a link back to the page.
+  function cancelConfirm(box) {
+    var back = document.getElementById(box.getAttribute("data-return-focus") || "");
+    var slot = box.parentNode;
+    if (slot && slot.classList && slot.classList.contains("confirm-slot")) slot.innerHTML = "";
+    else box.remove();
+    if (back) back.focus();
+  }
+  document.body.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest("[data-confirm-cancel]");
+    var box = cancel && cancel.closest("[data-confirm]");
+    if (!box) return;
+    event.preventDefault();
+    cancelConfirm(box);
+  });
+  document.body.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var box = event.target.closest && event.target.closest("[data-confirm]");
+    if (!box) return;
+    event.preventDefault();
+    cancelConfirm(box);
+  });
   // Select-all checkbox for tables with multi-select.
   document.body.addEventListener("change", function (event) {
     var all = event.target;

@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from guarantees.extensions import db
 from guarantees.models import Bank, User
+from tests.conftest import BEFORE_EXPIRY
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +69,14 @@ def live_server(_sqlite_server, make_app):
     thread.join(10)
     server.server_close()
     _sqlite_server.drop(url)
+
+
+@pytest.fixture
+def live_before_expiry(live_server):
+    """The live server's register day fixed at BEFORE_EXPIRY, before the guarantees the tests enter expire
+    (2026-06-01): an extension needs a guarantee that has not expired."""
+    live_server.app.config["TODAY"] = BEFORE_EXPIRY
+    return BEFORE_EXPIRY
 
 
 @pytest.fixture

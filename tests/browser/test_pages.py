@@ -178,20 +178,23 @@ def test_two_manual_entries_fill_one_daily_batch(sign_in, live_server, in_app, s
     assert batches == [("manual_batch", 2)]
 
 
-def test_extend_then_release_are_on_the_timeline_and_a_second_release_is_refused(sign_in, live_server, in_app, shot):
+def test_extend_then_release_are_on_the_timeline_and_a_second_release_is_refused(
+    sign_in, live_server, in_app, shot, live_before_expiry
+):
     guarantee_id = in_app(enter, "ACT-1", expiry_date="2026-06-01")
     page = sign_in("clerk")
-    page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"{live_server.url}/guarantees/{guarantee_id}")
     wait_for_htmx(page)
     expect(page.locator("#new_expiry")).to_have_value("2027-06-01")
 
     page.get_by_role("button", name="Issue extension").click()
+    page.locator("#confirm-extension").get_by_role("button", name="Confirm and issue").click()
     expect(page.locator("#toasts")).to_contain_text("Extension issued.")
     expect(page.locator("#history .kind-action")).to_have_count(1)
     expect(page.locator("#field-expiry_date")).to_contain_text("2027-06-01")
 
     page.get_by_role("button", name="Issue release").click()
+    page.locator("#confirm-release").get_by_role("button", name="Confirm and issue").click()
     expect(page.locator("#toasts")).to_contain_text("Release issued.")
     expect(page.locator("#actions")).to_contain_text("has been released. A release is final")
     expect(page.get_by_role("button", name="Issue release")).to_have_count(0)

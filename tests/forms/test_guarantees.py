@@ -124,7 +124,14 @@ def test_a_write_without_a_usable_version_is_refused(request_context, version):
 
 def test_action_forms_give_the_service_typed_arguments(request_context):
     extend = ExtendForm(MultiDict({"version": "2", "new_expiry": "2031-05-01", "notes": " ok "}), meta=NO_CSRF)
-    assert extend.validate() and extend.arguments() == {"version": 2, "notes": "ok", "new_expiry": date(2031, 5, 1)}
+    assert extend.validate() and extend.arguments() == {
+        "version": 2,
+        "notes": "ok",
+        "new_expiry": date(2031, 5, 1),
+        "override_reason": None,
+    }
+    override = ExtendForm(MultiDict({"version": "2", "override_reason": " bank agreed "}), meta=NO_CSRF)
+    assert override.validate() and override.arguments()["override_reason"] == "bank agreed"
     blank = ExtendForm(MultiDict({"version": "2", "new_expiry": ""}), meta=NO_CSRF)
     assert blank.validate() and blank.arguments()["new_expiry"] is None  # the service's default: a year on
     reduce = ReduceForm(MultiDict({"version": "2", "new_amount": "500"}), meta=NO_CSRF)

@@ -113,22 +113,22 @@ def test_readable_summary(app, runner, workbook_file):
 
 
 def test_map_corrects_the_detected_mapping(app, runner, workbook_file):
-    header = ["BANK GUARANTEE NUMBER", "BENEFICIARY", "BANK NAME", "AMOUNT"]
-    path = workbook_file([["M-1", "Lana Medical", "Riyad Bank", 10]], header=header)
+    header = ["BANK GUARANTEE NUMBER", "BENEFICIARY", "BANK NAME", "AMOUNT", "REMARKS"]
+    path = workbook_file([["M-1", "Lana Medical", "Riyad Bank", 10, "a remark"]], header=header)
     data = report(run(runner, path, "--dry-run", "--json"))
     assert "supplier" not in data["columns"] and data["counts"]["error"] == 1
-    data = report(run(runner, path, "--json", "--map", "supplier=beneficiary", "--map", "amount="))
-    assert data["columns"]["supplier"] == "BENEFICIARY" and "amount" not in data["columns"]
+    data = report(run(runner, path, "--json", "--map", "supplier=beneficiary", "--map", "comment="))
+    assert data["columns"]["supplier"] == "BENEFICIARY" and "comment" not in data["columns"]
     assert data["counts"]["new"] == 1
     g = db.session.scalar(sa.select(Guarantee))
-    assert (g.raw_supplier_name, g.amount) == ("Lana Medical", None)
+    assert (g.raw_supplier_name, g.amount, g.comment) == ("Lana Medical", 10, None)
 
 
 def test_sheet_chooses_the_sheet(app, runner, workbook_file):
     sheets = {
         "Notes": [["nothing to see"]],
-        "2024": [["BG NO", "SUPPLIER", "BANK"], ["OLD-1", "S", "B"]],
-        "2025": [["BG NO", "SUPPLIER", "BANK"], ["NEW-1", "S", "B"], ["NEW-2", "S", "B"]],
+        "2024": [["BG NO", "SUPPLIER", "BANK", "AMOUNT"], ["OLD-1", "S", "B", 1]],
+        "2025": [["BG NO", "SUPPLIER", "BANK", "AMOUNT"], ["NEW-1", "S", "B", 1], ["NEW-2", "S", "B", 2]],
     }
     path = workbook_file([], sheets=sheets)
     data = report(run(runner, path, "--dry-run", "--json"))

@@ -1,11 +1,15 @@
 """`flask legacy verify`: ok after a migration and after app activity; non-zero on anything unexplained."""
 
+import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
 from guarantees.models import Guarantee
 from guarantees.models.legacy import ImportedRecord
 from guarantees.services import actions, guarantees
+
+# The guarantees these tests extend expire on 2026-06-01: the register's day is fixed before that.
+pytestmark = pytest.mark.usefixtures("before_expiry")
 
 
 def test_verify_after_migrate_reports_counts_and_unmigrated_rows(app, cli, legacy_file):

@@ -1,6 +1,7 @@
 """Real processes racing on one database: one daily batch, one winner, exactly one action."""
 
 import multiprocessing
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -42,7 +43,8 @@ def test_simultaneous_manual_entries_share_one_daily_batch(app, database):
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["edit", "extend", "release"])
 def test_two_users_on_one_guarantee_one_wins(app, database, make_guarantee, kind):
-    g = make_guarantee("RACE-X")
+    # not yet expired on the day the workers' own apps see (an extension of an expired guarantee is refused)
+    g = make_guarantee("RACE-X", expiry_date=(date.today() + timedelta(days=200)).isoformat())
     gid, version = g.id, g.version
     db.session.remove()
     outcomes = race(workers.act, [(database, kind, gid, version), (database, kind, gid, version)])

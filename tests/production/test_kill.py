@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,9 @@ with app.app_context():
 
 @pytest.mark.slow
 def test_issue_all_killed_midway_issues_all_or_nothing(app, database, make_guarantee):
-    ids = [make_guarantee(f"KILL-{n:04d}").id for n in range(150)]
+    # not yet expired on the day the issuing process sees (it has no fixed day): a later expiry than the default
+    expiry = (date.today() + timedelta(days=200)).isoformat()
+    ids = [make_guarantee(f"KILL-{n:04d}", expiry_date=expiry).id for n in range(150)]
     session_id = actions.start_session(ids, "extension", user="preparer").id
     db.session.remove()
     for seconds in (0.8, 1.6, 3.0):

@@ -18,7 +18,8 @@ def enter(url, barrier, number, results):
         barrier.wait()
         try:
             g = guarantees.create(
-                {"guarantee_number": number, "raw_supplier_name": "Supplier", "raw_bank_name": "Bank"}, user=number
+                {"guarantee_number": number, "raw_supplier_name": "Supplier", "raw_bank_name": "Bank", "amount": "100"},
+                user=number,
             )
             results.put(("ok", g.import_batch_id))
         except Exception as error:  # reported to the test, which decides

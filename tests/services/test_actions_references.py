@@ -11,6 +11,9 @@ from guarantees.models import GuaranteeAction
 from guarantees.services import actions
 from tests.migrations.test_triggers import refused
 
+# The guarantees these tests extend expire on 2026-06-01: the register's day is fixed before that.
+pytestmark = pytest.mark.usefixtures("before_expiry")
+
 REFERENCE = re.compile(r"^BG/\d{4}/\d{6}$")
 
 

@@ -9,6 +9,9 @@ from guarantees.models.legacy import ImportedRecord, ImportSession
 from guarantees.services import actions, guarantees
 from guarantees.services.dualwrite import DualWriteAdapter
 
+# The guarantees these tests extend expire on 2026-06-01: the register's day is fixed before that.
+pytestmark = pytest.mark.usefixtures("before_expiry")
+
 
 class LegacyDown(RuntimeError):
     pass

@@ -6,11 +6,15 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from guarantees.clock import today
 from guarantees.extensions import db
 from guarantees.models import Guarantee, GuaranteeAction, GuaranteeEdit, ImportBatch, ImportBatchItem
 from guarantees.models.legacy import ImportedRecord, ImportSession
 from guarantees.services import actions, guarantees
 from guarantees.services.errors import Conflict, DuplicateNumber, LockedField, RuleViolation, ValidationFailed
+
+# The guarantees these tests extend expire on 2026-06-01: the register's day is fixed before that.
+pytestmark = pytest.mark.usefixtures("before_expiry")
 
 
 def count(model, *where):
@@ -24,7 +28,7 @@ def test_two_manual_entries_on_the_same_day_share_one_batch(make_guarantee):
     assert second.guarantee_number == "JLG6900351"
     assert first.import_batch_id == second.import_batch_id
     batch = db.session.get(ImportBatch, first.import_batch_id)
-    assert (batch.batch_type, batch.batch_date, batch.total_records) == ("manual_batch", date.today(), 2)
+    assert (batch.batch_type, batch.batch_date, batch.total_records) == ("manual_batch", today(), 2)
     items = db.session.scalars(sa.select(ImportBatchItem).order_by(ImportBatchItem.row_number)).all()
     assert [(i.row_number, i.outcome) for i in items] == [(1, "created"), (2, "created")]
     # Dual-write: one legacy session for the batch, one legacy row per entry, linked both ways.
@@ -80,7 +84,8 @@ def test_update_records_field_edits_and_checks_version(make_guarantee):
     assert db.session.get(Guarantee, g.id).comment == "for extension"
 
 
-def test_extension_defaults_to_one_year_and_locks(make_guarantee):
+def test_extension_defaults_to_one_year_and_locks(app, make_guarantee):
+    app.config["TODAY"] = date(2024, 2, 1)  # before the leap day it expires on
     g = make_guarantee("G-6", expiry_date="2024-02-29")
     action = actions.extend(g.id, user="clerk")
     g = db.session.get(Guarantee, g.id)

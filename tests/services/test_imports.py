@@ -126,12 +126,12 @@ def test_a_blank_cell_never_erases_a_known_value(app, xlsx_bytes):
 def test_a_new_guarantee_needs_supplier_and_bank_a_known_one_only_its_number(app, xlsx_bytes):
     preview = service.evaluate(xlsx_bytes([HEADER, ["N-1", None, None, 5, None, None, None, None, "x"]]), "n.xlsx")
     assert preview.rows[0].reason == "supplier and bank: required for a new guarantee"
-    service.commit(xlsx_bytes([HEADER, ["N-1", "S", "B", None, None, None, None, None, None]]), "n.xlsx", user="c")
+    service.commit(xlsx_bytes([HEADER, ["N-1", "S", "B", 3, None, None, None, None, None]]), "n.xlsx", user="c")
     preview = service.evaluate(xlsx_bytes([HEADER, ["N-1", None, None, 5, None, None, None, None, None]]), "n2.xlsx")
-    assert [(r.outcome, r.changes) for r in preview.rows] == [("update", {"amount": (None, "5.00")})]
+    assert [(r.outcome, r.changes) for r in preview.rows] == [("update", {"amount": ("3.00", "5.00")})]
 
 
-def test_a_locked_guarantee_keeps_its_protected_fields(app, make_guarantee, xlsx_bytes):
+def test_a_locked_guarantee_keeps_its_protected_fields(app, make_guarantee, xlsx_bytes, before_expiry):
     locked = make_guarantee("L-1")
     other = make_guarantee("L-2")
     actions.extend(locked.id, user="clerk")

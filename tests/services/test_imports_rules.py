@@ -1,4 +1,5 @@
-"""The row rules against a small model: rows apply in order, blanks never erase, new numbers need supplier and bank."""
+"""The row rules against a small model: rows apply in order, blanks never erase, new numbers need supplier, bank and
+an amount."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def model(prefix: str, file_rows) -> tuple[list[str], dict[str, dict]]:
         cells = dict(zip(FIELDS, (supplier, bank, amount, comment), strict=True))
         cells = {k: (Decimal(v).quantize(Decimal("0.01")) if k == "amount" else v) for k, v in cells.items() if v}
         if key not in state:
-            if cells.get("raw_supplier_name") and cells.get("raw_bank_name"):
+            if cells.get("raw_supplier_name") and cells.get("raw_bank_name") and cells.get("amount"):
                 state[key] = {**dict.fromkeys(FIELDS), **cells}
                 outcomes.append("new")
             else:

@@ -11,6 +11,9 @@ from guarantees.repositories import matching as repo
 from guarantees.services import actions, review
 from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed
 
+# The guarantees these tests extend expire on 2026-06-01: the register's day is fixed before that.
+pytestmark = pytest.mark.usefixtures("before_expiry")
+
 
 @pytest.fixture
 def dictionary(app):
@@ -149,7 +152,8 @@ def test_without_dual_write_no_legacy_row_is_written(make_app, database, make_us
         db.session.commit()
         supplier_id = db.session.scalar(sa.select(Supplier.id))
         guarantees.create(
-            {"guarantee_number": "G1", "raw_supplier_name": "LME", "raw_bank_name": "Some Bank"}, user="clerk"
+            {"guarantee_number": "G1", "raw_supplier_name": "LME", "raw_bank_name": "Some Bank", "amount": "10"},
+            user="clerk",
         )
         assert review.apply_choice("supplier", "LME", supplier_id, user="clerk") == 1
         assert count(ImportedRecord) == 0 and count(MatchDecision) == 1

@@ -11,6 +11,9 @@ from guarantees.repositories import matching as repo
 from guarantees.services import actions, review
 from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed
 
+# The guarantees these tests extend expire on 2026-06-01: the register's day is fixed before that.
+pytestmark = pytest.mark.usefixtures("before_expiry")
+
 
 @pytest.fixture
 def dictionary(app):

@@ -1,6 +1,7 @@
 """Web fixtures: signed-in clients per role, CSRF tokens, htmx headers."""
 
 import re
+from html import unescape
 
 import pytest
 
@@ -44,6 +45,28 @@ class Client:
         if csrf:
             headers["X-CSRFToken"] = self.token
         return self.client.post(path, data=data or {}, headers=headers, **kwargs)
+
+    def confirmed(self, path, data=None, htmx=False, **kwargs):
+        """Post as a user who confirms: the first answer is the confirmation (templates/actions/_confirm.html);
+        its form is posted back as it stands. An answer without a confirmation (a refusal) is returned as it is."""
+        first = self.post(path, data=data, htmx=htmx, **kwargs)
+        form = confirmation_form(first.get_data(as_text=True))
+        if first.status_code != 200 or form is None:
+            return first
+        action, fields = form
+        return self.post(action, data=fields, htmx=htmx, **kwargs)
+
+
+def confirmation_form(html: str) -> tuple[str, dict] | None:
+    """The action and hidden fields of the confirmation's form on a page or fragment, or None when none is shown."""
+    start = html.find("data-confirm ")
+    if start < 0:
+        return None
+    box = html[start : html.index("</section>", start)]
+    action = re.search(r'<form method="post" action="([^"]+)"', box).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', box))
+    fields.pop("csrf_token", None)
+    return action, {name: unescape(value) for name, value in fields.items()}
 
 
 @pytest.fixture

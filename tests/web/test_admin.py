@@ -8,6 +8,9 @@ from guarantees.models import DictionaryMerge, Guarantee, NameAlias
 from guarantees.models.dictionary import Bank, Supplier
 from guarantees.services import actions
 
+# The guarantees these tests extend expire on 2026-06-01: the register's day is fixed before that.
+pytestmark = pytest.mark.usefixtures("before_expiry")
+
 
 def count(model, *where):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))

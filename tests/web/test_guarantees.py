@@ -204,7 +204,7 @@ def test_export_of_the_selection(editor, make_guarantee):
     assert [row[0].value for row in rows[1:]] == ["S-3"]
 
 
-def test_extend_selected_opens_a_draft_session(app, editor, make_guarantee):
+def test_extend_selected_opens_a_draft_session(app, editor, make_guarantee, before_expiry):
     first, second = make_guarantee("E-1"), make_guarantee("E-2")
     response = editor.post("/guarantees/bulk", data={"ids": [first.id, second.id], "action": "extension"})
     session = db.session.scalar(sa.select(ActionSession))
@@ -270,7 +270,7 @@ def test_anonymous_list_and_export_go_to_sign_in(client):
 
 def test_htmx_toasts_are_json(editor, make_guarantee):
     guarantee = make_guarantee("T-1")
-    response = editor.post(f"/guarantees/{guarantee.id}/release", data={"version": guarantee.version}, htmx=True)
+    response = editor.confirmed(f"/guarantees/{guarantee.id}/release", data={"version": guarantee.version}, htmx=True)
     assert json.loads(response.headers["HX-Trigger"])["toast"]["message"] == "Release issued."
 
 

@@ -3,6 +3,7 @@
 import json
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
@@ -10,6 +11,9 @@ from guarantees.models import Guarantee, GuaranteeAction, GuaranteeEdit
 from guarantees.services import actions
 from guarantees.services import guarantees as service
 from tests.web.conftest import csrf_from
+
+# The guarantees these tests extend expire on 2026-06-01: the register's day is fixed before that.
+pytestmark = pytest.mark.usefixtures("before_expiry")
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -245,7 +249,7 @@ def test_extension_defaults_to_a_year_later_and_rerenders_the_guarantee(editor, 
     html = editor.get(f"/guarantees/{guarantee.id}").get_data(as_text=True)
     assert 'name="new_expiry" value="2027-06-01"' in html
     assert "must be later than the current expiry, 2026-06-01" in html and "plus one year" in html
-    response = editor.post(f"/guarantees/{guarantee.id}/extend", data={"version": 1, "notes": "yearly"}, htmx=True)
+    response = editor.confirmed(f"/guarantees/{guarantee.id}/extend", data={"version": 1, "notes": "yearly"}, htmx=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith('<article id="guarantee"')
     assert "<html" not in html and "Extension" in html and '<ins dir="auto">2027-06-01</ins>' in html
@@ -276,7 +280,9 @@ def test_reduction_must_lower_the_amount_and_stay_positive(editor, make_guarante
             f"/guarantees/{guarantee.id}/reduce", data={"version": 1, "new_amount": amount}, htmx=True
         )
         assert response.status_code == status, amount
-    response = editor.post(f"/guarantees/{guarantee.id}/reduce", data={"version": 1, "new_amount": "400"}, htmx=True)
+    response = editor.confirmed(
+        f"/guarantees/{guarantee.id}/reduce", data={"version": 1, "new_amount": "400"}, htmx=True
+    )
     assert response.status_code == 200 and toast_of(response)["message"] == "Reduction issued."
     assert str(current(guarantee.id).amount) == "400.00"
 
@@ -285,7 +291,7 @@ def test_release_once_then_nothing_more(editor, make_guarantee):
     guarantee = make_guarantee("RL-1")
     html = editor.get(f"/guarantees/{guarantee.id}").get_data(as_text=True)
     assert "released once" in html and "no extension, no reduction, no second release" in html
-    response = editor.post(f"/guarantees/{guarantee.id}/release", data={"version": 1}, htmx=True)
+    response = editor.confirmed(f"/guarantees/{guarantee.id}/release", data={"version": 1}, htmx=True)
     assert response.status_code == 200 and "has been released" in response.get_data(as_text=True)
     version = current(guarantee.id).version
     for path in ("release", "extend"):
@@ -298,7 +304,7 @@ def test_release_once_then_nothing_more(editor, make_guarantee):
 
 def test_actions_without_htmx_redirect_with_a_flash(editor, make_guarantee):
     guarantee = make_guarantee("NJ-1")
-    response = editor.post(f"/guarantees/{guarantee.id}/extend", data={"version": 1})
+    response = editor.confirmed(f"/guarantees/{guarantee.id}/extend", data={"version": 1})
     assert response.status_code == 303 and response.headers["Location"] == f"/guarantees/{guarantee.id}"
     assert "Extension issued." in editor.get(f"/guarantees/{guarantee.id}").get_data(as_text=True)
     refused = editor.post(f"/guarantees/{guarantee.id}/extend", data={"version": 1})

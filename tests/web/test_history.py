@@ -13,6 +13,9 @@ from guarantees.repositories import history
 from guarantees.services import actions, letters
 from guarantees.services import guarantees as service
 
+# The guarantees these tests extend expire on 2026-06-01: the register's day is fixed before that.
+pytestmark = pytest.mark.usefixtures("before_expiry")
+
 SCRIPT = "<script>alert(1)</script>"
 
 

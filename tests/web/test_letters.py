@@ -13,6 +13,9 @@ from guarantees.models.dictionary import Bank
 from guarantees.services import actions, letters
 from guarantees.services.errors import NotFound, ValidationFailed
 
+# The guarantees these tests extend expire on 2026-06-01: the register's day is fixed before that.
+pytestmark = pytest.mark.usefixtures("before_expiry")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
