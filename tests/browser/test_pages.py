@@ -36,7 +36,8 @@ def test_sign_in_reaches_the_dashboard(sign_in, in_app, shot):
     start = today()
     for number in range(7):
         in_app(enter, f"DB-{number}", expiry_date=(start + timedelta(days=20 + number * 45)).isoformat())
-    in_app(actions.extend, in_app(enter, "DB-X", raw_supplier_name="<b>bold</b>"), user="clerk")
+    later = (start + timedelta(days=400)).isoformat()  # not expired: an expired guarantee is not extended
+    in_app(actions.extend, in_app(enter, "DB-X", raw_supplier_name="<b>bold</b>", expiry_date=later), user="clerk")
     page = sign_in("clerk")
     expect(page.locator("h1")).to_have_text("Dashboard")
     expect(page.locator("header.top")).to_contain_text("clerk")
@@ -170,6 +171,7 @@ def test_two_manual_entries_fill_one_daily_batch(sign_in, live_server, in_app, s
     page.fill("#entry-guarantee_number", "MAN-1")
     page.fill("#entry-raw_supplier_name", "Again")
     page.fill("#entry-raw_bank_name", "Again")
+    page.fill("#entry-amount", "5")
     page.get_by_role("button", name="Save and enter another").click()
     expect(page.locator("#entry-guarantee_number-error")).to_contain_text("already in the register")
     expect(page.locator("#entry-guarantee_number-error a")).to_have_text("Open that guarantee")
