@@ -115,6 +115,15 @@ def test_the_log_is_append_only_even_with_plain_sql(app):
         "INSERT INTO security_events (at, kind, username) VALUES (:at, 'sign_in', 'x')", at=datetime(2026, 1, 1)
     )
     assert [e.username for e in events()] == ["clerk", "x"]
+    first = events()[0].id
+    db.session.rollback()  # no lock of this session's reads in the way of the statements below
+    # Nor replaced (SQLite: INSERT OR REPLACE deletes the old row first) or emptied (PostgreSQL: TRUNCATE).
+    if db.engine.dialect.name == "sqlite":
+        replace = "INSERT OR REPLACE INTO security_events (id, at, kind, username) VALUES (:id, :at, 'sign_in', 'y')"
+        assert refused(replace, id=first, at=datetime(2026, 1, 1))
+    else:
+        assert refused("TRUNCATE security_events")
+    assert [e.username for e in events()] == ["clerk", "x"]
 
 
 def test_an_unknown_kind_is_a_programming_error(app):
