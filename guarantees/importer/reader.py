@@ -33,6 +33,7 @@ leading empty rows and columns are kept so positions are the spreadsheet's own.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import os
@@ -214,6 +215,8 @@ def _check_zip(data: bytes, limits: Limits) -> tuple[str, xlsx_scan.Scan | None]
         # the CRC, so a member whose header lies about its size is caught here, not in calamine.
         # An xlsx's worksheets and shared strings are scanned on the way (xlsx_scan).
         scanner = None
+        collecting = gc.isenabled()
+        gc.disable()  # the scan's millions of small matches would set off the collector again and again
         try:
             if kind == "xlsx":
                 scanner = xlsx_scan.Scanner(archive, limits)
@@ -229,6 +232,9 @@ def _check_zip(data: bytes, limits: Limits) -> tuple[str, xlsx_scan.Scan | None]
             raise WorkbookError(refusal.args[0]) from None
         except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError, ValueError, RuntimeError):
             raise WorkbookError(CORRUPT) from None
+        finally:
+            if collecting:
+                gc.enable()
     return kind, scanner.result if scanner else None
 
 

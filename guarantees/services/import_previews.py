@@ -19,13 +19,13 @@ Only this code writes these files, under random names in the upload folder: unpi
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import pickle
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from guarantees.models.base import utcnow
@@ -68,6 +68,8 @@ class Summary:
     skipped: list
     chosen: dict[str, str]  # ImportPreview.selected()
     total: int
+    # (outcome, status, expiry date) -> rows, over the rows a commit would write that have an expiry date
+    expiries: dict[tuple, int] = field(default_factory=dict)
     made_at: datetime = field(default_factory=utcnow)
 
 
@@ -88,13 +90,7 @@ def _row(outcome: RowOutcome) -> PreviewRow:
 
 
 def _record(n: int, outcome: RowOutcome) -> tuple:
-    row = _row(outcome)
-    after = row.after or {}
-    expiry = after.get("expiry_date")
-    return (
-        n, row.outcome, after.get("status"), expiry.isoformat() if expiry else None,
-        pickle.dumps(row, pickle.HIGHEST_PROTOCOL),
-    )  # fmt: skip
+    return n, outcome.outcome, pickle.dumps(_row(outcome), pickle.HIGHEST_PROTOCOL)
 
 
 def write(path: Path, preview: ImportPreview, progress: Callable | None = None) -> None:
@@ -113,6 +109,13 @@ def write(path: Path, preview: ImportPreview, progress: Callable | None = None) 
         skipped=list(preview.skipped),
         chosen=preview.selected(),
         total=len(preview.rows),
+        expiries=dict(
+            Counter(
+                (row.outcome, row.after.get("status"), row.after.get("expiry_date"))
+                for row in preview.rows
+                if row.outcome != "error" and row.after is not None and row.after.get("expiry_date") is not None
+            )
+        ),
     )
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -121,16 +124,13 @@ def write(path: Path, preview: ImportPreview, progress: Callable | None = None) 
         connection.execute("PRAGMA journal_mode = OFF")
         connection.execute("PRAGMA synchronous = OFF")
         connection.execute("CREATE TABLE summary (data BLOB NOT NULL)")
-        connection.execute(
-            "CREATE TABLE rows "
-            "(n INTEGER PRIMARY KEY, outcome TEXT NOT NULL, status TEXT, expiry TEXT, data BLOB NOT NULL)"
-        )
+        connection.execute("CREATE TABLE rows (n INTEGER PRIMARY KEY, outcome TEXT NOT NULL, data BLOB NOT NULL)")
         connection.execute("INSERT INTO summary VALUES (?)", (pickle.dumps(summary, pickle.HIGHEST_PROTOCOL),))
         rows = preview.rows
         for start in range(0, len(rows), _WRITE_CHUNK):
             part = rows[start : start + _WRITE_CHUNK]
             connection.executemany(
-                "INSERT INTO rows VALUES (?, ?, ?, ?, ?)", map(_record, range(start, start + len(part)), part)
+                "INSERT INTO rows VALUES (?, ?, ?)", map(_record, range(start, start + len(part)), part)
             )
             if progress:
                 progress("saving", (start + len(part)) / len(rows))
@@ -183,26 +183,12 @@ class Snapshot:
             for (data,) in connection.execute("SELECT data FROM rows WHERE outcome = 'error' ORDER BY n"):
                 yield pickle.loads(data)  # noqa: S301
 
-    def written(self) -> Iterator[PreviewRow]:
-        """Every row a commit would write, as far as its expiry goes (for the expiry totals over the whole preview):
-        read grouped by status and expiry date, each group one row object repeated."""
-        query = (
-            "SELECT outcome, status, expiry, count(*) FROM rows WHERE outcome != 'error' AND expiry IS NOT NULL "
-            "GROUP BY outcome, status, expiry"
-        )
-        for outcome, status, expiry, count in self._read(query):
-            row = PreviewRow(
-                0,
-                outcome,
-                None,
-                None,
-                {},
-                None,
-                None,
-                [],
-                {"status": status, "expiry_date": date.fromisoformat(expiry)},
-            )
-            yield from itertools.repeat(row, count)
+    def written(self) -> Iterator[tuple[PreviewRow, int]]:
+        """The rows a commit would write, as far as their expiry goes: (a row, how many rows have its outcome,
+        status and expiry date), for totals over the whole preview at the cost of its distinct dates."""
+        for (outcome, status, expiry), count in self.summary.expiries.items():
+            after = {"status": status, "expiry_date": expiry}
+            yield PreviewRow(0, outcome, None, None, {}, None, None, [], after), count
 
     def with_duplicates(self, batches: list[dict]) -> None:
         """Record the earlier imports of this file found since the preview was made (the confirmation needs them)."""

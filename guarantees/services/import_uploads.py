@@ -7,7 +7,7 @@ name is display text only), beside:
 * <token>.book: the workbook as the reader parsed it, once per upload (pickled): a new mapping and the
   confirmation start from it, never from the file again;
 * <token>.preview: the preview of the current sheet and mapping (services/import_previews.py), which the
-  preview's pages, filters and error workbook read back.
+  preview's pages and filters read back, and <token>.errors.xlsx, its rejected rows' workbook, made with it.
 
 A small file is read and evaluated in the request. A large one (more than JOBS_INLINE_ROWS rows; for a format
 whose rows the reader's checks cannot count, more than UNKNOWN_ROWS_BYTES) is left, when a job worker runs
@@ -45,7 +45,8 @@ from guarantees.services.transaction import unit_of_work
 TOKEN = re.compile(r"[0-9a-f]{32}\Z")
 PENDING_SECONDS = 24 * 3600
 UNKNOWN_ROWS_BYTES = 512 * 1024
-_SUFFIXES = (".xlsx", ".json", ".book", ".preview", ".preview.partial", ".book.partial", ".tmp")
+_SUFFIXES = (".xlsx", ".json", ".book", ".preview", ".errors.xlsx", ".preview.partial", ".book.partial",
+             ".errors.xlsx.partial", ".tmp")  # fmt: skip
 
 
 @dataclass
@@ -71,6 +72,11 @@ class Upload:
     @property
     def preview_path(self) -> Path:
         return self.folder / f"{self.token}.preview"
+
+    @property
+    def errors_path(self) -> Path:
+        """The rejected rows' workbook of the current preview, made with it (absent when no row is rejected)."""
+        return self.folder / f"{self.token}.errors.xlsx"
 
     @property
     def filename(self) -> str:
@@ -128,6 +134,12 @@ class Upload:
         if progress:
             progress("checking", 0.0)
         preview = imports.evaluate(book, self.filename, sheet=sheet, overrides=overrides or None, progress=progress)
+        if preview.counts["error"]:
+            partial = self.errors_path.with_name(self.errors_path.name + ".partial")
+            imports.write_errors(preview, partial)
+            os.replace(partial, self.errors_path)
+        else:
+            self.errors_path.unlink(missing_ok=True)
         import_previews.write(self.preview_path, preview, progress)
         self.meta.update(sheet=sheet, overrides=overrides)
         self.save()

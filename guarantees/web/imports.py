@@ -125,11 +125,21 @@ def _preview_page(pending: Upload, result, *, error: str | None = None, status: 
         selected=result.selected(),
         writable=result.writable,
         # Over every row the file would write; the table's htmx pages do not show it.
-        expiring=expiry.preview_counts(result.written()) if not (block == "rows" and is_htmx()) else {},
+        expiring=_expiring(result) if not (block == "rows" and is_htmx()) else {},
         first_threshold=expiry.first_threshold(),
         error=error,
         notice=notice,
     )
+
+
+def _expiring(result) -> dict[str, int]:
+    """expiry.preview_counts over every row the file would write, asked once per distinct expiry date and status (a
+    200,000-row preview has a few hundred) and multiplied by its rows."""
+    totals: dict[str, int] = {}
+    for row, rows in result.written():
+        for name, found in expiry.preview_counts([row]).items():
+            totals[name] = totals.get(name, 0) + found * rows
+    return totals
 
 
 def _preview_or_upload_page(pending: Upload, **kwargs):
@@ -176,10 +186,14 @@ def errors(token: str):
     result = pending.preview()
     if result is None:
         abort(404)
-    stream = BytesIO()
-    imports.write_errors(result, stream)
-    stream.seek(0)
     stem = pending.filename.rsplit(".", 1)[0] or "import"
+    try:  # made with the preview, however many rows it lists
+        stream = BytesIO(pending.errors_path.read_bytes() if result.counts["error"] else b"")
+    except OSError:
+        stream = BytesIO()
+    if not stream.getbuffer().nbytes:
+        imports.write_errors(result, stream)
+        stream.seek(0)
     return send_file(stream, mimetype=XLSX, as_attachment=True, download_name=f"{stem}-errors.xlsx")
 
 
