@@ -20,8 +20,11 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# With MIGRATE_DATABASE_URL (production, PostgreSQL) the migrations run as the role that owns the tables, and the
+# app's role (DATABASE_URL's) is then given exactly the grants the register needs (README: database roles).
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade
+	if [ -n "$$MIGRATE_DATABASE_URL" ]; then $(FLASK) db-roles grant; fi
 
 # The catalogues: the .po files are the source (committed); the .mo files are built from them.
 BABEL_KEYWORDS = -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2

@@ -31,9 +31,9 @@ def _count(name: str, default: int) -> int:
     return int(raw)
 
 
-def database_url() -> str:
-    """The database URL: DATABASE_URL, or an SQLite file under instance/."""
-    url = os.environ.get("DATABASE_URL")
+def database_url(variable: str = "DATABASE_URL") -> str:
+    """The database URL: DATABASE_URL (or `variable`), or an SQLite file under instance/."""
+    url = os.environ.get(variable)
     if url:
         if url.startswith("postgres://"):
             url = "postgresql+psycopg://" + url[len("postgres://") :]
@@ -49,6 +49,10 @@ class Config:
 
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = database_url()
+        # Production on PostgreSQL: the role that owns the tables, which migrates them (flask db upgrade, legacy
+        # rollback) and grants the app's role (DATABASE_URL's) what it needs (flask db-roles grant). Unset: one role.
+        migrate_url = os.environ.get("MIGRATE_DATABASE_URL")
+        self.MIGRATE_DATABASE_URL = database_url("MIGRATE_DATABASE_URL") if migrate_url else None
         self.SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
         # Exactly one of ENVIRONMENTS (checked by `check`: a misspelt `prod` must not run as development).
         self.ENV_NAME = os.environ.get("APP_ENV", "development")

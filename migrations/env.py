@@ -1,6 +1,7 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
@@ -17,6 +18,11 @@ logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
+    # Production: the migrations run as the role that owns the tables (MIGRATE_DATABASE_URL), not as the app's,
+    # which owns nothing (README, Production; guarantees/services/db_roles.py).
+    owner_url = current_app.config.get("MIGRATE_DATABASE_URL")
+    if owner_url:
+        return sa.create_engine(owner_url, poolclass=sa.pool.NullPool)
     return current_app.extensions["migrate"].db.engine
 
 
