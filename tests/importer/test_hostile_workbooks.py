@@ -312,4 +312,5 @@ def test_the_issues_two_files_are_refused_without_big_memory():
     done = subprocess.run([sys.executable, "-c", MEASURE, str(root)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     own, children = (int(kb) // 1024 for kb in done.stdout.split())
-    assert own < 200 and children < 200, (own, children, done.stdout)  # MB, the interpreter and Flask included
+    # MB, the interpreter and Flask included (about 65 MB); the issue saw 2 GB and 549 GB
+    assert own < 300 and children < 300, (own, children, done.stdout)

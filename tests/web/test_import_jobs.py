@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from guarantees.importer.reader import read_workbook
 from guarantees.models import Guarantee, ImportBatch, ImportBatchItem, Job
 from guarantees.models.base import utcnow
 from guarantees.services import import_uploads, imports, jobs
+from tests.importer.test_hostile_workbooks import far_cell, one_huge_shared_string
 from tests.web.test_imports import guarantee_rows, upload, uploaded
 
 HX_REDIRECT = "HX-Redirect"
@@ -303,3 +305,37 @@ def test_two_workers_never_take_one_job(worker_mode, editor, xlsx_bytes):
     job_path(upload(editor, xlsx_bytes(guarantee_rows(*numbers(8)))))
     assert jobs.claim("one:1") is not None
     assert jobs.claim("two:2") is None
+
+
+def test_the_worker_marks_its_predecessors_dead_job_stale(worker_mode, editor, xlsx_bytes):
+    worker_mode.config["JOBS_STALE_SECONDS"] = 1
+    job_path(upload(editor, xlsx_bytes(guarantee_rows(*numbers(8)))))
+    job_id = jobs.claim("gone-worker:1")
+    db.session.execute(sa.update(Job).values(started_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    assert run_worker() == 0  # nothing queued; the dead worker's job is found and marked
+    assert db.session.get(Job, job_id).status == "stale"
+
+
+# -- hostile workbooks through the page -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["inline", "worker"])
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (far_cell, "has 1,048,576 rows; an import takes at most 200,000 rows per sheet"),
+        (one_huge_shared_string, "longer than an Excel cell can"),
+    ],
+    ids=["far-cell", "huge-shared-string"],
+)
+def test_hostile_workbooks_are_refused_on_the_upload_page_at_once(app, editor, make, message, mode):
+    app.config.update(JOBS=mode, JOBS_INLINE_ROWS=5)
+    began = time.perf_counter()
+    response = upload(editor, make(), "hostile.xlsx")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in html and html.count('role="alert"') == 1
+    assert time.perf_counter() - began < 2
+    assert count(Job) == 0 and count(ImportBatch) == 0
+    assert not list((Path(app.config["UPLOAD_FOLDER"]) / "pending").glob("*"))
+    assert editor.get("/imports/new").status_code == 200  # and the worker serves on
