@@ -2,7 +2,9 @@
 
 - a locked guarantee's expiry and amount move only as its latest issued action moved them: the change from the
   current value to the new one must be exactly the step of an issued extension (expiry) or reduction (amount) of
-  the register that started from that current value, so a value an earlier action gave is never set back;
+  the register that started from that current value, so a value an earlier action gave is never set back. The
+  same holds for a guarantee not (yet) locked that has an issued action of the register (one issued in SQL
+  without locking it); a guarantee without one, the legacy migration's merge included, is not held;
 - an action is issued only by the register's own path: inserted as a draft, then issued by an UPDATE that starts
   it from the guarantee's current expiry and amount (on an active guarantee) and changes nothing else but what
   its type changes; only the legacy migration's actions (origin 'legacy') are inserted already issued;
@@ -86,6 +88,13 @@ def _changed(columns, old="OLD", new="NEW"):
     return " OR ".join(f"{new}.{c} IS NOT {old}.{c}" for c in columns)
 
 
+# A guarantee with an issued action of the register is held to its actions, locked or not.
+HAS_ISSUED = (
+    "EXISTS (SELECT 1 FROM guarantee_actions a WHERE a.guarantee_id = NEW.id AND a.action_status = 'issued' "
+    "AND a.origin = 'app')"
+)
+
+
 def _step(kind: str, column: str, previous: str, new: str, is_=" IS ") -> str:
     """The condition: an issued action of the register of `kind` moved `column` from OLD's value to NEW's."""
     return (
@@ -126,7 +135,7 @@ def _sqlite_statements() -> list[str]:
     amount = _step("reduction", "amount", "previous_amount", "new_amount")
     statements = [
         "CREATE TRIGGER trg_guarantees_follow_actions BEFORE UPDATE OF expiry_date, amount ON guarantees "
-        f"WHEN OLD.is_locked AND ((NEW.expiry_date IS NOT OLD.expiry_date AND NOT {expiry}) "
+        f"WHEN (OLD.is_locked OR {HAS_ISSUED}) AND ((NEW.expiry_date IS NOT OLD.expiry_date AND NOT {expiry}) "
         f"OR (NEW.amount IS NOT OLD.amount AND NOT {amount})) "
         + _abort(FOLLOW.format(what="expiry or amount", kind="extension or reduction")),
         "CREATE TRIGGER trg_guarantee_actions_born_draft BEFORE INSERT ON guarantee_actions "
@@ -174,6 +183,7 @@ def _pg_statements() -> list[str]:
     expiry = _step("extension", "expiry_date", "previous_expiry_date", "new_expiry_date", is_=same)
     amount = _step("reduction", "amount", "previous_amount", "new_amount", is_=same)
     follow = (
+        f"IF NOT OLD.is_locked AND NOT {HAS_ISSUED} THEN\n  RETURN NEW;\nEND IF;\n"
         f"IF NEW.expiry_date IS DISTINCT FROM OLD.expiry_date AND NOT {expiry} THEN\n  "
         + _pg_raise(FOLLOW.format(what="expiry", kind="extension"))
         + f"\nEND IF;\nIF NEW.amount IS DISTINCT FROM OLD.amount AND NOT {amount} THEN\n  "
@@ -197,7 +207,8 @@ def _pg_statements() -> list[str]:
             returns="RETURN NULL;",
         ),
         "CREATE TRIGGER trg_guarantees_follow_actions BEFORE UPDATE OF expiry_date, amount ON guarantees "
-        "FOR EACH ROW WHEN (OLD.is_locked) EXECUTE FUNCTION guarantees_follow_actions()",
+        "FOR EACH ROW WHEN (NEW.expiry_date IS DISTINCT FROM OLD.expiry_date OR NEW.amount IS DISTINCT FROM OLD.amount) "
+        "EXECUTE FUNCTION guarantees_follow_actions()",
         "CREATE TRIGGER trg_guarantee_actions_born_draft BEFORE INSERT ON guarantee_actions FOR EACH ROW "
         "WHEN ((NEW.action_status <> 'draft' OR NEW.is_locked) AND NEW.origin <> 'legacy') "
         f"EXECUTE FUNCTION refuse_change('{BORN_DRAFT}')",

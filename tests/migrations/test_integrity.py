@@ -134,6 +134,23 @@ def test_a_draft_is_issued_only_from_the_guarantee_s_current_values(make_guarant
     assert refused("UPDATE guarantees SET expiry_date = '2027-06-01' WHERE id = :id", id=gid)
 
 
+def test_an_action_issued_in_sql_holds_its_guarantee_even_unlocked(make_guarantee):
+    gid = make_guarantee("IN-16", amount="1000.00").id  # not locked: no action yet
+    db.session.remove()
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(INSERT_ACTION), _action(gid, "IN-16", ne="2030-01-01"))
+        draft = connection.execute(sa.text("SELECT max(id) FROM guarantee_actions")).scalar()
+        connection.execute(
+            sa.text("UPDATE guarantee_actions SET action_status = 'issued', is_locked = :t WHERE id = :id"),
+            {"t": True, "id": draft},
+        )
+    assert not refused("UPDATE guarantees SET expiry_date = '2030-01-01' WHERE id = :id", id=gid)  # its step
+    for value in ("2026-06-01", "2031-01-01"):
+        assert refused(f"UPDATE guarantees SET expiry_date = '{value}' WHERE id = :id", id=gid), value
+    assert refused("UPDATE guarantees SET amount = 1 WHERE id = :id", id=gid)
+    assert state(gid)[:2] == (date(2030, 1, 1), Decimal("1000.00"))
+
+
 def test_nothing_is_issued_on_a_released_guarantee(make_guarantee):
     gid = make_guarantee("IN-5", amount="1000.00").id
     actions.release(gid, user="clerk")
