@@ -7,7 +7,7 @@ the cookie and its remember-me cookie are not used.
 
 from functools import wraps
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from guarantees.extensions import login_manager
@@ -41,23 +41,26 @@ def load_from_session(_request):
     return account
 
 
-def start_session(token: str) -> None:
-    """After a sign-in: a fresh cookie session (the CSRF secret renewed) carrying the new token; the language
-    chosen before signing in is kept."""
+def _fresh_cookie_session() -> None:
+    """Empty the cookie's session but for the language chosen; the CSRF secret goes too (with the token
+    Flask-WTF keeps for the rest of the request), so the next form gets a new one."""
     lang = session.get("lang")
     session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     if lang:
         session["lang"] = lang
+
+
+def start_session(token: str) -> None:
+    """After a sign-in: a fresh cookie session (the CSRF secret renewed) carrying the new token."""
+    _fresh_cookie_session()
     session[SESSION_KEY] = token
 
 
 def end_session() -> str | None:
     """At sign-out: the cookie's session emptied (the language kept); the token it carried, to be revoked."""
     token = session.get(SESSION_KEY)
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _fresh_cookie_session()
     return token
 
 
