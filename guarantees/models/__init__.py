@@ -8,12 +8,14 @@ nothing else touches them can be seen and tested.
 from guarantees.models import legacy as _legacy  # noqa: F401 - registers the legacy tables on the metadata
 from guarantees.models.action import ActionSession, GuaranteeAction, LegacyDaySession, LetterPrint, LetterPrintAction
 from guarantees.models.alert import AlertAnnouncement, AlertRun, Notification
+from guarantees.models.audit import SecurityEvent
 from guarantees.models.base import Base
 from guarantees.models.batch import ImportBatch, ImportBatchItem
 from guarantees.models.dictionary import Bank, Supplier
 from guarantees.models.guarantee import Guarantee, GuaranteeEdit
 from guarantees.models.job import Job
 from guarantees.models.matching import DictionaryMerge, MatchDecision, NameAlias
+from guarantees.models.session import SignInAttempt, UserSession
 from guarantees.models.setting import Setting
 from guarantees.models.user import User
 
@@ -21,5 +23,5 @@ __all__ = [
     "ActionSession", "AlertAnnouncement", "AlertRun", "Bank", "Base", "DictionaryMerge", "Guarantee",
     "GuaranteeAction", "GuaranteeEdit",
     "ImportBatch", "ImportBatchItem", "Job", "LegacyDaySession", "LetterPrint", "LetterPrintAction", "MatchDecision",
-    "NameAlias", "Notification", "Setting", "Supplier", "User",
+    "NameAlias", "Notification", "SecurityEvent", "Setting", "SignInAttempt", "Supplier", "User", "UserSession",
 ]  # fmt: skip

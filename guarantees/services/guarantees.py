@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 
 from guarantees.clock import today
+from guarantees.domain import expiry, labels
 from guarantees.domain import fields as rules
-from guarantees.domain import labels
 from guarantees.domain.fields import EDITABLE_FIELDS
 from guarantees.importer.error_workbook import safe_cell
 from guarantees.models import Guarantee, GuaranteeEdit, ImportBatchItem
@@ -25,8 +25,8 @@ MATCHED_BY = ("raw_supplier_name", "raw_bank_name")
 # The list's export: its columns in order, each headed by the field's label.
 EXPORT_COLUMNS = (
     "guarantee_number", "supplier_label", "raw_supplier_name", "bank_label", "raw_bank_name", "amount", "currency",
-    "issue_date", "expiry_date", "contract_number", "po_number", "type", "status", "match_status", "comment",
-    "import_batch_id",
+    "issue_date", "expiry_date", "days_left", "contract_number", "po_number", "type", "status", "match_status",
+    "comment", "import_batch_id",
 )  # fmt: skip
 # Columns whose stored value is a state: exported as its label, as the page shows it.
 EXPORT_STATES = ("status", "match_status")
@@ -181,6 +181,11 @@ def update(guarantee_id: int, changes: dict, *, expected_version: int, user: str
 
 
 def _export_value(guarantee: Guarantee, name: str):
+    # The state and days left as the pages show them on the register's day (expired is derived, not stored).
+    if name == "status":
+        return labels.state_label(expiry.state(guarantee.status, guarantee.expiry_date, today()))
+    if name == "days_left":
+        return expiry.days_left(guarantee.expiry_date, today()) if guarantee.status != expiry.RELEASED else None
     value = getattr(guarantee, name)
     return labels.state_label(value) if name in EXPORT_STATES else value
 
