@@ -2,10 +2,12 @@
 
 import shutil
 import subprocess
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from guarantees.clock import today
 from guarantees.extensions import db
 from guarantees.services import actions
 
@@ -27,7 +29,7 @@ def test_pg_dump_and_restore_round_trip(backend, database, app, make_guarantee, 
     for tool in ("pg_dump", "pg_restore"):
         if not shutil.which(tool):
             pytest.skip(f"{tool} is not installed")
-    g = make_guarantee("BACKUP-1")
+    g = make_guarantee("BACKUP-1", expiry_date=(today() + timedelta(days=60)).isoformat())
     actions.extend(g.id, user="clerk")
     db.session.remove()
     dump = tmp_path / "register.dump"
