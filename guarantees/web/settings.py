@@ -32,7 +32,6 @@ def _page(letterhead_form=None, logo_form=None, status: int = 200, alert_form=No
         letterhead=current,
         form=letterhead_form,
         logo_form=logo_form or LogoForm(),
-        defaults=service.DEFAULTS,
         max_logo_kb=service.MAX_LOGO_BYTES // 1024,
         alert_form=alert_form,
         status=status,
