@@ -38,7 +38,9 @@ def letter_reference(action_id: int, issued_on: date) -> str:
 def _guarantee(session: Session, guarantee_id: int, *, for_update: bool = False) -> Guarantee:
     query = sa.select(Guarantee).where(Guarantee.id == guarantee_id)
     if for_update:
-        query = query.with_for_update(of=Guarantee)
+        # populate_existing: the row as the lock found it, not as an earlier read of this request left it (a
+        # concurrent change in between would otherwise be checked against, and written over, a stale copy)
+        query = query.with_for_update(of=Guarantee).execution_options(populate_existing=True)
     guarantee = session.scalar(query)
     if guarantee is None:
         raise NotFound(_("No such guarantee."))
@@ -354,8 +356,10 @@ def reduce(guarantee_id: int, new_amount, *, user: str | None, notes: str | None
 # -- action sessions: drafts prepared together, issued together ----------------------------------------------------
 
 
-def _open_session(session: Session, session_id: int) -> ActionSession:
-    found = session.get(ActionSession, session_id)
+def _open_session(session: Session, session_id: int, *, for_update: bool = False) -> ActionSession:
+    # for_update: issuing locks the session's row, so that two issues of one session queue and the second finds it
+    # locked (a refusal) instead of racing the first to the same drafts
+    found = session.get(ActionSession, session_id, with_for_update=for_update, populate_existing=for_update)
     if found is None:
         raise NotFound(_("No such action session."))
     if found.is_locked:
@@ -546,12 +550,16 @@ def _unchanged(pairs, expected: str | None) -> None:
 def _issuable_draft(session: Session, action_id: int, user: str | None, *, for_update: bool = False):
     """The draft and its session, when `user` may issue it now (refusals: not a draft, locked, four-eyes)."""
     query = sa.select(GuaranteeAction).where(GuaranteeAction.id == action_id)
-    action = session.scalar(query.with_for_update(of=GuaranteeAction) if for_update else query)
+    action = session.scalar(query)
     if action is None or action.action_session_id is None:
         raise NotFound(_("No such draft action."))
+    # Locks in one order everywhere, the session's row first, then its action, then the guarantee (as issuing the
+    # whole session does), so that issuing a draft and its session at once queue rather than deadlock.
+    action_session = _open_session(session, action.action_session_id, for_update=for_update)
+    if for_update:
+        action = session.scalar(query.with_for_update(of=GuaranteeAction).execution_options(populate_existing=True))
     if action.action_status != "draft":
         raise RuleViolation(_("This action has been issued and can no longer change."))
-    action_session = _open_session(session, action.action_session_id)
     check_four_eyes([action_session.created_by, action.created_by], user)
     return action, action_session
 
@@ -583,9 +591,9 @@ def issue_draft(action_id: int, *, user: str | None, expected: str | None = None
     return action
 
 
-def _issuable_session(session: Session, session_id: int, user: str | None):
+def _issuable_session(session: Session, session_id: int, user: str | None, *, for_update: bool = False):
     """The session and its drafts, when `user` may issue them now (refusals: locked, four-eyes, no draft)."""
-    action_session = _open_session(session, session_id)
+    action_session = _open_session(session, session_id, for_update=for_update)
     drafts = session.scalars(
         sa.select(GuaranteeAction)
         .where(GuaranteeAction.action_session_id == session_id, GuaranteeAction.action_status == "draft")
@@ -613,7 +621,7 @@ def issue_session(session_id: int, *, user: str | None, expected: str | None = N
     by who prepared the session or one of its drafts. `expected`: the fingerprint the confirmation showed, refused
     with Conflict when a draft or a guarantee changed since."""
     with unit_of_work() as session:
-        action_session, drafts = _issuable_session(session, session_id, user)
+        action_session, drafts = _issuable_session(session, session_id, user, for_update=True)
         pairs = [(action, _guarantee(session, action.guarantee_id, for_update=True)) for action in drafts]
         _unchanged(pairs, expected)
         for action, guarantee in pairs:

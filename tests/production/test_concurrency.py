@@ -55,3 +55,27 @@ def test_two_users_on_one_guarantee_one_wins(app, database, make_guarantee, kind
     if kind != "edit":
         assert db.session.scalar(sa.select(sa.func.count()).select_from(GuaranteeAction)) == 1
     assert db.session.get(Guarantee, gid).version == version + 1
+
+
+@pytest.mark.slow
+def test_twelve_issues_of_one_session_and_its_drafts_one_wins_none_fails(app, database, make_guarantee):
+    """The session's row is locked before its drafts and guarantees: simultaneous issues of a session and of its
+    drafts queue, one issues each draft, the others are refused with a message; none ends in an error."""
+    from guarantees.services import actions
+
+    expiry = (date.today() + timedelta(days=200)).isoformat()
+    ids = [make_guarantee(f"RACE-S{i}", expiry_date=expiry).id for i in range(3)]
+    session = actions.start_session(ids, "extension", user="preparer")
+    drafts = list(
+        db.session.scalars(sa.select(GuaranteeAction.id).where(GuaranteeAction.action_session_id == session.id))
+    )
+    db.session.remove()
+    attempts = [(database, "session", session.id)] * 8 + [(database, "draft", draft) for draft in drafts] * 2
+    outcomes = race(workers.issue, attempts)
+    assert not [message for kind, message in outcomes if kind == "error"], outcomes
+    assert any(kind == "ok" for kind, _ in outcomes)
+    issued = db.session.scalars(
+        sa.select(GuaranteeAction.action_status).where(GuaranteeAction.action_session_id == session.id)
+    ).all()
+    assert sorted(issued) == ["issued"] * 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GuaranteeAction)) == 3

@@ -46,3 +46,23 @@ def act(url, barrier, kind, guarantee_id, version, results):
             results.put(("refused", error.message))
         except Exception as error:
             results.put(("error", f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
+
+
+def issue(url, barrier, what, ident, results):
+    """Issue a whole action session ('session') or one of its drafts ('draft') once the barrier opens."""
+    app = _app(url)
+    with app.app_context():
+        from guarantees.services import actions
+        from guarantees.services.errors import Conflict, RuleViolation
+
+        barrier.wait()
+        try:
+            if what == "session":
+                actions.issue_session(ident, user="issuer")
+            else:
+                actions.issue_draft(ident, user="issuer")
+            results.put(("ok", None))
+        except (Conflict, RuleViolation) as error:
+            results.put(("refused", error.message))
+        except Exception as error:
+            results.put(("error", f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
