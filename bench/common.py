@@ -696,12 +696,14 @@ class Generator:
                     at, RECORD_TYPES[action_type], self.legacy_session[-day_index_ - 1], action=action_id
                 )
                 actor = rnd.choice(USERS)
+                # Written as already issued, in bulk: the database lets only the migration's rows (origin legacy)
+                # arrive issued (migration 0015), so the generated history is a migrated one.
                 out["guarantee_actions"].append(
                     (action_id, gid, number, action_type, session_id, self.d(at.date()), self.d(previous_expiry),
                      self.d(new_expiry), self.m(previous_amount), self.m(new_amount),
                      rnd.choice(COMMENTS) if rnd.random() < 0.1 else None, state["supplier_id"], state["bank_id"],
                      state["supplier_display_name"] or state["raw_supplier_name"],
-                     state["bank_display"] or state["raw_bank_name"], "issued", True, "app", legacy_id, actor,
+                     state["bank_display"] or state["raw_bank_name"], "issued", True, "legacy", legacy_id, actor,
                      self.t(at - timedelta(minutes=rnd.randrange(1, 120))), actor, self.t(at))
                 )  # fmt: skip
                 self.prints.setdefault(session_id, []).append(action_id)
