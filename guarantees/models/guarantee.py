@@ -57,6 +57,7 @@ class Guarantee(Base):
         sa.Index("ix_guarantees_expiry_date_id", "expiry_date", "id"),
         sa.Index("ix_guarantees_status_expiry_date_id", "status", "expiry_date", "id"),
         sa.Index("ix_guarantees_status_currency_amount", "status", "currency", "amount"),
+        sa.Index("ix_guarantees_status_expiry_currency_amount", "status", "expiry_date", "currency", "amount"),
         sa.Index("ix_guarantees_amount_id", "amount", "id"),
     )
 
