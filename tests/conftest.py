@@ -45,8 +45,13 @@ def _config(url: str, **extra) -> dict:
         # Throw-away accounts: a cheap hash instead of scrypt's 0.13 s per hash and per sign-in.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         "UPLOAD_FOLDER": extra.pop("UPLOAD_FOLDER", None),
+        # A statement waiting on a lock for two minutes is a test that hangs: it fails instead of stalling the run.
+        **({"SQLALCHEMY_ENGINE_OPTIONS": PG_ENGINE_OPTIONS} if url.startswith("postgresql") else {}),
         **extra,
     }
+
+
+PG_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"options": "-c lock_timeout=120000"}}
 
 
 def _upgrade(url: str, revision: str = "head") -> None:
