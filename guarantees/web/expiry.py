@@ -46,16 +46,17 @@ def first_threshold() -> int | None:
     return max(thresholds(), default=None)
 
 
-def preview_counts(rows) -> dict[str, int]:
-    """An import preview's rows that would be written already expired, or inside the first threshold."""
+def preview_counts(weighted_rows) -> dict[str, int]:
+    """An import preview's rows that would be written already expired, or inside the first threshold, from
+    (row, how many rows it stands for) pairs (the preview's distinct outcomes, statuses and expiry dates)."""
     counts = {"expired": 0, "soon": 0}
     first = first_threshold()
-    for row in rows:
+    for row, weight in weighted_rows:
         if row.outcome == "error" or row.after is None:
             continue
         found = expiry_of(row.after)
         if found.state == expiry.EXPIRED:
-            counts["expired"] += 1
+            counts["expired"] += weight
         elif found.state == expiry.ACTIVE and found.days is not None and first is not None and 0 <= found.days <= first:
-            counts["soon"] += 1
+            counts["soon"] += weight
     return counts

@@ -125,21 +125,11 @@ def _preview_page(pending: Upload, result, *, error: str | None = None, status: 
         selected=result.selected(),
         writable=result.writable,
         # Over every row the file would write; the table's htmx pages do not show it.
-        expiring=_expiring(result) if not (block == "rows" and is_htmx()) else {},
+        expiring=expiry.preview_counts(result.written()) if not (block == "rows" and is_htmx()) else {},
         first_threshold=expiry.first_threshold(),
         error=error,
         notice=notice,
     )
-
-
-def _expiring(result) -> dict[str, int]:
-    """expiry.preview_counts over every row the file would write, asked once per distinct expiry date and status (a
-    200,000-row preview has a few hundred) and multiplied by its rows."""
-    totals: dict[str, int] = {}
-    for row, rows in result.written():
-        for name, found in expiry.preview_counts([row]).items():
-            totals[name] = totals.get(name, 0) + found * rows
-    return totals
 
 
 def _preview_or_upload_page(pending: Upload, **kwargs):
