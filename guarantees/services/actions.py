@@ -389,7 +389,8 @@ def create_session(description: str | None, *, user: str | None) -> ActionSessio
 
 
 def _draft(session, action_session, guarantee_id, action_type, new_expiry, new_amount, user, *, notes=None, **extra):
-    guarantee = _guarantee(session, guarantee_id)
+    # locked: the check below (one release per guarantee) and the insert are one step for concurrent preparers
+    guarantee = _guarantee(session, guarantee_id, for_update=True)
     action = _prepared(
         session,
         guarantee,
