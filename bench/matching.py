@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from guarantees.matching import Candidate, Matcher, MatchThresholds  # noqa: E402
+from guarantees.matching import DictionaryMatcher, Entry, MatchThresholds  # noqa: E402
 
 # Dictionary columns that carry a name; whichever of them a legacy variant has are used.
 SUPPLIER_NAME_COLUMNS = ("official_name", "display_name")
@@ -33,16 +33,22 @@ def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"pragma table_info({table})")}
 
 
-def load_dictionary(conn: sqlite3.Connection, table: str, name_columns: tuple[str, ...]) -> list[Candidate]:
-    """Dictionary entries of a legacy table, keeping its ids."""
+def load_dictionary(
+    conn: sqlite3.Connection, table: str, name_columns: tuple[str, ...], official_columns: int | None = None
+) -> list[Entry]:
+    """Dictionary entries of a legacy table, keeping its ids; the first `official_columns` name columns (None:
+    all) hold official names, as the register's own dictionary rows say (a supplier's display name is not)."""
     present = _columns(conn, table)
     names = [column for column in name_columns if column in present]
     code = "short_code" if "short_code" in present else "NULL"
     select = ", ".join(names) or "NULL"
     entries = []
     for row in conn.execute(f"select id, {code}, {select} from {table} where id is not null order by id"):
-        texts = [text for text in row[2:] if isinstance(text, str) and text.strip()]
-        entries.append(Candidate(id=int(row[0]), names=texts, short_code=row[1] or None))
+        values = [text if isinstance(text, str) and text.strip() else None for text in row[2:]]
+        texts = [text for text in values if text]
+        official = None if official_columns is None else sum(1 for text in values[:official_columns] if text)
+        label = texts[0] if texts else str(row[0])
+        entries.append(Entry(int(row[0]), label, tuple(texts), row[1] or None, official))
     return entries
 
 
@@ -57,10 +63,9 @@ def evaluate(legacy_path: str | Path, thresholds: MatchThresholds | None = None)
     conn.row_factory = sqlite3.Row
     try:
         started = time.perf_counter()
-        suppliers = load_dictionary(conn, "suppliers", SUPPLIER_NAME_COLUMNS)
+        suppliers = load_dictionary(conn, "suppliers", SUPPLIER_NAME_COLUMNS, official_columns=1)
         banks = load_dictionary(conn, "banks", BANK_NAME_COLUMNS)
-        supplier_matcher = Matcher(suppliers, thresholds=thresholds)
-        bank_matcher = Matcher(banks, thresholds=thresholds)
+        matcher = DictionaryMatcher({"supplier": suppliers, "bank": banks}, {}, thresholds or MatchThresholds())
         build_s = time.perf_counter() - started
         rows = conn.execute(
             "select raw_supplier_name, raw_bank_name, match_status, supplier_id, bank_id from imported_records"
@@ -71,7 +76,10 @@ def evaluate(legacy_path: str | Path, thresholds: MatchThresholds | None = None)
     names = {"supplier": {e.id: e.names[0] if e.names else None for e in suppliers}}
     names["bank"] = {e.id: e.names[0] if e.names else None for e in banks}
     started = time.perf_counter()
-    results = [(supplier_matcher.match(r["raw_supplier_name"]), bank_matcher.match(r["raw_bank_name"])) for r in rows]
+    results = [
+        (matcher.match_one("supplier", r["raw_supplier_name"]), matcher.match_one("bank", r["raw_bank_name"]))
+        for r in rows
+    ]
     match_s = time.perf_counter() - started
     uncached_s = _time_distinct(suppliers, banks, rows, thresholds)
 
@@ -106,8 +114,8 @@ def evaluate(legacy_path: str | Path, thresholds: MatchThresholds | None = None)
         "rows": len(rows),
         "auto_ready_all": auto_ready_all,
         "thresholds": {
-            "min_score": supplier_matcher.thresholds.min_score,
-            "min_margin": supplier_matcher.thresholds.min_margin,
+            "min_score": matcher.thresholds.min_score,
+            "min_margin": matcher.thresholds.min_margin,
         },
         "dictionary": {"suppliers": len(suppliers), "banks": len(banks)},
         "fields": {field: dict(counts) for field, counts in fields.items()},
@@ -135,17 +143,15 @@ def evaluate(legacy_path: str | Path, thresholds: MatchThresholds | None = None)
 
 
 def _time_distinct(
-    suppliers: list[Candidate], banks: list[Candidate], rows: list[sqlite3.Row], thresholds: MatchThresholds | None
+    suppliers: list[Entry], banks: list[Entry], rows: list[sqlite3.Row], thresholds: MatchThresholds | None
 ) -> tuple[int, float]:
-    """Distinct raw names and the seconds fresh matchers take on them: the speed without the cache."""
-    work = [
-        (Matcher(suppliers, thresholds=thresholds), {r["raw_supplier_name"] for r in rows}),
-        (Matcher(banks, thresholds=thresholds), {r["raw_bank_name"] for r in rows}),
-    ]
+    """Distinct raw names and the seconds a fresh matcher takes on them: the speed without the cache."""
+    matcher = DictionaryMatcher({"supplier": suppliers, "bank": banks}, {}, thresholds or MatchThresholds())
+    work = [("supplier", {r["raw_supplier_name"] for r in rows}), ("bank", {r["raw_bank_name"] for r in rows})]
     started = time.perf_counter()
-    for matcher, raw_names in work:
+    for entity, raw_names in work:
         for raw in raw_names:
-            matcher.match(raw)
+            matcher.match_one(entity, raw)
     return sum(len(raw_names) for _, raw_names in work), time.perf_counter() - started
 
 

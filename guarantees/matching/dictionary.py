@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from guarantees.domain.fields import ENTITIES
+from guarantees.matching.known import KNOWN_NAMES
 from guarantees.matching.matcher import Candidate, Matcher, MatchResult, MatchThresholds
 from guarantees.matching.normalise import normalise_name
 
@@ -31,6 +32,8 @@ class Entry:
     label: str
     names: tuple[str, ...]
     short_code: str | None = None
+    # How many of the leading names are official (a supplier's display name is not); None: all of them.
+    official: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ def entry_names(entity: str, row) -> list[str]:
 def entry_of(entity: str, row) -> Entry:
     """A dictionary row as the matcher and the pickers see it."""
     if entity == "supplier":
-        return Entry(row.id, row.label, tuple(supplier_names(row)))
+        official = 1 if row.official_name and row.official_name.strip() else 0
+        return Entry(row.id, row.label, tuple(supplier_names(row)), official=official)
     return Entry(row.id, row.label, tuple(bank_names(row)), row.short_code)
 
 
@@ -99,8 +103,8 @@ class DictionaryMatcher:
             listed = list(entries.get(entity, ()))
             self.entries[entity] = listed
             self.labels[entity] = {entry.id: entry.label for entry in listed}
-            candidates = [Candidate(entry.id, list(entry.names), entry.short_code) for entry in listed]
-            self.matchers[entity] = Matcher(candidates, aliases.get(entity, {}), thresholds)
+            candidates = [Candidate(entry.id, list(entry.names), entry.short_code, entry.official) for entry in listed]
+            self.matchers[entity] = Matcher(candidates, aliases.get(entity, {}), thresholds, KNOWN_NAMES.get(entity))
 
     def match_one(self, entity: str, raw_name: str | None) -> MatchResult:
         """The matcher's result for one raw supplier or bank name."""

@@ -1,4 +1,4 @@
-"""Match raw supplier and bank names to dictionary entries: alias, exact name or code, then fuzzy."""
+"""Match raw supplier and bank names to dictionary entries: alias, exact name or code, known former name, fuzzy."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from guarantees.matching.normalise import normalise_name
 
 Status = Literal["ready", "needs_review"]
-Method = Literal["alias", "exact", "code", "fuzzy"]
+Method = Literal["alias", "exact", "code", "known", "fuzzy"]
 
 MAX_CANDIDATES = 5
 _CACHE_SIZE = 100_000
@@ -30,6 +30,15 @@ _COMMON_WORD_ENTRIES = 3
 # A bracketed part is often an acronym or a translation ('Saudi Investment Bank (SAIB)'); the name
 # without it is how people usually write it.
 _BRACKETS = re.compile(r"\([^()]*\)")
+# How exactly a name met an entry, best first: the entry's official name as written, another of its names
+# as written, a name without its bracketed part. Only a tie at the best rank is a duplicated entry.
+_OFFICIAL, _OTHER_NAME, _WITHOUT_BRACKETS = 0, 1, 2
+# A raw name with the same distinctive words as one of an entry's names, adding no other word ('Bahrain
+# Bank' for 'National Bank of Bahrain'), is that entry written shorter: it scores this, so it is trusted
+# only when no other entry is as close (the margin) and the thresholds allow it.
+_CONTAINED_SCORE = 95.0
+# Distinctive words this short ('al', 'co') say too little to stand for a name on their own.
+_MIN_DISTINCTIVE_CHARS = 3
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,9 @@ class Candidate:
     id: int
     names: list[str]
     short_code: str | None = None
+    # How many of the leading names are official names (the rest are display names or other labels);
+    # None: all of them.
+    official: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,16 @@ def name_variants(name: str) -> set[str]:
     return variants
 
 
+def _ranked_variants(name: str, official: bool) -> dict[str, int]:
+    """A dictionary name's normalised forms, each with how exactly a raw name meeting it matches."""
+    written = normalise_name(name)
+    variants = {written: _OFFICIAL if official else _OTHER_NAME} if written else {}
+    shorter = normalise_name(_BRACKETS.sub(" ", name))
+    if shorter and shorter not in variants:
+        variants[shorter] = _WITHOUT_BRACKETS
+    return variants
+
+
 class Matcher:
     """A dictionary of entries built once, matching raw names fast (results are cached by normalised name)."""
 
@@ -109,17 +131,21 @@ class Matcher:
         entries: Iterable[Candidate],
         aliases: Mapping[str, int] | None = None,
         thresholds: MatchThresholds | None = None,
+        known_names: Mapping[str, str] | None = None,
     ) -> None:
         self.thresholds = thresholds or MatchThresholds()
-        self._compact: dict[str, set[int]] = defaultdict(set)
+        # compact name -> entry id -> how exactly (the best rank among the entry's names)
+        self._exact: dict[str, dict[int, int]] = defaultdict(dict)
         self._codes: dict[str, set[int]] = defaultdict(set)
         choices: dict[tuple[str, int], None] = {}
         self._ids: set[int] = set()
         for entry in entries:
             self._ids.add(entry.id)
-            for name in entry.names:
-                for variant in name_variants(name or ""):
-                    self._compact[variant.replace(" ", "")].add(entry.id)
+            official = len(entry.names) if entry.official is None else entry.official
+            for position, name in enumerate(entry.names):
+                for variant, rank in _ranked_variants(name or "", position < official).items():
+                    ranks = self._exact[variant.replace(" ", "")]
+                    ranks[entry.id] = min(rank, ranks.get(entry.id, rank))
                     choices[(variant, entry.id)] = None
             code = normalise_name(entry.short_code or "")
             if code:
@@ -129,13 +155,28 @@ class Matcher:
         self._choice_ids = [entity_id for _, entity_id in choices]
         self._common = _common_words(self._choice_names, self._choice_ids)
         self._choice_rares = [self._rare(name) for name in self._choice_names]
+        self._by_rare: dict[frozenset[str], list[int]] = defaultdict(list)
+        for index, rare in enumerate(self._choice_rares):
+            self._by_rare[frozenset(rare.split())].append(index)
         # An alias to an id no longer in the dictionary is stale; trusting it would match to nothing.
         self._aliases = {
             normalise_name(alias): entity_id
             for alias, entity_id in (aliases or {}).items()
             if entity_id in self._ids and normalise_name(alias)
         }
+        self._known = self._resolve_known(known_names or {})
         self._cache: dict[str, MatchResult] = {}
+
+    def _resolve_known(self, known_names: Mapping[str, str]) -> dict[str, int]:
+        """Former names whose current name (or code) exactly one entry carries: compact former name -> its id."""
+        known: dict[str, int] = {}
+        for former, current in known_names.items():
+            target = normalise_name(current)
+            ids = set(self._exact.get(target.replace(" ", ""), {})) | self._codes.get(target, set())
+            compact = normalise_name(former).replace(" ", "")
+            if len(ids) == 1 and compact:
+                known[compact] = next(iter(ids))
+        return known
 
     def match(self, raw_name: str | None) -> MatchResult:
         """Match one raw name: learned alias, then exact name or short code, then fuzzy."""
@@ -154,36 +195,56 @@ class Matcher:
         if key in self._aliases:
             entity_id = self._aliases[key]
             return MatchResult("ready", entity_id, "alias", 100.0, [(entity_id, 100.0)])
-        # Names differing only in spacing ('و تقنيه' / 'وتقنيه') are the same name: two entries
-        # that meet here are a duplicated dictionary entry, not a choice to make silently.
-        by_name = self._compact.get(key.replace(" ", ""), set())
-        by_code = self._codes.get(key, set())
-        exact = by_name | by_code
+        compact = key.replace(" ", "")
+        # Names differing only in spacing ('و تقنيه' / 'وتقنيه') are the same name: two entries that meet
+        # equally exactly here are a duplicated dictionary entry, not a choice to make silently.
+        hits = dict(self._exact.get(compact, {}))
+        for entity_id in self._codes.get(key, ()):
+            hits[entity_id] = _OFFICIAL
         fuzzy = self._fuzzy(key)
-        if exact:
-            method: Method = "exact" if by_name else "code"
-            others = [(entity_id, score) for entity_id, score in fuzzy if entity_id not in exact]
-            ranked = [(entity_id, 100.0) for entity_id in sorted(exact)] + others
-            if len(exact) == 1:
-                return MatchResult("ready", next(iter(exact)), method, 100.0, ranked[:MAX_CANDIDATES])
+        if hits:
+            best_rank = min(hits.values())
+            best = sorted(entity_id for entity_id, rank in hits.items() if rank == best_rank)
+            method: Method = "exact" if any(entity_id in self._exact.get(compact, {}) for entity_id in best) else "code"
+            exact = sorted(hits, key=lambda entity_id: (hits[entity_id], entity_id))
+            ranked = [(entity_id, 100.0) for entity_id in exact]
+            ranked += [(entity_id, score) for entity_id, score in fuzzy if entity_id not in hits]
+            if len(best) == 1:
+                return MatchResult("ready", best[0], method, 100.0, ranked[:MAX_CANDIDATES])
             # Two entries share this name (a duplicated dictionary entry): a person must choose.
             return MatchResult("needs_review", None, method, 100.0, ranked[:MAX_CANDIDATES])
+        if compact in self._known:
+            entity_id = self._known[compact]
+            ranked = [(entity_id, 100.0)] + [(other, score) for other, score in fuzzy if other != entity_id]
+            return MatchResult("ready", entity_id, "known", 100.0, ranked[:MAX_CANDIDATES])
         if not fuzzy:
             return MatchResult("needs_review", None, None, 0.0, [])
-        best_id, best = fuzzy[0]
+        best_id, best_score = fuzzy[0]
         runner_up = fuzzy[1][1] if len(fuzzy) > 1 else 0.0
-        ready = best >= self.thresholds.min_score and best - runner_up >= self.thresholds.min_margin
+        ready = best_score >= self.thresholds.min_score and best_score - runner_up >= self.thresholds.min_margin
         return MatchResult(
             "ready" if ready else "needs_review",
             best_id if ready else None,
             "fuzzy",
-            best,
+            best_score,
             fuzzy[:MAX_CANDIDATES],
         )
 
     def _rare(self, name: str) -> str:
         """The words of a normalised name that few entries share: what tells this company apart."""
         return " ".join(word for word in name.split() if word not in self._common)
+
+    def _containing(self, key: str, rare: str) -> set[int]:
+        """Entries with a name of the same distinctive words as the key, holding every word of the key."""
+        distinctive = frozenset(rare.split())
+        if sum(len(word) for word in distinctive) < _MIN_DISTINCTIVE_CHARS:
+            return set()
+        words = set(key.split())
+        return {
+            self._choice_ids[index]
+            for index in self._by_rare.get(distinctive, ())
+            if words <= set(self._choice_names[index].split())
+        }
 
     def _fuzzy(self, key: str) -> list[tuple[int, float]]:
         """Every entry scoring at least the floor, best first, one score per id (its best name)."""
@@ -203,6 +264,8 @@ class Matcher:
                 score = min(score, _similarity(rare, self._choice_rares[index]))
                 if score > best.get(entity_id, 0.0):
                     best[entity_id] = score
+        for entity_id in self._containing(key, rare):
+            best[entity_id] = max(best.get(entity_id, 0.0), _CONTAINED_SCORE)
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
         return [(entity_id, round(score, 1)) for entity_id, score in ranked]
 
