@@ -20,12 +20,34 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from guarantees.matching import DictionaryMatcher, Entry, MatchThresholds  # noqa: E402
+from guarantees.matching import DictionaryMatcher, Entry, MatchResult, MatchThresholds  # noqa: E402
 
 # Dictionary columns that carry a name; whichever of them a legacy variant has are used.
 SUPPLIER_NAME_COLUMNS = ("official_name", "display_name")
 BANK_NAME_COLUMNS = ("official_name", "official_name_en", "official_name_ar")
 MAX_CONFUSIONS = 50
+EXAMPLES = 3
+WEAK = 70.0
+SHORT = 32
+# Why a name the legacy team settled is not matched to the team's entry, most telling first.
+MISS_CATEGORIES = {
+    "not_in_dictionary": "the team's entry is no longer in the dictionary",
+    "team_disagrees": "matched to the entry the team chose for the same name in other rows",
+    "other_entry": "matched to another entry",
+    "duplicated_entries": "several entries carry the name (a duplicated dictionary entry)",
+    "below_thresholds": "the team's entry is the first proposal, below the score or margin",
+    "proposed": "the team's entry is proposed, not first",
+    "not_proposed": "not proposed: the names are unalike (a hand error, a renamed firm, a translation)",
+}
+# Why a name goes to review, over every row (settled by the team or not).
+REVIEW_REASONS = {
+    "empty": "no name",
+    "no_candidate": "nothing in the dictionary resembles it",
+    "weak": "nothing close in the dictionary (best proposal under 70)",
+    "duplicated_entries": "several entries carry the name",
+    "below_score": "best proposal below the score threshold",
+    "close_runner_up": "a second entry scores too close",
+}
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
@@ -85,10 +107,16 @@ def evaluate(legacy_path: str | Path, thresholds: MatchThresholds | None = None)
 
     labelled = auto_ready = correct = auto_ready_all = 0
     confusions: Counter[tuple[str, str, int, int]] = Counter()
+    misses: Counter[tuple[str, str, str, int]] = Counter()
+    reasons: Counter[tuple[str, str]] = Counter()
+    decided = _decisions(rows)
     fields = {field: Counter() for field in ("supplier", "bank")}  # per name, among labelled rows
     for row, (supplier, bank) in zip(rows, results, strict=True):
         pair_ready = supplier.ready and bank.ready
         auto_ready_all += pair_ready
+        for field, result in (("supplier", supplier), ("bank", bank)):
+            if not result.ready:
+                reasons[(field, _review_reason(result, matcher.thresholds))] += 1
         if not _labelled(row):
             continue
         labelled += 1
@@ -104,6 +132,9 @@ def evaluate(legacy_path: str | Path, thresholds: MatchThresholds | None = None)
             fields[field]["correct"] += result.ready and result.entity_id == expected
             if result.ready and result.entity_id != expected:
                 confusions[(raw, field, expected, result.entity_id)] += 1
+            if not (result.ready and result.entity_id == expected):
+                category = _miss_category(result, expected, names[field], decided[field].get(raw, set()))
+                misses[(category, field, raw, expected)] += 1
 
     return {
         "precision": round(correct / auto_ready, 4) if auto_ready else None,
@@ -131,6 +162,11 @@ def evaluate(legacy_path: str | Path, thresholds: MatchThresholds | None = None)
             }
             for (raw, field, expected, got), count in confusions.most_common(MAX_CONFUSIONS)
         ],
+        "misses": _miss_report(misses, names),
+        "review_reasons": [
+            {"field": field, "reason": reason, "label": REVIEW_REASONS[reason], "rows": count}
+            for (field, reason), count in sorted(reasons.items(), key=lambda item: (item[0][0] != "supplier", -item[1]))
+        ],
         "timings": {
             "build_s": round(build_s, 4),
             "match_s": round(match_s, 4),
@@ -140,6 +176,63 @@ def evaluate(legacy_path: str | Path, thresholds: MatchThresholds | None = None)
             "distinct_names_per_s": round(uncached_s[0] / uncached_s[1]) if uncached_s[1] else None,
         },
     }
+
+
+def _decisions(rows: list[sqlite3.Row]) -> dict[str, dict[str, set[int]]]:
+    """Per field, every entry the legacy team chose for each raw name (the same name may have several)."""
+    decided: dict[str, dict[str, set[int]]] = {"supplier": {}, "bank": {}}
+    for row in rows:
+        if _labelled(row):
+            decided["supplier"].setdefault(row["raw_supplier_name"], set()).add(row["supplier_id"])
+            decided["bank"].setdefault(row["raw_bank_name"], set()).add(row["bank_id"])
+    return decided
+
+
+def _miss_category(result: MatchResult, expected: int, entries: dict[int, str | None], chosen: set[int]) -> str:
+    """Why a settled name is not matched to the team's entry (a key of MISS_CATEGORIES)."""
+    if expected not in entries:
+        return "not_in_dictionary"
+    if result.ready:
+        return "team_disagrees" if result.entity_id in chosen else "other_entry"
+    proposed = [entity_id for entity_id, _ in result.candidates]
+    if result.method in ("exact", "code"):
+        return "duplicated_entries"
+    if proposed[:1] == [expected]:
+        return "below_thresholds"
+    return "proposed" if expected in proposed else "not_proposed"
+
+
+def _review_reason(result: MatchResult, thresholds: MatchThresholds) -> str:
+    """Why the matcher leaves a name to a person (a key of REVIEW_REASONS)."""
+    if result.method is None:
+        return "no_candidate" if result.candidates or result.score else "empty"
+    if result.method in ("exact", "code"):
+        return "duplicated_entries"
+    if result.score < WEAK:
+        return "weak"
+    return "below_score" if result.score < thresholds.min_score else "close_runner_up"
+
+
+def _short(text: str | None) -> str:
+    """A name cut short for the report."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= SHORT else text[: SHORT - 1] + "…"
+
+
+def _miss_report(misses: Counter, names: dict[str, dict[int, str | None]]) -> list[dict[str, Any]]:
+    """Settled names not matched to the team's entry, by category: rows, distinct names, a few examples."""
+    report = []
+    for category, label in MISS_CATEGORIES.items():
+        found = [(key, count) for key, count in misses.most_common() if key[0] == category]
+        if not found:
+            continue
+        examples = [
+            {"field": field, "raw": _short(raw), "expected": _short(names[field].get(expected)), "rows": count}
+            for (_, field, raw, expected), count in found[:EXAMPLES]
+        ]
+        rows = sum(count for _, count in found)
+        report.append({"category": category, "label": label, "rows": rows, "names": len(found), "examples": examples})
+    return report
 
 
 def _time_distinct(
@@ -172,6 +265,14 @@ def _print_text(report: dict[str, Any]) -> None:
         f"build {t['build_s']} s, match {t['match_s']} s for {t['names']} names ({t['names_per_s']} names/s); "
         f"{t['distinct_names']} distinct names uncached: {t['distinct_names_per_s']} names/s"
     )
+    print("settled names not matched to the team's entry (name-level rows), by cause:")
+    for miss in report["misses"]:
+        print(f"  {miss['rows']:4} rows, {miss['names']:3} names  {miss['label']}")
+        for example in miss["examples"]:
+            print(f"         {example['rows']:4} {example['field']:8} {example['raw']!r} → {example['expected']!r}")
+    print("names left to review over all rows (one per row and field), by reason:")
+    for reason in report["review_reasons"]:
+        print(f"  {reason['rows']:5} {reason['field']:8} {reason['label']}")
     print("confusions (auto-ready to another entry than the legacy decision):")
     for c in report["confusions"]:
         print(

@@ -11,6 +11,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from guarantees.matching.normalise import normalise_name
+from guarantees.matching.transliterate import is_arabic, skeleton
 
 Status = Literal["ready", "needs_review"]
 Method = Literal["alias", "exact", "code", "known", "fuzzy"]
@@ -37,8 +38,14 @@ _OFFICIAL, _OTHER_NAME, _WITHOUT_BRACKETS = 0, 1, 2
 # Bank' for 'National Bank of Bahrain'), is that entry written shorter: it scores this, so it is trusted
 # only when no other entry is as close (the margin) and the thresholds allow it.
 _CONTAINED_SCORE = 95.0
+# The definite article written apart ('Al Rajhi', 'El Khodari') never tells an entry apart.
+_ARTICLES = frozenset({"al", "el"})
 # Distinctive words this short ('al', 'co') say too little to stand for a name on their own.
 _MIN_DISTINCTIVE_CHARS = 3
+# A name in the other script ('ALMARSHD' / 'المرشد') is proposed through a rough transliteration, never
+# trusted: its score stays below this and below the auto threshold. Skeletons shorter than this are noise.
+_TRANSLITERATED_MAX = 85.0
+_MIN_SKELETON = 3
 
 
 @dataclass(frozen=True)
@@ -156,8 +163,15 @@ class Matcher:
         self._common = _common_words(self._choice_names, self._choice_ids)
         self._choice_rares = [self._rare(name) for name in self._choice_names]
         self._by_rare: dict[frozenset[str], list[int]] = defaultdict(list)
+        # Skeletons of the distinctive words of each name, by script: Arabic names (True) and the others.
+        self._skeletons: dict[bool, tuple[list[str], list[int]]] = {True: ([], []), False: ([], [])}
         for index, rare in enumerate(self._choice_rares):
             self._by_rare[frozenset(rare.split())].append(index)
+            shape = skeleton(rare)
+            if len(shape) >= _MIN_SKELETON:
+                skeletons, indexes = self._skeletons[is_arabic(rare)]
+                skeletons.append(shape)
+                indexes.append(index)
         # An alias to an id no longer in the dictionary is stale; trusting it would match to nothing.
         self._aliases = {
             normalise_name(alias): entity_id
@@ -246,6 +260,23 @@ class Matcher:
             if words <= set(self._choice_names[index].split())
         }
 
+    def _transliterated(self, rare: str) -> dict[int, float]:
+        """Entries whose names in the other script sound like the key's distinctive words (proposals only)."""
+        shape = skeleton(rare)
+        if len(shape) < _MIN_SKELETON:
+            return {}
+        skeletons, indexes = self._skeletons[not is_arabic(rare)]
+        ceiling = min(_TRANSLITERATED_MAX, self.thresholds.min_score - 1)
+        found: dict[int, float] = {}
+        # Partial: a name written in full in one script is often shortened in the other ('ALMARSHD' for
+        # 'مجموعة المرشد العالمية').
+        for _, score, position in process.extract(
+            shape, skeletons, scorer=fuzz.partial_ratio, limit=_SHORTLIST, score_cutoff=_CANDIDATE_FLOOR
+        ):
+            entity_id = self._choice_ids[indexes[position]]
+            found[entity_id] = max(found.get(entity_id, 0.0), min(score, ceiling))
+        return found
+
     def _fuzzy(self, key: str) -> list[tuple[int, float]]:
         """Every entry scoring at least the floor, best first, one score per id (its best name)."""
         best: dict[int, float] = {}
@@ -266,6 +297,8 @@ class Matcher:
                     best[entity_id] = score
         for entity_id in self._containing(key, rare):
             best[entity_id] = max(best.get(entity_id, 0.0), _CONTAINED_SCORE)
+        for entity_id, score in self._transliterated(rare).items():
+            best[entity_id] = max(best.get(entity_id, 0.0), score)
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
         return [(entity_id, round(score, 1)) for entity_id, score in ranked]
 
@@ -283,7 +316,8 @@ def _common_words(names: list[str], ids: list[int]) -> frozenset[str]:
     for name, entity_id in zip(names, ids, strict=True):
         for word in name.split():
             owners[word].add(entity_id)
-    return frozenset(word for word, entity_ids in owners.items() if len(entity_ids) >= _COMMON_WORD_ENTRIES)
+    common = {word for word, entity_ids in owners.items() if len(entity_ids) >= _COMMON_WORD_ENTRIES}
+    return frozenset(common | _ARTICLES)
 
 
 def match_pair(

@@ -55,6 +55,10 @@ LEGAL_FORM_WORDS = frozenset(
         "plc",
         "jsc",
         "cjsc",
+        "pjsc",
+        "bsc",
+        "pvt",
+        "gmbh",
         # Arabic (after letter folding: ة→ه, ؤ→و)
         "شركه",
         "الشركه",
@@ -65,6 +69,16 @@ LEGAL_FORM_WORDS = frozenset(
         "ذمم",  # ذ.م.م, limited liability
     }
 )
+# Words that are a legal form only as a whole: 'ذات المسؤولية المحدودة' (limited liability company).
+LEGAL_FORM_PHRASES = (("ذات", "المسووليه"),)
+# A partnership's or company's 'and partners' / '& Co.' at the end of a name ('… وشركاه', '… & Partners'):
+# the firm is the name before it. Arabic writes the 'and' (و) joined to the word or apart.
+PARTNERS_WORDS = frozenset(
+    {"partners", "partner", "شركاه", "شركاوه", "شركاوها", "شركاوهم", "شركاهم", "شريكه", "شريكها", "شركه"}
+)
+_AND = frozenset({"and", "و"})
+# Leading words that never tell a company apart.
+_LEADING_ARTICLES = frozenset({"the"})
 
 
 def _fold(text: str) -> str:
@@ -92,9 +106,37 @@ def normalise_name(text: str | None) -> str:
     if not text:
         return ""
     words = _words(_fold(str(text)))
-    kept = [word for word in words if word not in LEGAL_FORM_WORDS]
+    kept = _without_partners([word for word in _without_phrases(words) if word not in LEGAL_FORM_WORDS])
+    if kept and kept[0] in _LEADING_ARTICLES and len(kept) > 1:
+        kept = kept[1:]
     # A name made only of legal-form words ('Company Ltd') would otherwise vanish; keep it as written.
     return " ".join(kept or words)
+
+
+def _without_phrases(words: list[str]) -> list[str]:
+    """The words without any legal-form phrase."""
+    for phrase in LEGAL_FORM_PHRASES:
+        size = len(phrase)
+        index = 0
+        while index <= len(words) - size:
+            if tuple(words[index : index + size]) == phrase:
+                words = words[:index] + words[index + size :]
+            else:
+                index += 1
+    return words
+
+
+def _without_partners(words: list[str]) -> list[str]:
+    """The words without a closing 'and partners' / 'وشركاه' or an 'and' left dangling by a dropped legal form."""
+    while len(words) > 1:
+        last = words[-1]
+        if last in _AND or (last.startswith("و") and last[1:] in PARTNERS_WORDS):
+            words = words[:-1]
+        elif last in PARTNERS_WORDS and words[-2] in _AND and len(words) > 2:
+            words = words[:-2]
+        else:
+            break
+    return words
 
 
 def compact_key(text: str | None) -> str:

@@ -45,3 +45,19 @@ def test_rows_become_entries_by_their_names():
     assert entry_of("bank", bank) == Entry(3, "SNB", ("The Saudi National Bank",), "SNB")
     supplier = SimpleNamespace(id=4, label="Gulf", official_name="Gulf Cables", display_name="Gulf")
     assert entry_of("supplier", supplier).names == ("Gulf Cables", "Gulf")
+    assert entry_of("supplier", supplier).official == 1  # the display name is not an official name
+    assert entry_of("bank", bank).official is None  # every bank name is official
+
+
+def test_former_bank_names_match_the_bank_that_absorbed_it():
+    banks = [
+        Entry(6, "Saudi National Bank (SNB)", ("البنك الأهلي السعودي", "Saudi National Bank (SNB)"), "SNB"),
+        Entry(39, "Saudi Awwal Bank (SAB)", ("البنك السعودي الأول", "Saudi Awwal Bank (SAB)"), "SAB"),
+    ]
+    found = DictionaryMatcher({"supplier": [], "bank": banks}, {}, MatchThresholds())
+    for raw, expected in (("SABB", 39), ("Saudi British Bank", 39), ("البنك السعودي البريطاني", 39), ("NCB ", 6)):
+        result = found.match_one("bank", raw)
+        assert (result.status, result.entity_id, result.method) == ("ready", expected, "known"), raw
+    assert found.match_one("bank", "Samba Financial Group").entity_id == 6
+    # Suppliers have no such list.
+    assert found.match_one("supplier", "SABB").status == "needs_review"

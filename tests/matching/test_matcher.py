@@ -214,3 +214,93 @@ def test_thousands_of_names_per_second() -> None:
     elapsed = time.perf_counter() - started
     # Generous bound for a slow CI machine; typically well under a second.
     assert elapsed < 4.0, f"{len(names)} distinct names took {elapsed:.2f}s"
+
+
+def test_an_official_name_outranks_another_entrys_display_name() -> None:
+    # The same firm entered twice: once under its Arabic name, once under its English one with the Arabic
+    # as display name. The entry whose official name it is wins; the other stays a proposal.
+    matcher = Matcher(
+        [
+            Candidate(6, ["الشركة العربية للوازم الطبية", "الشركة العربية للوازم الطبية"], official=1),
+            Candidate(60, ["ARABIAN HEALTH CARE SUPPLY CO.", "الشركة العربية للوازم الطبية"], official=1),
+        ]
+    )
+    result = matcher.match("الشركة العربية للوازم الطبية")
+    assert (result.status, result.entity_id, result.method) == ("ready", 6, "exact")
+    assert result.candidates[:2] == [(6, 100.0), (60, 100.0)]
+    # Two official names are a duplicated entry: a person chooses.
+    both = Matcher([Candidate(1, ["Delta Trading"]), Candidate(2, ["Delta Trading Est."], official=1)])
+    assert both.match("DELTA TRADING").status == "needs_review"
+
+
+def test_a_name_as_written_outranks_one_met_only_without_its_brackets() -> None:
+    baud = Candidate(95, ["BAUD TELECOM COMPANY (BTC NETWORKS)"])
+    matcher = Matcher([baud, Candidate(137, ["Baud Telecom Company"])])
+    assert matcher.match("Baud Telecom Co.").entity_id == 137
+    # Alone, the name without its bracketed part still matches.
+    assert Matcher([baud]).match("Baud Telecom").entity_id == 95
+
+
+NAMED_BANKS = [
+    Candidate(5, ["مصرف الراجحي", "Al Rajhi Bank"], "RJH"),
+    Candidate(24, ["بنك البحرين الوطني", "National Bank of Bahrain (NBB)"], "NBB"),
+    Candidate(22, ["بنك الكويت الوطني", "National Bank of Kuwait (NBK)"], "NBK"),
+    Candidate(29, ["البنك الوطني العماني", "National Bank of Oman (NBO)"], "NBO"),
+    Candidate(8, ["البنك العربي الوطني", "Arab National Bank"], "ANB"),
+    Candidate(19, ["بنك دبي الإسلامي", "Dubai Islamic Bank (DIB)"], "DIB"),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Bahrain bank", 24), ("BANK OF KUWAIT", 22), ("بنك البحرين", 24), ("AL RAJHI", 5), ("Rajhi", 5)],
+)
+def test_a_shorter_name_with_the_same_distinctive_words_matches(raw: str, expected: int) -> None:
+    result = Matcher(NAMED_BANKS).match(raw)
+    assert (result.status, result.entity_id, result.method) == ("ready", expected, "fuzzy")
+
+
+@pytest.mark.parametrize("raw", ["Bahrain Islamic Bank", "National Bank", "Kuwait Finance House", "Rajhi Capital"])
+def test_a_shorter_name_adding_a_word_or_saying_nothing_distinctive_needs_review(raw: str) -> None:
+    assert Matcher(NAMED_BANKS).match(raw).status == "needs_review"
+
+
+def test_a_shorter_name_two_entries_contain_needs_review() -> None:
+    banks = [*NAMED_BANKS, Candidate(25, ["بنك البحرين الإسلامي", "BisB - Bahrain Islamic Bank"], "BISB")]
+    # 'Bahrain Islamic Bank' has a distinctive word 'Bahrain bank' lacks: only NBB holds exactly its words.
+    assert Matcher(banks).match("Bahrain bank").entity_id == 24
+    # 'Trading' and 'Contracting' are generic here (three entries or more carry them); 'Zimmo' is not.
+    others = [Candidate(3 + i, [f"{name} Trading Contracting"]) for i, name in enumerate(("Alpha", "Beta", "Gamma"))]
+    twins = [Candidate(1, ["Zimmo Trading"]), Candidate(2, ["Zimmo Contracting"]), *others]
+    result = Matcher(twins).match("ZIMMO")
+    assert result.status == "needs_review"
+    assert {entity_id for entity_id, _ in result.candidates[:2]} == {1, 2}
+
+
+def test_former_names_never_outrank_the_dictionarys_own() -> None:
+    banks = [Candidate(39, ["Saudi Awwal Bank (SAB)"], "SAB"), Candidate(99, ["SABB Takaful"], "SABB")]
+    matcher = Matcher(banks, known_names={"SABB": "Saudi Awwal Bank", "Gone Bank": "Nowhere Bank"})
+    assert (matcher.match("SABB").entity_id, matcher.match("SABB").method) == (99, "code")
+    assert Matcher(banks[:1], known_names={"SABB": "Saudi Awwal Bank"}).match("sabb").method == "known"
+    # A former name whose current name no entry carries is ignored.
+    assert matcher.match("Gone Bank").status == "needs_review"
+
+
+def test_a_name_in_the_other_script_is_proposed_never_trusted() -> None:
+    suppliers = [
+        Candidate(34, ["مجموعة المرشد العالمية"]),
+        Candidate(55, ["شركة الهدا للمقاولات المحدودة"]),
+        Candidate(98, ["ALMARSHD"]),
+        Candidate(29, ["شركة سمير للتجارة والتسويق"]),
+        Candidate(8, ["شركة الوسام الحديث للمقاولات"]),
+        Candidate(7, ["Beta Contracting"]),
+    ]
+    matcher = Matcher(suppliers)
+    for raw, expected in (("AL MARSHAD GROUP", 34), ("SAMEER TRADING", 29), ("مؤسسة المرشد", 98)):
+        result = matcher.match(raw)
+        assert result.status == "needs_review", raw
+        assert expected in [entity_id for entity_id, _ in result.candidates], raw
+        assert dict(result.candidates)[expected] < matcher.thresholds.min_score
+    # Even with loose thresholds a transliteration alone is not trusted.
+    loose = Matcher(suppliers, thresholds=MatchThresholds(min_score=60, min_margin=0))
+    assert loose.match("مؤسسة المرشد").status == "needs_review"

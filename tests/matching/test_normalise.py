@@ -92,3 +92,36 @@ def test_compact_key_ignores_word_splits() -> None:
     assert compact_key("ALSALEM - YORK SERVICES LTD.") == compact_key("AL SALEM-YORK SERVICES CO. LTD.")
     assert compact_key("للاتصالات و تقنية المعلومات") == compact_key("للاتصالات وتقنية المعلومات")
     assert " " not in compact_key("Al Rajhi Bank")
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        # '& Co.' and '& Partners' close a partnership's name; Arabic joins or separates the 'and'
+        ("FAROUK, MAAMOUN TAMER & CO.", "Farouk Maamoun Tamer"),
+        ("Hassan Trading & Partners", "HASSAN TRADING"),
+        ("شركة حسن العاوور وشركاؤه", "حسن العاوور"),
+        ("شركة حسن العاوور و شركاه", "شركة حسن العاوور"),
+        ("شركة حسن العاوور وشريكه", "حسن العاوور"),
+        ("Mckinsey and Company", "MCKINSEY"),
+        # the Arabic 'limited liability' phrase, other legal forms
+        ("شركة النور ذات المسؤولية المحدودة", "النور"),
+        ("Bahrain Islamic Bank B.S.C.", "Bahrain Islamic Bank"),
+        ("Delta Pvt. Ltd.", "DELTA"),
+        ("The Delta Company", "Delta"),
+    ],
+)
+def test_partnership_and_legal_phrases_normalise_away(left: str, right: str) -> None:
+    assert normalise_name(left) == normalise_name(right)
+
+
+def test_and_and_partners_inside_a_name_are_kept() -> None:
+    assert normalise_name("Johnson and Johnson") == "johnson and johnson"
+    assert normalise_name("Gulf Partners") == "gulf partners"
+    assert normalise_name("Partners") == "partners"
+
+
+@pytest.mark.parametrize("raw", ["X & Partners Co.", "شركة س و شركاه", "The Company", "and", "Mckinsey and Company"])
+def test_new_rules_are_idempotent(raw: str) -> None:
+    once = normalise_name(raw)
+    assert normalise_name(once) == once
