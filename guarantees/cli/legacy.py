@@ -1,18 +1,20 @@
-"""`flask legacy ...` commands: load, migrate, verify, rollback."""
+"""`flask legacy ...` commands: load, migrate, verify, rollback, retire, archive."""
 
+import getpass
 import json
 import sys
 from contextlib import contextmanager
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 from tqdm import tqdm
 
 from guarantees.extensions import db
 from guarantees.legacy.migrate import CHUNK_ROWS
 
-legacy = AppGroup("legacy", help="Load, migrate, verify and roll back legacy data.")
+legacy = AppGroup("legacy", help="Load, migrate, verify, roll back, retire and archive legacy data.")
 
 
 @contextmanager
@@ -32,7 +34,22 @@ def _echo_json(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def _require_legacy_tables(as_json: bool) -> None:
+    """Refuse once the legacy tables were archived and dropped: nothing is left to load into or migrate from."""
+    from guarantees.legacy.verify import archive_record
+
+    with db.engine.connect() as conn:
+        archived = archive_record(conn)
+    if archived:
+        _fail(
+            f"The legacy tables were archived on {archived['archived_at']:%Y-%m-%d %H:%M} to "
+            f"{archived['file_name']} and dropped: there are no legacy tables any more.",
+            as_json,
+        )
+
+
 def _require_upgraded(as_json: bool) -> None:
+    _require_legacy_tables(as_json)
     inspector = sa.inspect(db.engine)
     upgraded = inspector.has_table("guarantees") and "migrated_guarantee_id" in {
         column["name"] for column in inspector.get_columns("imported_records")
@@ -59,6 +76,7 @@ def load_command(path: str, as_json: bool) -> None:
     """
     from guarantees.legacy.load import LoadRefused, load, open_legacy
 
+    _require_legacy_tables(as_json)
     try:
         source, _ = open_legacy(path)
         total = source.execute("select count(*) from imported_records").fetchone()[0]
@@ -165,6 +183,16 @@ def verify_command(as_json: bool) -> None:
     if as_json:
         _echo_json(report)
     else:
+        if report["retired"]:
+            retired = report["retired"]
+            click.echo(f"Dual-write off: retired on {retired['retired_at']:%Y-%m-%d %H:%M} by {retired['retired_by']}.")
+        if report["archived"]:
+            archived = report["archived"]
+            click.echo(
+                f"Legacy tables archived on {archived['archived_at']:%Y-%m-%d %H:%M} by {archived['archived_by']} to "
+                f"{archived['file_name']} (sha256 {archived['file_sha256']}) and dropped; their rows are kept in "
+                "legacy_archive_records."
+            )
         counts = ", ".join(f"{name} {n}" for name, n in report["counts"].items())
         click.echo(f"Counts: {counts}")
         for entry in report["unmigrated"]:
@@ -185,14 +213,20 @@ def rollback_command(yes: bool, as_json: bool) -> None:
     """Downgrade to the legacy-only revision 0001_legacy and prove that every legacy row is unchanged.
 
     Drops the new tables (guarantees, batches, actions, ...) and the transition columns; the legacy
-    tables stay. Refuses without --yes.
+    tables stay. Refuses without --yes; refuses, changing nothing, when the new tables hold rows the
+    legacy tables lack (written with dual-write off) and once the legacy tables were archived.
     """
-    from guarantees.legacy.rollback import LEGACY_REVISION, RollbackFailed, rollback
+    from guarantees.legacy.rollback import LEGACY_REVISION, RollbackFailed, RollbackRefused, rollback
 
     if not yes:
         _fail("Refusing to roll back without --yes: the new tables and everything in them would be dropped.", as_json)
     try:
         report = rollback(db.engine)
+    except RollbackRefused as refused:
+        if as_json:
+            _echo_json({"ok": False, "error": str(refused), "missing": refused.missing})
+            sys.exit(1)
+        _fail(str(refused), as_json)
     except RollbackFailed as error:
         _fail(str(error), as_json)
     if as_json:
@@ -208,3 +242,99 @@ def rollback_command(yes: bool, as_json: bool) -> None:
         click.echo("Every legacy row is still there and unchanged." if report["ok"] else "Rollback FAILED.")
     if not report["ok"]:
         sys.exit(1)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser() or "cli"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _step(as_json: bool):
+    """Progress lines on stderr (never in --json output)."""
+    return (lambda _text: None) if as_json else (lambda text: click.echo(f"... {text}", err=True))
+
+
+@legacy.command("retire")
+@click.option("--dry-run", is_flag=True, help="Run every check and say what would happen; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("--user", default=None, help="Who retires (recorded; default: the operating-system user, or cli).")
+def retire_command(dry_run: bool, as_json: bool, user: str | None) -> None:
+    """Turn dual-write off for good (the guide's phase 6), recording when and by whom.
+
+    Refuses, changing nothing, unless `flask legacy verify` passes and every row of the new tables
+    (batches, items, guarantees, issued actions, edits, review decisions) has its legacy counterpart.
+    A second run says it is already retired. Afterwards the legacy tables are no longer written.
+    """
+    from guarantees.legacy.retire import RetireRefused, retire
+
+    if not _archived():  # (archived: retired long ago, and said so below)
+        _require_upgraded(as_json)
+    try:
+        report = retire(db.engine, user=user or _os_user(), dry_run=dry_run, progress=_step(as_json))
+    except RetireRefused as refused:
+        if as_json:
+            _echo_json({**refused.report, "error": str(refused)})
+            sys.exit(1)
+        raise click.ClickException(f"Refusing to retire: {refused}") from None
+    if as_json:
+        _echo_json(report)
+    elif report["already_retired"]:
+        when = f" on {report['retired_at']:%Y-%m-%d %H:%M} by {report['retired_by']}" if "retired_at" in report else ""
+        click.echo(f"Already retired{when}: dual-write is off.")
+    elif dry_run:
+        click.echo("Dry run, nothing changed: verify passes and every new-table row has its legacy counterpart; "
+                   "`flask legacy retire` would turn dual-write off.")  # fmt: skip
+    else:
+        click.echo(
+            f"Retired: dual-write is off from {report['retired_at']:%Y-%m-%d %H:%M} (by {report['retired_by']}). "
+            "The legacy tables are no longer written; archive them with `flask legacy archive --to FILE.sqlite`."
+        )
+
+
+def _archived() -> bool:
+    from guarantees.legacy.verify import archive_record
+
+    with db.engine.connect() as conn:
+        return archive_record(conn) is not None
+
+
+@legacy.command("archive")
+@click.option("--to", "path", required=True, type=click.Path(dir_okay=False), help="The new SQLite file to write.")
+@click.option("--dry-run", is_flag=True, help="Run the checks and count the rows; write and drop nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("--user", default=None, help="Who archives (recorded; default: the operating-system user, or cli).")
+def archive_command(path: str, dry_run: bool, as_json: bool, user: str | None) -> None:
+    """Write the legacy tables to a new SQLite file in the legacy schema, verify it, then drop them.
+
+    Refuses unless retired (`flask legacy retire`) and when FILE exists. The copy is compared with the
+    register row by row before anything is dropped; the rows stay readable in the history (kept in
+    legacy_archive_records). On PostgreSQL it runs as the owner of the tables (MIGRATE_DATABASE_URL).
+    """
+    from guarantees.legacy.archive import ArchiveRefused, archive
+
+    owner_url = current_app.config.get("MIGRATE_DATABASE_URL")
+    engine = sa.create_engine(owner_url, poolclass=sa.pool.NullPool) if owner_url else db.engine
+    try:
+        with _progress("archive", None) as progress:
+            report = archive(engine, path, user=user or _os_user(), dry_run=dry_run, progress=progress,
+                             say=_step(as_json))  # fmt: skip
+    except ArchiveRefused as refused:
+        _fail(f"Refusing to archive: {refused}", as_json)
+    finally:
+        if owner_url:
+            engine.dispose()
+    if as_json:
+        _echo_json(report)
+        return
+    counts = ", ".join(f"{n} {table}" for table, n in report["counts"].items())
+    if dry_run:
+        click.echo(f"Dry run, nothing written: would archive {counts} to {report['file']}, then drop "
+                   "imported_records and import_sessions.")  # fmt: skip
+        return
+    click.echo(f"Archived {counts} to {report['file']} (sha256 {report['sha256']}), compared row by row: equal.")
+    click.echo(
+        f"Dropped {', '.join(report['dropped'])} (and their transition columns); their rows stay in the history "
+        "(legacy_archive_records). Suppliers and banks stay in the register."
+    )

@@ -3,6 +3,10 @@
 A checksum of every legacy row (its legacy columns only, in id order) is taken before; Flask-Migrate
 downgrades to revision 0001_legacy (dropping the new tables and the transition columns); the checksum
 is taken again and must be the same, row count and digest.
+
+It refuses, changing nothing, when the new tables hold rows the legacy tables lack (written while dual-write was
+off, or after `flask legacy retire`): they would be lost. And once the legacy tables were archived (dropped), there
+is nothing to roll back to. No option overrides either.
 """
 
 import hashlib
@@ -13,6 +17,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade
 from sqlalchemy.engine import Engine
 
+from guarantees.legacy.retire import archive_record, describe_missing, missing_counterparts
 from guarantees.models.dictionary import Bank, Supplier
 from guarantees.models.legacy import LEGACY_RECORD_COLUMNS, ImportSession
 
@@ -27,6 +32,36 @@ LEGACY_COLUMNS = {
 
 class RollbackFailed(Exception):
     """The downgrade could not run, or legacy rows differ afterwards."""
+
+
+class RollbackRefused(RollbackFailed):
+    """Rolling back would lose data or has nothing to roll back to; nothing was changed."""
+
+    def __init__(self, message: str, missing: dict | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing or {}
+
+
+def refusal(engine: Engine) -> None:
+    """RollbackRefused if the legacy tables were archived, or the new tables hold rows they lack."""
+    with engine.connect() as conn:
+        archived = archive_record(conn)
+        if archived:
+            raise RollbackRefused(
+                f"The legacy tables were archived on {archived['archived_at']:%Y-%m-%d %H:%M} to "
+                f"{archived['file_name']} and dropped: there is nothing to roll back to. Nothing was changed."
+            )
+        if not sa.inspect(conn).has_table("guarantees"):
+            return
+        missing = missing_counterparts(conn)
+    if missing:
+        total = sum(entry["count"] for entry in missing.values())
+        raise RollbackRefused(
+            f"Refusing to roll back: the new tables hold {total} rows the legacy tables lack "
+            f"({describe_missing(missing)}), written while dual-write was off; a rollback would drop them for good. "
+            "Nothing was changed.",
+            missing,
+        )
 
 
 def checksums(engine: Engine) -> dict[str, dict]:
@@ -58,6 +93,8 @@ def rollback(engine: Engine) -> dict:
     """Downgrade to the legacy-only revision; the report says whether every legacy row is unchanged."""
     started = time.perf_counter()
     revision = current_revision(engine)
+    if revision != LEGACY_REVISION:
+        refusal(engine)
     before = checksums(engine)
     engine.dispose()  # the downgrade drops tables: no connection of ours may hold a lock on them
     if revision != LEGACY_REVISION:

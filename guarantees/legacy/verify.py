@@ -3,6 +3,9 @@
 Every problem is something unexplained: a migratable legacy row without its link, a link to nothing, an
 item or action that does not point back to its row, counts that disagree, a missing table, column or
 trigger. Rows that cannot be migrated are not problems: they are listed with their reason.
+
+Once the legacy tables were archived (`flask legacy archive`) and dropped, it says so (when, by whom, to which
+file) and checks what is left: the new tables, and the archived rows kept in legacy_archive_records.
 """
 
 import importlib.util
@@ -15,8 +18,19 @@ from sqlalchemy.engine import Connection, Engine
 from guarantees.domain.text import normalise_number
 from guarantees.legacy.rows import ACTION, IMPORT, classify
 from guarantees.legacy.sql import bulk_session
-from guarantees.models import ActionSession, Base, Guarantee, GuaranteeAction, ImportBatch, ImportBatchItem
+from guarantees.models import (
+    ActionSession,
+    Base,
+    Guarantee,
+    GuaranteeAction,
+    ImportBatch,
+    ImportBatchItem,
+    LegacyArchive,
+    LegacyArchiveRecord,
+    Setting,
+)
 from guarantees.models.legacy import ImportedRecord, ImportSession
+from guarantees.models.legacy_archive import DUAL_WRITE_SETTING, OFF
 
 MAX_UNMIGRATED = 100
 MAX_EXAMPLES = 5
@@ -59,8 +73,40 @@ class _Problems:
         return out
 
 
+def archive_record(conn: Connection) -> dict | None:
+    """The archive of the legacy tables, if they were archived: when, by whom, the file and its hash."""
+    if not sa.inspect(conn).has_table(LegacyArchive.__tablename__):
+        return None
+    row = conn.execute(sa.select(LegacyArchive).order_by(LegacyArchive.id).limit(1)).first()
+    if row is None:
+        return None
+    return {
+        "archived_at": row.archived_at,
+        "archived_by": row.archived_by,
+        "file_name": row.file_name,
+        "file_sha256": row.file_sha256,
+        "counts": row.counts,
+    }
+
+
+def retirement(conn: Connection) -> dict | None:
+    """When and by whom dual-write was turned off (None while it is on, or never set)."""
+    if not sa.inspect(conn).has_table(Setting.__tablename__):
+        return None
+    row = conn.execute(
+        sa.select(Setting.value, Setting.updated_at, Setting.updated_by).where(Setting.key == DUAL_WRITE_SETTING)
+    ).first()
+    if row is None or row.value != OFF:
+        return None
+    return {"retired_at": row.updated_at, "retired_by": row.updated_by}
+
+
 def verify(engine: Engine) -> dict:
     """The report: ok, counts, problems, unmigrated rows (capped) and their total."""
+    with engine.connect() as conn:
+        archived, retired = archive_record(conn), retirement(conn)
+    if archived:
+        return _verify_archived(engine, archived, retired)
     problems = _Problems()
     with engine.connect() as conn, bulk_session(conn):
         schema_ok = _schema(conn, problems)
@@ -88,6 +134,36 @@ def verify(engine: Engine) -> dict:
         "problems": problems.messages(),
         "unmigrated": unmigrated,
         "unmigrated_total": unmigrated_total,
+        "retired": retired,
+        "archived": None,
+    }
+
+
+def _verify_archived(engine: Engine, archived: dict, retired: dict | None) -> dict:
+    """After the archive: the new tables and their triggers, and every archived row kept in the register."""
+    problems = _Problems()
+    with engine.connect() as conn:
+        _schema(conn, problems, dropped=(R.name, S.name))
+        counts = {"archived_rows": _count(conn, LegacyArchiveRecord.__table__)}
+        for name, table in (("guarantees", G), ("guarantee_actions", A), ("import_batches", B)):
+            counts[name] = _count(conn, table)
+        expected = archived["counts"].get(R.name)
+        if counts["archived_rows"] != expected:
+            problems.add(f"legacy_archive_records holds {counts['archived_rows']} rows, the archive {expected}")
+        inspector = sa.inspect(conn)
+        for table in (R.name, S.name):
+            if inspector.has_table(table):
+                problems.add(f"table {table} still exists after the archive")
+        revision = _revision(conn)
+    return {
+        "ok": not problems.counts,
+        "revision": revision,
+        "counts": counts,
+        "problems": problems.messages(),
+        "unmigrated": [],
+        "unmigrated_total": 0,
+        "retired": retired,
+        "archived": archived,
     }
 
 
@@ -103,12 +179,15 @@ def _revision(conn: Connection) -> str | None:
         return None
 
 
-def _schema(conn: Connection, problems: _Problems) -> bool:
-    """Every table and column of the models, and every protective trigger, exists; False if a table is missing."""
+def _schema(conn: Connection, problems: _Problems, dropped: tuple[str, ...] = ()) -> bool:
+    """Every table and column of the models, and every protective trigger, exists; False if a table is missing.
+    Tables `dropped` by the archive (and their triggers) are not looked for."""
     inspector = sa.inspect(conn)
     tables = set(inspector.get_table_names())
     complete = True
     for name, table in Base.metadata.tables.items():
+        if name in dropped:
+            continue
         if name not in tables:
             problems.add(f"table {name} is missing")
             complete = False
@@ -123,6 +202,8 @@ def _schema(conn: Connection, problems: _Problems) -> bool:
     else:
         found = set(conn.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
     for trigger in expected_triggers():
+        if any(table in trigger for table in dropped):
+            continue
         if trigger not in found:
             problems.add(f"trigger {trigger} is missing")
     return complete

@@ -14,6 +14,7 @@ from guarantees.models.batch import ImportBatch, ImportBatchItem
 from guarantees.models.dictionary import Bank, Supplier
 from guarantees.models.guarantee import Guarantee, GuaranteeEdit
 from guarantees.models.job import Job
+from guarantees.models.legacy_archive import LegacyArchive, LegacyArchiveRecord
 from guarantees.models.matching import DictionaryMerge, MatchDecision, NameAlias
 from guarantees.models.session import SignInAttempt, UserSession
 from guarantees.models.setting import Setting
@@ -22,6 +23,7 @@ from guarantees.models.user import User
 __all__ = [
     "ActionSession", "AlertAnnouncement", "AlertRun", "Bank", "Base", "DictionaryMerge", "Guarantee",
     "GuaranteeAction", "GuaranteeEdit",
+    "LegacyArchive", "LegacyArchiveRecord",
     "ImportBatch", "ImportBatchItem", "Job", "LegacyDaySession", "LetterPrint", "LetterPrintAction", "MatchDecision",
     "NameAlias", "Notification", "SecurityEvent", "Setting", "SignInAttempt", "Supplier", "User", "UserSession",
 ]  # fmt: skip

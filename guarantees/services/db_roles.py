@@ -46,6 +46,9 @@ WRITES: dict[str, tuple[str, ...]] = {
     "imported_records": (INSERT, UPDATE),
     "suppliers": (INSERT, UPDATE),
     "banks": (INSERT, UPDATE),
+    # phase 6: written by `flask legacy archive`, run as the owner (it drops the legacy tables); the app reads them
+    "legacy_archives": (),
+    "legacy_archive_records": (),
 }
 
 

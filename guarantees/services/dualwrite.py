@@ -2,9 +2,13 @@
 
 Every new-table write that the legacy system would have recorded is mirrored here, in the same
 transaction, and linked both ways (legacy row → migrated_* / import_batch_id; new row →
-legacy_record_id / legacy_session_id). With DUAL_WRITE off nothing is written here, except the
+legacy_record_id / legacy_session_id). With dual-write off nothing is written here, except the
 supplier and bank dictionaries: tables of the legacy schema that both systems use, written here
 always, in the legacy system's conventions.
+
+Whether dual-write is on is read here only (`dual_write_on`): the `dual_write` row of `settings`, which
+`flask legacy retire` writes (off, who, when) and triggers keep off; without that row, the DUAL_WRITE
+environment variable (the default, on).
 """
 
 from datetime import date, datetime
@@ -15,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from guarantees.clock import today
 from guarantees.database import insert_or_get
-from guarantees.models import Guarantee, GuaranteeAction, ImportBatch, LegacyDaySession
+from guarantees.models import Guarantee, GuaranteeAction, ImportBatch, LegacyDaySession, Setting
 from guarantees.models.base import utcnow
 from guarantees.models.dictionary import Bank, Supplier
 from guarantees.models.legacy import ImportedRecord, ImportSession
+from guarantees.models.legacy_archive import DUAL_WRITE_SETTING, OFF
 
 SESSION_TYPES = {"excel_import": "excel", "manual_batch": "manual", "text_paste": "smart_paste"}
 ACTION_RECORD_TYPES = {"extension": "extension_action", "release": "release_action"}
@@ -72,12 +77,32 @@ def legacy_values(guarantee: Guarantee | dict, record_type: str) -> dict:
     }
 
 
+def dual_write_setting(session: Session) -> Setting | None:
+    """The `dual_write` row of settings (None until `flask legacy retire` writes it)."""
+    return session.get(Setting, DUAL_WRITE_SETTING)
+
+
+def dual_write_on(session: Session) -> bool:
+    """Whether the legacy tables are written: the database's setting, else the DUAL_WRITE default."""
+    found = dual_write_setting(session)
+    if found is not None and found.value:
+        return found.value != OFF
+    return bool(current_app.config["DUAL_WRITE"])
+
+
 class DualWriteAdapter:
-    """Writes the legacy half of a change; a no-op when DUAL_WRITE is off."""
+    """Writes the legacy half of a change; a no-op when dual-write is off (`dual_write_on`)."""
 
     def __init__(self, session: Session, *, enabled: bool | None = None) -> None:
         self.session = session
-        self.enabled = current_app.config["DUAL_WRITE"] if enabled is None else enabled
+        self._enabled = enabled
+
+    @property
+    def enabled(self) -> bool:
+        """Read once, when first needed (the dictionaries, written always, never ask)."""
+        if self._enabled is None:
+            self._enabled = dual_write_on(self.session)
+        return self._enabled
 
     def open_batch(self, batch: ImportBatch) -> None:
         """Give a batch its legacy import_sessions row (once)."""
