@@ -61,7 +61,12 @@ class Config:
         self.FOUR_EYES = _flag("FOUR_EYES", False)
         self.MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
         self.MAX_IMPORT_ROWS = int(os.environ.get("MAX_IMPORT_ROWS", 200_000))
-        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 1024 * 1024
+        # Attachments (notes and attachments, DESIGN §9): at most this many bytes each, stored by SHA-256 here.
+        self.ATTACHMENT_MAX_BYTES = _count("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+        self.ATTACHMENTS_DIR = os.environ.get("ATTACHMENTS_DIR", str(INSTANCE / "attachments"))
+        # A request may carry the larger of the two files, plus its form: a file a little over a limit still
+        # arrives, so the page can refuse it saying which limit, instead of the server cutting it off.
+        self.MAX_CONTENT_LENGTH = max(self.MAX_UPLOAD_BYTES, self.ATTACHMENT_MAX_BYTES) + 1024 * 1024
         self.MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE", 0) or 0) or None
         self.MATCH_MIN_MARGIN = float(os.environ.get("MATCH_MIN_MARGIN", 0) or 0) or None
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "uploads"))

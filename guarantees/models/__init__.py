@@ -8,6 +8,7 @@ nothing else touches them can be seen and tested.
 from guarantees.models import legacy as _legacy  # noqa: F401 - registers the legacy tables on the metadata
 from guarantees.models.action import ActionSession, GuaranteeAction, LegacyDaySession, LetterPrint, LetterPrintAction
 from guarantees.models.alert import AlertAnnouncement, AlertRun, Notification
+from guarantees.models.attachment import Attachment
 from guarantees.models.audit import SecurityEvent
 from guarantees.models.base import Base
 from guarantees.models.batch import ImportBatch, ImportBatchItem
@@ -16,14 +17,15 @@ from guarantees.models.guarantee import Guarantee, GuaranteeEdit
 from guarantees.models.job import Job
 from guarantees.models.legacy_archive import LegacyArchive, LegacyArchiveRecord
 from guarantees.models.matching import DictionaryMerge, MatchDecision, NameAlias
+from guarantees.models.note import Note
 from guarantees.models.session import SignInAttempt, UserSession
 from guarantees.models.setting import Setting
 from guarantees.models.user import User
 
 __all__ = [
-    "ActionSession", "AlertAnnouncement", "AlertRun", "Bank", "Base", "DictionaryMerge", "Guarantee",
+    "ActionSession", "AlertAnnouncement", "AlertRun", "Attachment", "Bank", "Base", "DictionaryMerge", "Guarantee",
     "GuaranteeAction", "GuaranteeEdit",
     "LegacyArchive", "LegacyArchiveRecord",
     "ImportBatch", "ImportBatchItem", "Job", "LegacyDaySession", "LetterPrint", "LetterPrintAction", "MatchDecision",
-    "NameAlias", "Notification", "SecurityEvent", "Setting", "SignInAttempt", "Supplier", "User", "UserSession",
+    "NameAlias", "Note", "Notification", "SecurityEvent", "Setting", "SignInAttempt", "Supplier", "User", "UserSession",
 ]  # fmt: skip

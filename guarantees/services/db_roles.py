@@ -41,6 +41,8 @@ WRITES: dict[str, tuple[str, ...]] = {
     "alert_runs": (INSERT, UPDATE),
     "alert_announcements": (INSERT,),
     "notifications": (INSERT, UPDATE),
+    "notes": (INSERT,),
+    "attachments": (INSERT, UPDATE),  # UPDATE: hidden once, with a reason
     # the legacy system's tables, written by the dual-write adapter (and its dictionaries, by the review pages)
     "import_sessions": (INSERT, UPDATE),
     "imported_records": (INSERT, UPDATE),
