@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -54,3 +54,9 @@ class AlertSettingsForm(FlaskForm):
         validators=[InputRequired(_l("Choose who receives the alerts."))],
     )
     addresses = TextAreaField(_l("Addresses, separated by commas"), validators=[Optional(), Length(max=20000)])
+
+
+class DictionaryAddsForm(FlaskForm):
+    """Who adds dictionary entries from the review page: editors too (unticked) or admins only (ticked)."""
+
+    admins_only = BooleanField(_l("Only admins add dictionary entries (editors then match names to existing entries)"))

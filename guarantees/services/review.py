@@ -20,8 +20,9 @@ from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAli
 from guarantees.models.base import utcnow
 from guarantees.models.dictionary import Bank, Supplier
 from guarantees.repositories import matching as repo
+from guarantees.repositories import review_groups as groups_repo
 from guarantees.services.dualwrite import BANK_FIELDS, SUPPLIER_FIELDS, DualWriteAdapter
-from guarantees.services.errors import NotFound, RuleViolation, ValidationFailed
+from guarantees.services.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from guarantees.services.transaction import unit_of_work
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -82,38 +83,85 @@ def apply_choice(entity: str, raw_name: str, chosen_id: int, *, user: str | None
     key = normalise_name(raw_name)
     if not key:
         raise ValidationFailed(_("There is no name to match."), field="raw_name")
-    raw_column = Guarantee.raw_supplier_name if entity == "supplier" else Guarantee.raw_bank_name
-    id_field = f"{entity}_id"
-    display_field = "supplier_display_name" if entity == "supplier" else "bank_display"
     with unit_of_work() as session:
         chosen = _live_entry(session, entity, chosen_id)
-        candidates = session.execute(
-            sa.select(Guarantee.id, raw_column).where(getattr(Guarantee, id_field).is_(None), raw_column.is_not(None))
-        ).all()
-        ids = [gid for gid, raw in candidates if normalise_name(raw) == key]
-        if not ids:
-            return 0
-        adapter = DualWriteAdapter(session)
-        for guarantee in session.scalars(sa.select(Guarantee).where(Guarantee.id.in_(ids)).order_by(Guarantee.id)):
-            previous = getattr(guarantee, id_field)
-            setattr(guarantee, id_field, chosen.id)
-            setattr(guarantee, display_field, chosen.label)
-            guarantee.match_status = "ready" if guarantee.supplier_id and guarantee.bank_id else "needs_review"
-            session.flush()
-            session.add(
-                MatchDecision(
-                    guarantee_id=guarantee.id,
-                    entity=entity,
-                    raw_name=getattr(guarantee, f"raw_{entity}_name"),
-                    previous_id=previous,
-                    chosen_id=chosen.id,
-                    legacy_record_id=adapter.record_edit(guarantee),
-                    decided_by=user,
-                )
+        count = _decide(session, entity, raw_name, chosen, _unmatched(session, entity, key), user)
+    if count:
+        repo.dictionaries_changed()
+    return count
+
+
+def _unmatched(session: Session, entity: str, key: str) -> list[int]:
+    """Ids of the guarantees without an entry of this kind whose raw name folds to `key`."""
+    raw_column = Guarantee.raw_supplier_name if entity == "supplier" else Guarantee.raw_bank_name
+    id_column = Guarantee.supplier_id if entity == "supplier" else Guarantee.bank_id
+    candidates = session.execute(
+        sa.select(Guarantee.id, raw_column).where(id_column.is_(None), raw_column.is_not(None))
+    )
+    return [gid for gid, raw in candidates if normalise_name(raw) == key]
+
+
+def _decide(session: Session, entity: str, raw_name: str, chosen, ids: list[int], user: str | None) -> int:
+    """The one way a review decision is written: these guarantees get the chosen entry (one MatchDecision and one
+    dual-written edit each) and the name is learned as an alias of the entry. Returns how many changed."""
+    if not ids:
+        return 0
+    id_field = f"{entity}_id"
+    display_field = "supplier_display_name" if entity == "supplier" else "bank_display"
+    adapter = DualWriteAdapter(session)
+    for guarantee in session.scalars(sa.select(Guarantee).where(Guarantee.id.in_(ids)).order_by(Guarantee.id)):
+        previous = getattr(guarantee, id_field)
+        setattr(guarantee, id_field, chosen.id)
+        setattr(guarantee, display_field, chosen.label)
+        guarantee.match_status = "ready" if guarantee.supplier_id and guarantee.bank_id else "needs_review"
+        session.flush()
+        session.add(
+            MatchDecision(
+                guarantee_id=guarantee.id,
+                entity=entity,
+                raw_name=getattr(guarantee, f"raw_{entity}_name"),
+                previous_id=previous,
+                chosen_id=chosen.id,
+                legacy_record_id=adapter.record_edit(guarantee),
+                decided_by=user,
             )
-        _learn(session, entity, raw_name, chosen.id, user)
-    repo.dictionaries_changed()
+        )
+    _learn(session, entity, raw_name, chosen.id, user)
     return len(ids)
+
+
+def apply_plan(choices: list[tuple[str, str, int]], *, user: str | None, expected: str) -> groups_repo.Plan:
+    """Apply a previewed bulk decision: each (kind, raw name, entry id) as a single decision would be, all in one
+    transaction. `expected` is the fingerprint the preview showed: when what the choices would change is no longer
+    what was previewed (someone decided a name meanwhile, a guarantee changed), nothing is applied (Conflict)."""
+    if not choices:
+        raise ValidationFailed(_("Choose at least one name."), field="decision")
+    with unit_of_work() as session:
+        current = groups_repo.plan(choices)
+        if current.fingerprint != expected:
+            raise Conflict(_("The names to review changed since this preview: nothing was applied. Check it again."))
+        if not current.decisions:
+            raise RuleViolation(_("Nothing left to match under these names."))
+        for decision in current.decisions:
+            chosen = _live_entry(session, decision.entity, decision.chosen_id)
+            ids = [gid for gid, _version in decision.guarantees]
+            _decide(session, decision.entity, decision.raw_name, chosen, ids, user)
+    repo.dictionaries_changed()
+    return current
+
+
+def add_entry_and_apply(entity: str, raw_name: str, data: dict, *, user: str | None) -> tuple[Supplier | Bank, int]:
+    """Add a dictionary entry for a name nothing fits and match the name's waiting guarantees to it, in one
+    transaction; the entry is checked as the dictionary pages check it. Returns the entry and how many changed."""
+    _entity(entity)
+    key = normalise_name(raw_name)
+    if not key:
+        raise ValidationFailed(_("There is no name to match."), field="raw_name")
+    with unit_of_work() as session:
+        entry = (_write_supplier if entity == "supplier" else _write_bank)(session, None, data)
+        count = _decide(session, entity, raw_name, entry, _unmatched(session, entity, key), user)
+    repo.dictionaries_changed()
+    return entry, count
 
 
 def merge(entity: str, from_id: int, into_id: int, *, user: str | None) -> int:
@@ -196,54 +244,62 @@ def _duplicate(session: Session, entity: str, entity_id: int | None, names: list
 
 def save_supplier(supplier_id: int | None, data: dict, *, user: str | None) -> Supplier:
     """Add a supplier (supplier_id None) or edit one; refused when another supplier has the same name."""
-    values = _text_fields(data, SUPPLIER_FIELDS)
     with unit_of_work() as session:
-        supplier = None if supplier_id is None else _live_entry(session, "supplier", supplier_id)
-        other = _duplicate(session, "supplier", supplier_id, [v for v in values.values() if v])
-        if other is not None:
-            raise ValidationFailed(
-                _("Supplier #%(id)d (%(name)s) has this name already.", id=other.id, name=other.label),
-                field="official_name",
-            )
-        normalized = normalise_name(values["official_name"])
-        supplier = DualWriteAdapter(session).save_entry(Supplier, supplier, values, normalized=normalized)
+        supplier = _write_supplier(session, supplier_id, data)
     repo.dictionaries_changed()
     return supplier
 
 
+def _write_supplier(session: Session, supplier_id: int | None, data: dict) -> Supplier:
+    values = _text_fields(data, SUPPLIER_FIELDS)
+    supplier = None if supplier_id is None else _live_entry(session, "supplier", supplier_id)
+    other = _duplicate(session, "supplier", supplier_id, [v for v in values.values() if v])
+    if other is not None:
+        raise ValidationFailed(
+            _("Supplier #%(id)d (%(name)s) has this name already.", id=other.id, name=other.label),
+            field="official_name",
+        )
+    normalized = normalise_name(values["official_name"])
+    return DualWriteAdapter(session).save_entry(Supplier, supplier, values, normalized=normalized)
+
+
 def save_bank(bank_id: int | None, data: dict, *, user: str | None) -> Bank:
     """Add a bank (bank_id None) or edit one: names, short code, and the address block its letters carry."""
+    with unit_of_work() as session:
+        bank = _write_bank(session, bank_id, data)
+    repo.dictionaries_changed()
+    return bank
+
+
+def _write_bank(session: Session, bank_id: int | None, data: dict) -> Bank:
     values = _text_fields(data, BANK_FIELDS)
     if values["short_code"]:
         values["short_code"] = values["short_code"].upper()
     if values["contact_email"] and not _EMAIL.match(values["contact_email"]):
         raise ValidationFailed(_("That is not an e-mail address."), field="contact_email")
-    with unit_of_work() as session:
-        bank = None if bank_id is None else _live_entry(session, "bank", bank_id)
-        names = [values[name] for name in ("official_name", "official_name_en", "official_name_ar") if values[name]]
-        other = _duplicate(session, "bank", bank_id, names)
-        if other is not None:
+    bank = None if bank_id is None else _live_entry(session, "bank", bank_id)
+    names = [values[name] for name in ("official_name", "official_name_en", "official_name_ar") if values[name]]
+    other = _duplicate(session, "bank", bank_id, names)
+    if other is not None:
+        raise ValidationFailed(
+            _("Bank #%(id)d (%(name)s) has this name already.", id=other.id, name=other.label),
+            field="official_name",
+        )
+    if values["short_code"]:
+        merged = sa.select(DictionaryMerge.from_id).where(DictionaryMerge.entity == "bank")
+        clash = session.scalar(
+            sa.select(Bank).where(
+                sa.func.upper(Bank.short_code) == values["short_code"],
+                Bank.id != (bank_id or 0),
+                Bank.id.not_in(merged),
+            )
+        )
+        if clash is not None:
             raise ValidationFailed(
-                _("Bank #%(id)d (%(name)s) has this name already.", id=other.id, name=other.label),
-                field="official_name",
+                _("Bank #%(id)d (%(name)s) has this short code.", id=clash.id, name=clash.label), field="short_code"
             )
-        if values["short_code"]:
-            merged = sa.select(DictionaryMerge.from_id).where(DictionaryMerge.entity == "bank")
-            clash = session.scalar(
-                sa.select(Bank).where(
-                    sa.func.upper(Bank.short_code) == values["short_code"],
-                    Bank.id != (bank_id or 0),
-                    Bank.id.not_in(merged),
-                )
-            )
-            if clash is not None:
-                raise ValidationFailed(
-                    _("Bank #%(id)d (%(name)s) has this short code.", id=clash.id, name=clash.label), field="short_code"
-                )
-        normalized = normalise_name(values["official_name"])
-        bank = DualWriteAdapter(session).save_entry(Bank, bank, values, normalized=normalized)
-    repo.dictionaries_changed()
-    return bank
+    normalized = normalise_name(values["official_name"])
+    return DualWriteAdapter(session).save_entry(Bank, bank, values, normalized=normalized)
 
 
 def delete_alias(alias_id: int, *, user: str | None) -> tuple[str, int]:

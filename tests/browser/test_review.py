@@ -44,12 +44,14 @@ def test_pick_a_supplier_with_the_search_and_the_name_leaves_the_queue(sign_in, 
     page = sign_in("clerk")
     page.goto(f"{live_server.url}/review")
     wait_for_htmx(page)
-    groups = page.locator("#review-supplier > li")
+    groups = page.locator("#review-list > li[data-entity=supplier]")
     expect(groups).to_have_count(2)
     group = groups.filter(has_text="2 guarantees")
     expect(group.locator("h3")).to_have_text("MAR3I DAIRY.")
 
-    # Active search: typing asks the server for options, folded as matching folds names (ى/ي).
+    # Active search (folded away under the row): typing asks the server for options, folded as matching folds
+    # names (ى/ي).
+    group.locator("details.more > summary").click()
     group.get_by_label("Search the dictionary").fill("المراعى")
     option = group.locator(".options button", has_text="Almarai")
     expect(option).to_be_visible()
@@ -66,6 +68,7 @@ def test_pick_a_supplier_with_the_search_and_the_name_leaves_the_queue(sign_in, 
 
     # Enter in the search box must not choose anything by itself.
     remaining = groups.first
+    remaining.locator("details.more > summary").click()
     remaining.get_by_label("Search the dictionary").fill("gulf")
     expect(remaining.locator(".options button", has_text="Gulf Cables")).to_be_visible()
     remaining.get_by_label("Search the dictionary").press("Enter")
