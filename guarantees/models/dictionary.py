@@ -4,10 +4,12 @@ Both systems read them; the register writes them only through the dual-write ada
 columns, such as its text timestamps, are kept as it wrote them).
 """
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guarantees.models.base import Base
+from guarantees.models.base import Base, utcnow
 
 
 class Supplier(Base):
@@ -46,3 +48,20 @@ class Bank(Base):
     @property
     def label(self) -> str:
         return self.official_name_en or self.official_name
+
+
+class BankDetail(Base):
+    """What the register knows of a bank beyond the legacy columns: its SWIFT/BIC code (one row per bank)."""
+
+    __tablename__ = "bank_details"
+
+    bank_id: Mapped[int] = mapped_column(sa.ForeignKey("banks.id"), primary_key=True)
+    swift_bic: Mapped[str | None] = mapped_column(sa.String(11))
+    updated_by: Mapped[str | None] = mapped_column(sa.String(80))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "swift_bic IS NULL OR (length(swift_bic) IN (8, 11) AND swift_bic = upper(swift_bic))", name="swift_bic"
+        ),
+    )

@@ -38,6 +38,7 @@ WRITES: dict[str, tuple[str, ...]] = {
     "name_aliases": (INSERT, UPDATE, DELETE),  # DELETE: an alias unlearnt
     "match_decisions": (INSERT,),
     "dictionary_merges": (INSERT,),
+    "bank_details": (INSERT, UPDATE),
     "alert_runs": (INSERT, UPDATE),
     "alert_announcements": (INSERT,),
     "notifications": (INSERT, UPDATE),

@@ -6,7 +6,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from guarantees.forms.admin import ENTRY_FORMS, DictionaryQueryForm, MergeForm, MergeQueryForm
+from guarantees.forms.dictionary_import import DictionaryConfirmForm, DictionaryUploadForm, ExportForm, StarterBanksForm
 from guarantees.repositories import matching as repo
+from guarantees.services import dictionary_import
 from guarantees.services import review as service
 from guarantees.services.errors import DomainError
 from guarantees.web.rendering import is_htmx, render, toast
@@ -53,7 +55,7 @@ def _entry_data(form: FlaskForm) -> dict:
     return {name: value for name, value in form.data.items() if name != "csrf_token"}
 
 
-def _dictionary_page(entity: str, form: FlaskForm | None = None, status: int = 200):
+def _dictionary_page(entity: str, form: FlaskForm | None = None, status: int = 200, upload: FlaskForm | None = None):
     query = DictionaryQueryForm(request.args)
     problems = query.problems()
     q = (query.value("q", "") or "").strip()
@@ -72,6 +74,8 @@ def _dictionary_page(entity: str, form: FlaskForm | None = None, status: int = 2
         show_merged=show_merged,
         problems=problems,
         form=form,
+        upload=upload or DictionaryUploadForm(formdata=None),
+        starter=StarterBanksForm(formdata=None) if entity == "bank" and dictionary_import.is_empty("bank") else None,
     )
 
 
@@ -241,3 +245,89 @@ def merge_confirmed(kind: str, entry_id: int):
         "success",
     )
     return redirect(url_for(f"admin.{kind}", q=kept), 303)
+
+
+def _imported_message(result: dictionary_import.ImportResult) -> str:
+    counts = result.preview.counts
+    return _(
+        "%(new)d added, %(update)d updated, %(unchanged)d unchanged, %(error)d rows with errors left out."
+        " Guarantees waiting for review that are now ready: %(ready)d.",
+        new=counts["new"],
+        update=counts["update"],
+        unchanged=counts["unchanged"],
+        error=counts["error"],
+        ready=result.became_ready,
+    )
+
+
+@bp.post("/<any(suppliers, banks):kind>/import")
+def import_preview(kind: str):
+    """Upload a dictionary file: what importing it would do, row by row, before anything is written."""
+    entity = _kind(kind)
+    upload = DictionaryUploadForm()
+    if not upload.validate():
+        return _dictionary_page(entity, status=422, upload=upload)
+    try:
+        preview = dictionary_import.evaluate(entity, upload.content, upload.filename)
+    except DomainError as error:
+        upload.file.errors = [*upload.file.errors, error.message]
+        return _dictionary_page(entity, status=422, upload=upload)
+    token = dictionary_import.keep_upload(entity, upload.content, upload.filename, user=username())
+    return render(
+        "admin/_dictionary_import_preview.html",
+        entity=entity,
+        kind=kind,
+        preview=preview,
+        confirm=DictionaryConfirmForm(formdata=None, token=token),
+        active_section=f"admin.{kind}",
+    )
+
+
+@bp.post("/<any(suppliers, banks):kind>/import/confirm")
+def import_confirm(kind: str):
+    """Import the previewed file: its valid rows in one transaction, then the waiting guarantees matched again."""
+    entity = _kind(kind)
+    form = DictionaryConfirmForm()
+    kept = dictionary_import.kept_upload(form.token.data, entity, user=username()) if form.validate() else None
+    if kept is None:
+        flash(_("This preview has expired: upload the file again."), "error")
+        return redirect(url_for(f"admin.{kind}"), 303)
+    data, filename = kept
+    try:
+        result = dictionary_import.apply(entity, data, filename, user=username())
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(f"admin.{kind}"), 303)
+    dictionary_import.discard_upload(form.token.data)
+    flash(_imported_message(result), "success")
+    return redirect(url_for(f"admin.{kind}"), 303)
+
+
+@bp.post("/banks/starter")
+def load_starter():
+    """Load the starter list of the banks operating in Saudi Arabia (one click on an empty install)."""
+    if not StarterBanksForm().validate():
+        abort(400)
+    try:
+        result = dictionary_import.apply(
+            "bank", dictionary_import.starter_banks(), dictionary_import.STARTER_BANKS.name, user=username()
+        )
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("admin.banks"), 303)
+    flash(_imported_message(result), "success")
+    return redirect(url_for("admin.banks"), 303)
+
+
+@bp.get("/<any(suppliers, banks):kind>/export")
+def export(kind: str):
+    """The dictionary as a file in the layout its import reads (.xlsx, or .csv)."""
+    entity = _kind(kind)
+    form = ExportForm(request.args)
+    fmt = (form.format.data or "xlsx") if form.validate() else "xlsx"
+    response = make_response(dictionary_import.export(entity, fmt))
+    response.mimetype = (
+        "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response.headers["Content-Disposition"] = f"attachment; filename={kind}.{fmt}"
+    return response
