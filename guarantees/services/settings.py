@@ -1,5 +1,6 @@
 """Settings kept in the database and changed by an admin (not in the environment): the letters' letterhead and
-signatory, and the expiry alerts' thresholds and recipients.
+signatory, and the expiry alerts' thresholds and recipients. Dual-write is shown here, not changed: only
+`flask legacy retire` turns it off.
 
 Each value is a row of `settings`; a value never set reads as its default, chosen to read well on a letter. The
 logo is an optional PNG or JPEG image, its type checked from its first bytes (not from its name), its size
@@ -7,14 +8,16 @@ limited, stored in the same table.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from guarantees.domain import email, expiry
 from guarantees.extensions import db
-from guarantees.models import Setting
+from guarantees.models import LegacyArchive, Setting
 from guarantees.models.base import utcnow
+from guarantees.services.dualwrite import dual_write_on, dual_write_setting
 from guarantees.services.errors import ValidationFailed
 from guarantees.services.transaction import unit_of_work
 
@@ -124,6 +127,35 @@ def _put(session, key: str, value: str | None, content: bytes | None, user: str 
         found.value, found.content, found.updated_by, found.updated_at = value, content, user, utcnow()
 
 
+@dataclass(frozen=True)
+class DualWriteStatus:
+    """Whether the legacy tables are still written, and since when not (retired by `flask legacy retire`, or off
+    by the DUAL_WRITE environment default); whether they were archived, when, by whom, to which file."""
+
+    on: bool
+    retired_at: datetime | None = None
+    retired_by: str | None = None
+    archived_at: datetime | None = None
+    archived_by: str | None = None
+    archive_file: str | None = None
+
+
+def dual_write_status() -> DualWriteStatus:
+    """What the settings page shows of dual-write (read-only: retiring is a command, with its checks)."""
+    stored = dual_write_setting(db.session)
+    archive = db.session.scalar(sa.select(LegacyArchive).order_by(LegacyArchive.id).limit(1))
+    on = dual_write_on(db.session)
+    retired = stored is not None and not on
+    return DualWriteStatus(
+        on=on,
+        retired_at=stored.updated_at if retired else None,
+        retired_by=stored.updated_by if retired else None,
+        archived_at=archive.archived_at if archive else None,
+        archived_by=archive.archived_by if archive else None,
+        archive_file=archive.file_name if archive else None,
+    )
+
+
 ALERT_THRESHOLDS_KEY = "alert_thresholds"
 ALERT_RECIPIENTS_KEY = "alert_recipients"
 ALERT_ADDRESSES_KEY = "alert_addresses"
@@ -186,25 +218,3 @@ def save_alert_settings(thresholds: str, recipients: str, addresses: str, *, use
         _put(session, ALERT_RECIPIENTS_KEY, recipients, None, user)
         _put(session, ALERT_ADDRESSES_KEY, ", ".join(listed) or None, None, user)
     return alert_settings()
-
-
-DICTIONARY_ADDS_KEY = "dictionary_adds"
-ADMINS_ONLY = "admins"
-
-
-def dictionary_adds_admins_only() -> bool:
-    """Whether only admins add dictionary entries (by default editors may, from the review page)."""
-    return db.session.scalar(sa.select(Setting.value).where(Setting.key == DICTIONARY_ADDS_KEY)) == ADMINS_ONLY
-
-
-def may_add_entries(user) -> bool:
-    """Whether this user may add a dictionary entry from the review page: admins always, editors unless restricted."""
-    if not user.can("editor"):
-        return False
-    return user.can("admin") or not dictionary_adds_admins_only()
-
-
-def save_dictionary_adds(admins_only: bool, *, user: str | None) -> None:
-    """Store who adds dictionary entries from the review page: admins only, or editors too."""
-    with unit_of_work() as session:
-        _put(session, DICTIONARY_ADDS_KEY, ADMINS_ONLY if admins_only else None, None, user)

@@ -127,10 +127,11 @@ def _detail(guarantee, **extra) -> dict:
     """Everything the guarantee page shows (a constant number of queries)."""
     asked = GuaranteeViewForm(request.args)
     view = asked.view.data
-    entries, earlier = [], 0
+    entries, earlier, archive = [], 0, None
     if view == "legacy":  # the raw rows, all of them; the timeline is not shown
         legacy = history.legacy_rows(guarantee)
         legacy_count = len(legacy)
+        archive = history.legacy_archive()  # once archived, the page says where the legacy tables went
     elif asked.history.data == "all":  # the whole timeline (the "earlier entries" link)
         legacy_count, legacy = history.legacy_summary(guarantee)
         entries = history.timeline(guarantee, legacy)
@@ -145,6 +146,7 @@ def _detail(guarantee, **extra) -> dict:
         "earlier_entries": earlier,
         "legacy": legacy,
         "legacy_count": legacy_count,
+        "legacy_archive": archive,
         "raw_columns": history.RAW_COLUMNS,
         "view": view,
         "field_labels": _Labels(labels.field_label),

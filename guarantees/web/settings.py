@@ -34,6 +34,7 @@ def _page(letterhead_form=None, logo_form=None, status: int = 200, alert_form=No
         logo_form=logo_form or LogoForm(),
         max_logo_kb=service.MAX_LOGO_BYTES // 1024,
         alert_form=alert_form,
+        dual_write=service.dual_write_status(),
         status=status,
     )
 

@@ -118,7 +118,7 @@ def downgrade():
     archived = conn.execute(sa.text("SELECT archived_at, file_name FROM legacy_archives ORDER BY id")).first()
     if archived is not None:
         raise RuntimeError(
-            f"The legacy tables were archived on {archived.archived_at:%Y-%m-%d %H:%M} to {archived.file_name} and "
+            f"The legacy tables were archived on {str(archived.archived_at)[:16]} to {archived.file_name} and "
             "dropped: the revisions below this one need them. Nothing was downgraded."
         )
     if conn.dialect.name == "postgresql":

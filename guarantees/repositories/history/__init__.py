@@ -14,12 +14,15 @@ from guarantees.repositories.history.legacy import (
     RAW_COLUMNS,
     _legacy_candidates,
     _legacy_keys,
+    legacy_archive,
     legacy_rows,
     legacy_summary,
 )
 from guarantees.repositories.history.sources import _new_table_candidates
 
-__all__ = ["RAW_COLUMNS", "Entry", "Newest", "legacy_rows", "legacy_summary", "newest", "timeline"]
+__all__ = [
+    "RAW_COLUMNS", "Entry", "Newest", "legacy_archive", "legacy_rows", "legacy_summary", "newest", "timeline",
+]  # fmt: skip
 
 
 def _build(candidates: list[tuple]) -> list[Entry]:

@@ -1,5 +1,11 @@
 """The legacy rows of a guarantee's timeline: linked to it, or unlinked and carrying its number in any spelling;
-those a new-table row already tells are only counted."""
+those a new-table row already tells are only counted.
+
+Once `flask legacy archive` has dropped the legacy tables, the same rows are read from legacy_archive_records (the
+register's copy: every legacy column, the links, the session's type), never from the archive file. A process
+learns it from the first statement that finds imported_records gone, and reads the copy from then on: a page
+costs no extra query to ask which table to read, before or after.
+"""
 
 import functools
 from datetime import datetime
@@ -11,6 +17,7 @@ from guarantees.domain.times import parse_legacy_time
 from guarantees.extensions import db
 from guarantees.models import Guarantee, GuaranteeAction, GuaranteeEdit, ImportBatchItem
 from guarantees.models.legacy import LEGACY_RECORD_COLUMNS, TRANSITION_COLUMNS, ImportedRecord, ImportSession
+from guarantees.models.legacy_archive import LegacyArchive, LegacyArchiveRecord
 from guarantees.models.matching import MatchDecision
 from guarantees.repositories.history.entries import _LEGACY, KIND_ORDER, Entry, _keep_newest
 from guarantees.repositories.history.sources import _guarantee_id
@@ -56,26 +63,66 @@ def _has_counterpart(record):
     )
 
 
-def legacy_rows(guarantee: Guarantee, *, ids: list[int] | None = None) -> list[dict]:
-    """Legacy imported_records rows of this guarantee (linked or by number), all columns, with their session
-    type and whether a new-table row already carries them (one query); with `ids`, only those rows."""
-    record, number = ImportedRecord.__table__, guarantee.guarantee_number
-    query = (
+_ARCHIVED: set[str] = set()  # the databases (by URL) this process found archived; an archive is never undone
+
+
+def _archived() -> bool:
+    return db.engine.url.render_as_string() in _ARCHIVED
+
+
+def _execute(statement_for, parameters: dict | None = None) -> list[sa.Row]:
+    """Run `statement_for(archived)`: on the legacy tables, or once they are found gone, on the archive's copy."""
+    if _archived():
+        return db.session.execute(statement_for(True), parameters).all()
+    try:
+        return db.session.execute(statement_for(False), parameters).all()
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
+        db.session.rollback()  # (PostgreSQL: the failed statement ended the transaction; the page only reads)
+        if legacy_archive() is None:
+            raise
+        _ARCHIVED.add(db.engine.url.render_as_string())
+        return db.session.execute(statement_for(True), parameters).all()
+
+
+def legacy_archive() -> dict | None:
+    """When, by whom and to which file the legacy tables were archived (None while they are in the register)."""
+    found = db.session.execute(sa.select(LegacyArchive).order_by(LegacyArchive.id).limit(1)).scalar()
+    if found is None:
+        return None
+    return {"archived_at": found.archived_at, "archived_by": found.archived_by, "file_name": found.file_name,
+            "file_sha256": found.file_sha256}  # fmt: skip
+
+
+def _rows_statement(archived: bool, guarantee_id: int, number: str | None, ids: list[int] | None):
+    if archived:
+        record = LegacyArchiveRecord.__table__
+        session_type, source = record.c.session_type, record
+    else:
+        record = ImportedRecord.__table__
+        session_type = ImportSession.session_type
+        source = record.outerjoin(ImportSession, ImportSession.id == record.c.session_id)
+    return (
         sa.select(
             *(record.c[name] for name in RAW_COLUMNS),
-            ImportSession.session_type.label("legacy_session_type"),
+            session_type.label("legacy_session_type"),
             _has_counterpart(record).label("has_counterpart"),
         )
-        .select_from(record)
-        .outerjoin(ImportSession, ImportSession.id == record.c.session_id)
+        .select_from(source)
         .where(
             record.c.id.in_(ids)
             if ids is not None
-            else _of_guarantee(record, guarantee.id, number, _number_pattern(number))
+            else _of_guarantee(record, guarantee_id, number, _number_pattern(number))
         )
         .order_by(record.c.created_at, record.c.id)
     )
-    return [dict(row._mapping) for row in db.session.execute(query)]
+
+
+def legacy_rows(guarantee: Guarantee, *, ids: list[int] | None = None) -> list[dict]:
+    """Legacy imported_records rows of this guarantee (linked or by number), all columns, with their session
+    type and whether a new-table row already carries them (one query); with `ids`, only those rows."""
+    guarantee_id, number = guarantee.id, guarantee.guarantee_number
+    rows = _execute(lambda archived: _rows_statement(archived, guarantee_id, number, ids))
+    return [dict(row._mapping) for row in rows]
 
 
 # The timeline's statements are built once, the guarantee (and how many rows) bound parameters: building and
@@ -83,8 +130,8 @@ def legacy_rows(guarantee: Guarantee, *, ids: list[int] | None = None) -> list[d
 
 
 @functools.cache
-def _legacy_keys_statement():
-    record = ImportedRecord.__table__
+def _legacy_keys_statement(archived: bool = False):
+    record = LegacyArchiveRecord.__table__ if archived else ImportedRecord.__table__
     number, pattern = sa.bindparam("number", type_=sa.Text), sa.bindparam("pattern", type_=sa.Text)
     return sa.select(record.c.id, record.c.created_at, _has_counterpart(record).label("told")).where(
         _of_guarantee(record, _guarantee_id(), number, pattern)
@@ -96,7 +143,7 @@ def _legacy_keys(guarantee: Guarantee) -> tuple[int, list[sa.Row]]:
     query: the told ones, nearly all of them once migrated or dual-written, are only counted)."""
     number = guarantee.guarantee_number
     parameters = {"guarantee_id": guarantee.id, "number": number, "pattern": _number_pattern(number)}
-    rows = db.session.execute(_legacy_keys_statement(), parameters).all()
+    rows = _execute(_legacy_keys_statement, parameters)
     return len(rows), [row for row in rows if not row.told]
 
 
