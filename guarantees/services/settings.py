@@ -218,3 +218,25 @@ def save_alert_settings(thresholds: str, recipients: str, addresses: str, *, use
         _put(session, ALERT_RECIPIENTS_KEY, recipients, None, user)
         _put(session, ALERT_ADDRESSES_KEY, ", ".join(listed) or None, None, user)
     return alert_settings()
+
+
+DICTIONARY_ADDS_KEY = "dictionary_adds"
+ADMINS_ONLY = "admins"
+
+
+def dictionary_adds_admins_only() -> bool:
+    """Whether only admins add dictionary entries (by default editors may, from the review page)."""
+    return db.session.scalar(sa.select(Setting.value).where(Setting.key == DICTIONARY_ADDS_KEY)) == ADMINS_ONLY
+
+
+def may_add_entries(user) -> bool:
+    """Whether this user may add a dictionary entry from the review page: admins always, editors unless restricted."""
+    if not user.can("editor"):
+        return False
+    return user.can("admin") or not dictionary_adds_admins_only()
+
+
+def save_dictionary_adds(admins_only: bool, *, user: str | None) -> None:
+    """Store who adds dictionary entries from the review page: admins only, or editors too."""
+    with unit_of_work() as session:
+        _put(session, DICTIONARY_ADDS_KEY, ADMINS_ONLY if admins_only else None, None, user)
