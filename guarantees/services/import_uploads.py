@@ -14,6 +14,8 @@ whose rows the reader's checks cannot count, more than UNKNOWN_ROWS_BYTES) is le
 (JOBS=worker), to background jobs (services/jobs.py): its preview, each new mapping, its confirmation; the
 pages show the job's progress until it is done. Nothing is written to the register before the confirmation,
 and the confirmation is one transaction. A pending upload belongs to its uploader and expires after a day.
+Rows pasted on today's page (services/paste.py) are kept the same way (receive_grid): their grid is the
+<token>.book, with no file beside it, and their confirmation writes into the day's text_paste batch.
 Only this code writes the .book files, under random names: unpickling them is safe.
 """
 
@@ -89,6 +91,15 @@ class Upload:
     @property
     def overrides(self) -> dict | None:
         return self.meta.get("overrides") or None
+
+    @property
+    def batch_type(self) -> str:
+        """The batch its rows go to: a workbook's own (excel_import), or the day's text_paste for pasted rows."""
+        return self.meta.get("batch_type") or "excel_import"
+
+    @property
+    def pasted(self) -> bool:
+        return self.batch_type == "text_paste"
 
     @property
     def large(self) -> bool:
@@ -192,6 +203,7 @@ class Upload:
                 confirm_duplicate=confirm_duplicate,
                 progress=progress,
                 before_commit=before_commit,
+                batch_type=self.batch_type,
             )
         except imports.DuplicateFile as error:
             # Imported since the preview was made: the preview now says so, and asks for the confirmation.
@@ -243,13 +255,49 @@ def receive(
     return upload, None
 
 
+def receive_grid(
+    book: Workbook,
+    filename: str,
+    *,
+    user: str,
+    batch_type: str,
+    overrides: dict | None = None,
+    extra: dict | None = None,
+    locale: str | None = None,
+) -> tuple[Upload, Job | None]:
+    """Keep rows read from elsewhere than a file (pasted text) as an upload, for the same preview and
+    confirmation: the grid is kept as the upload's workbook (no file beside it), its rows go to `batch_type`."""
+    folder = _folder()
+    _sweep(folder)
+    rows = max((len(sheet.rows) for sheet in book.sheets), default=0)
+    meta = {"filename": filename, "user": user, "sheet": None, "rows": rows, "size": book.size,
+            "batch_type": batch_type, "overrides": overrides, **(extra or {})}  # fmt: skip
+    upload = Upload(secrets.token_hex(16), folder, meta)
+    partial = upload.book_path.with_name(upload.book_path.name + ".partial")
+    with partial.open("wb") as out:
+        pickle.dump(book, out, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, upload.book_path)
+    upload.save()
+    if upload.large:
+        payload = {"sheet": None, "overrides": overrides, "locale": locale, "first": True}
+        return upload, jobs.enqueue("import_preview", token=upload.token, payload=payload, user=user)
+    try:
+        upload.prepare(None, overrides)
+    except BaseException:
+        upload.discard()
+        raise
+    return upload, None
+
+
 def _open(token: str) -> Upload | None:
     """The pending upload of this token, if it is well formed, still there and young enough."""
     if not TOKEN.match(token or ""):
         return None
     found = Upload(token, _folder(), {})
     try:
-        if time.time() - found.path.stat().st_mtime > PENDING_SECONDS:
+        # a file's upload is dated by its file; pasted rows, by their workbook (written once)
+        kept = found.path if found.path.exists() else found.book_path
+        if time.time() - kept.stat().st_mtime > PENDING_SECONDS:
             found.discard()
             return None
         found.meta = json.loads(found.meta_path.read_text(encoding="utf-8"))

@@ -21,6 +21,7 @@ from guarantees.services.errors import Conflict
 from guarantees.services.import_rows import STATE_COLUMNS, ImportPreview, RowOutcome, all_values
 
 ITEM_OUTCOMES = {"new": "created", "update": "updated", "unchanged": "unchanged"}
+IMPORT_TYPES = {"excel_import": "excel", "text_paste": "paste"}  # a guarantee's import_type, by its batch's type
 # Rows written per bulk statement (and per record_items call): bounds the parameters held at once
 # (about 10 KB a row across guarantees, legacy rows and items) without costing round trips.
 WRITE_CHUNK = 10_000
@@ -69,7 +70,7 @@ def insert_new(session: Session, plan: ImportPreview, batch: ImportBatch, user: 
         "status": "active",
         "is_locked": False,
         "import_batch_id": batch.id,
-        "import_type": "excel",
+        "import_type": IMPORT_TYPES[batch.batch_type],
         "import_date": day,
         "version": 1,
         "created_by": user,
@@ -87,9 +88,9 @@ def insert_new(session: Session, plan: ImportPreview, batch: ImportBatch, user: 
                 "Nothing was imported; preview the file again."
             )
         ) from error
-    # Every guarantee this batch created, and only those, carries its id.
+    # Every guarantee this batch created carries its id (a daily batch's earlier rows too: left out by number).
     query = sa.select(table.c.guarantee_number, table.c.id).where(table.c.import_batch_id == batch.id)
-    ids = dict(session.execute(query).tuples().all())
+    ids = {number: found for number, found in session.execute(query).tuples() if number in finals}
     if len(ids) != len(finals):
         raise Conflict(_("The register changed while the file was being imported. Nothing was imported; try again."))
     return ids
@@ -141,9 +142,11 @@ def write_items(
     user: str | None,
     *,
     progress: Callable[..., None] | None = None,
+    number_from: int | None = None,
 ) -> int:
     """One legacy row and one item per written row, linked both ways; returns how many rows are ready.
-    progress("writing", fraction, done=, total=) after each chunk."""
+    progress("writing", fraction, done=, total=) after each chunk. Items are numbered by their row in the file,
+    or, with number_from (a daily batch, which lists rows of several pastes), from it in order."""
     written = [row for row in plan.rows if row.outcome != "error"]
     for row in written:
         if row.guarantee_id is None:
@@ -158,7 +161,7 @@ def write_items(
         items = [
             {
                 "batch_id": batch.id,
-                "row_number": row.row_number,
+                "row_number": row.row_number if number_from is None else number_from + done + index,
                 "guarantee_id": row.guarantee_id,
                 "outcome": ITEM_OUTCOMES[row.outcome],
                 "changes": {column: list(pair) for column, pair in _changes(row).items()},
@@ -167,7 +170,7 @@ def write_items(
                 "created_by": user,
                 "created_at": now,
             }
-            for row, legacy_id in zip(part, legacy_ids, strict=True)
+            for index, (row, legacy_id) in enumerate(zip(part, legacy_ids, strict=True))
         ]
         session.execute(sa.insert(ImportBatchItem.__table__), items)
         done += len(part)

@@ -12,7 +12,8 @@ transaction once everything is written (a job marks itself done there, so the tw
 Reading, mapping and value checking are the pure importer's (guarantees.importer); the row rules
 are import_rows'; the writes are import_writes'. Commit writes, in one transaction through the
 dual-write adapter: one ``excel_import`` batch (total_records = rows written, ready_records =
-those whose guarantee is matched to both dictionaries), its guarantees, legacy rows and items.
+those whose guarantee is matched to both dictionaries), its guarantees, legacy rows and items. Rows pasted on
+today's page (services/paste.py) take the same road into the day's ``text_paste`` batch instead.
 Bad files raise BadWorkbook (a ValidationFailed carrying the reader's message); a file already
 imported (same SHA-256) raises DuplicateFile unless confirmed; a file without one valid row
 raises NothingToImport. Nothing is written in any of these cases.
@@ -42,8 +43,10 @@ from guarantees.importer.mapping import FIELDS, detect
 from guarantees.importer.reader import Inspection, Workbook, WorkbookError, inspect_workbook, read_workbook
 from guarantees.importer.rows import SkippedRow, parse_rows
 from guarantees.importer.template import write_template
-from guarantees.models import ImportBatch
+from guarantees.models import ImportBatch, ImportBatchItem
+from guarantees.models.batch import DAILY_BATCH_TYPES
 from guarantees.services import import_writes
+from guarantees.services.batches import count_rows, todays_batch
 from guarantees.services.dualwrite import DualWriteAdapter
 from guarantees.services.errors import DomainError, ValidationFailed
 from guarantees.services.import_rows import OUTCOMES, ImportPreview, RowOutcome, build_preview
@@ -199,8 +202,11 @@ def commit(
     confirm_duplicate: bool = False,
     progress: Progress | None = None,
     before_commit: Callable[[Session, int, ImportPreview], None] | None = None,
+    batch_type: str = "excel_import",
 ) -> ImportResult:
-    """Import the file's valid rows as one batch in one transaction; the rejected rows go to an error workbook."""
+    """Import the file's valid rows as one batch in one transaction; the rejected rows go to an error workbook.
+    With a daily batch_type (pasted rows: text_paste) the rows join that day's batch instead, found or created
+    race-safely, numbered after its earlier rows; their rejected rows stay in the preview's workbook."""
     progress = progress or _quiet
     with _gc_paused():
         workbook, detection, rows, skipped = _read(source, sheet, overrides)
@@ -212,24 +218,32 @@ def commit(
                 plan, stored = build_preview(session, workbook, detection, rows, skipped, filename)
                 _check(plan, confirm_duplicate)
                 progress("writing", 0.0, done=0, total=plan.writable)
-                batch = ImportBatch(
-                    batch_type="excel_import",
-                    description=describe("excel_import", file=filename),
-                    filename=filename,
-                    file_sha256=workbook.sha256,
-                    batch_date=today(),
-                    total_records=plan.writable,
-                    ready_records=0,
-                    origin="app",
-                    created_by=user,
-                )
-                session.add(batch)
-                session.flush()
-                DualWriteAdapter(session).open_batch(batch)
-                ids = import_writes.insert_new(session, plan, batch, user)
-                import_writes.update_existing(session, plan, stored)
-                batch.ready_records = import_writes.write_items(session, plan, batch, ids, user, progress=progress)
-                if plan.counts["error"]:
+                if batch_type in DAILY_BATCH_TYPES:
+                    batch, number_from = _daily_batch(session, plan, batch_type, user)
+                    ids = import_writes.insert_new(session, plan, batch, user)
+                    import_writes.update_existing(session, plan, stored)
+                    import_writes.write_items(
+                        session, plan, batch, ids, user, progress=progress, number_from=number_from
+                    )
+                else:
+                    batch = ImportBatch(
+                        batch_type="excel_import",
+                        description=describe("excel_import", file=filename),
+                        filename=filename,
+                        file_sha256=workbook.sha256,
+                        batch_date=today(),
+                        total_records=plan.writable,
+                        ready_records=0,
+                        origin="app",
+                        created_by=user,
+                    )
+                    session.add(batch)
+                    session.flush()
+                    DualWriteAdapter(session).open_batch(batch)
+                    ids = import_writes.insert_new(session, plan, batch, user)
+                    import_writes.update_existing(session, plan, stored)
+                    batch.ready_records = import_writes.write_items(session, plan, batch, ids, user, progress=progress)
+                if plan.counts["error"] and batch_type not in DAILY_BATCH_TYPES:
                     error_file = _error_path(batch.id)
                     write_errors(plan, error_file)
                 session.flush()
@@ -241,6 +255,20 @@ def commit(
                 error_file.unlink(missing_ok=True)
             raise
     return ImportResult(plan, batch_id, str(error_file) if error_file else None)
+
+
+def _daily_batch(session: Session, plan: ImportPreview, batch_type: str, user: str | None) -> tuple[ImportBatch, int]:
+    """Today's batch of this type (created on first use) with the plan's rows counted in, and the row number its
+    first new item takes. The counters are added first: that update locks the batch's row, so a concurrent paste
+    into it waits, then counts the items this one wrote."""
+    batch = todays_batch(session, user=user, batch_type=batch_type)
+    written = [row for row in plan.rows if row.outcome != "error"]
+    ready = sum(1 for row in written if row.after["match_status"] == "ready")
+    count_rows(session, batch, total=len(written), ready=ready)
+    earlier = session.scalar(
+        sa.select(sa.func.count()).select_from(ImportBatchItem).where(ImportBatchItem.batch_id == batch.id)
+    )
+    return batch, earlier + 1
 
 
 def _quiet(*_args, **_kwargs) -> None:

@@ -106,7 +106,7 @@ def register_blueprints(app: Flask) -> None:
     babel.locale_selector = select_locale
     app.extensions["babel"].locale_selector = select_locale
     translations.install(app)
-    for name in BLUEPRINTS + ("review", "admin", "users", "audit", "settings", "notifications"):
+    for name in BLUEPRINTS + ("review", "admin", "users", "audit", "settings", "notifications", "paste"):
         try:
             module = importlib.import_module(f"guarantees.web.{name}")
         except ModuleNotFoundError as error:

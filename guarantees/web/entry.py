@@ -8,6 +8,7 @@ from guarantees.clock import today as register_today
 from guarantees.forms.entry import BLANK, EntryForm
 from guarantees.repositories import guarantees as repo
 from guarantees.services import guarantees as service
+from guarantees.services import paste
 from guarantees.services.errors import DomainError, DuplicateNumber
 from guarantees.web.rendering import is_htmx, render, render_blocks, toast
 from guarantees.web.security import editor_required, username
@@ -29,6 +30,9 @@ def _context(**extra) -> dict:
         "values": BLANK,
         "errors": {},
         "duplicate_id": None,
+        "paste_batch": paste.todays_batch(),  # the paste box's (entry/_paste.html)
+        "paste_text": "",
+        "paste_error": None,
         **extra,
     }
 

@@ -204,8 +204,25 @@ def confirm(token: str):
         return _preview_or_upload_page(pending, error=error.message, status=422, block="confirm")
     if not isinstance(result, imports.ImportResult):  # a large upload: the job that imports it
         return _to_job(result)
+    if pending.pasted:
+        _pasted(result.preview.counts)
+        return see_other(url_for("entry.today"))
     _imported(pending.filename, result.preview.counts)
     return see_other(url_for("batches.show", batch_id=result.batch_id))
+
+
+def _pasted(counts: dict) -> None:
+    flash(
+        _(
+            "Pasted rows added to today's batch: %(new)d new, %(update)d updated, %(unchanged)d unchanged, "
+            "%(error)d rejected.",
+            new=counts["new"],
+            update=counts["update"],
+            unchanged=counts["unchanged"],
+            error=counts["error"],
+        ),
+        "success",
+    )
 
 
 def _imported(filename: str, counts: dict) -> None:
@@ -259,5 +276,8 @@ def discard(token: str):
     if running is not None:  # its job may be importing it: let it end first
         return _to_job(running)
     pending.discard()
+    if pending.pasted:
+        flash(_("The pasted rows were discarded; nothing was imported."), "success")
+        return see_other(url_for("entry.today"))
     flash(_("The upload was discarded; nothing was imported."), "success")
     return see_other(url_for("imports.upload"))
