@@ -346,7 +346,8 @@ def run_commit_job(job: Job, progress: Callable, finish: Callable[[Session, dict
     upload = _job_upload(job)
 
     def done(session: Session, batch_id: int, plan: imports.ImportPreview) -> None:
-        finish(session, {"batch_id": batch_id, "counts": dict(plan.counts), "filename": upload.filename})
+        result = {"batch_id": batch_id, "counts": dict(plan.counts), "filename": upload.filename}
+        finish(session, {**result, "batch_type": upload.batch_type})
 
     upload.commit_now(
         user=job.created_by,

@@ -248,6 +248,9 @@ def job(job_id: int):
         abort(404)
     found = jobs.check_stale(found)
     if found.status == "done":
+        if found.kind == "import_commit" and found.result.get("batch_type") == "text_paste":
+            _pasted(found.result["counts"])
+            return see_other(url_for("entry.today"))
         if found.kind == "import_commit":
             _imported(found.result["filename"], found.result["counts"])
             return see_other(url_for("batches.show", batch_id=found.result["batch_id"]))

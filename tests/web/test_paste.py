@@ -112,3 +112,24 @@ def test_the_box_and_its_preview_in_arabic(editor):
     assert response.status_code == 422 and "الصق الصفوف المراد معاينتها أولًا" in response.get_data(as_text=True)
     html = editor.get(previewed(editor)).get_data(as_text=True)
     assert "معاينة الصفوف المُلصقة" in html and "إضافة الصفوف (2) إلى دفعة اليوم" in html
+
+
+def test_a_large_paste_previews_and_imports_as_jobs_when_a_worker_runs(app, editor):
+    from guarantees.services import jobs
+
+    app.config.update(JOBS="worker", JOBS_INLINE_ROWS=5)
+    text = "BG NO\tSUPPLIER\tBANK\tAMOUNT\r\n" + "".join(f"G{n}\tAcme\tSNB\t{n + 1}00\r\n" for n in range(8))
+    response = editor.post("/batches/today/paste", data={"rows": text})
+    assert response.status_code == 303 and response.headers["Location"].startswith("/imports/jobs/")
+    assert jobs.work(once=True) == 1
+    db.session.remove()
+    token = editor.get(response.headers["Location"]).headers["Location"].rsplit("/", 1)[1]
+    assert "Preview of pasted rows" in editor.get(f"/imports/{token}").get_data(as_text=True)
+    confirm = editor.post(f"/imports/{token}/confirm")
+    assert confirm.headers["Location"].startswith("/imports/jobs/")
+    assert jobs.work(once=True) == 1
+    db.session.remove()
+    assert editor.get(confirm.headers["Location"]).headers["Location"] == "/batches/today"
+    assert "batch: 8 new" in editor.get("/batches/today").get_data(as_text=True)
+    batch = db.session.scalar(sa.select(ImportBatch))
+    assert (batch.batch_type, batch.total_records) == ("text_paste", 8)
