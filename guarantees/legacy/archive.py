@@ -94,8 +94,8 @@ def preconditions(conn: Connection, path: Path | None) -> dict:
     retired = retirement(conn)
     if retired is None:
         raise ArchiveRefused(
-            "Dual-write is still on: retire the legacy tables first (`flask legacy retire`), so nothing writes "
-            "them any more."
+            "The legacy tables are not retired (dual-write is not off in the database): run `flask legacy retire` "
+            "first, so that nothing writes them any more."
         )
     if path is not None:
         if path.exists():

@@ -81,7 +81,7 @@ def test_archive_writes_every_row_then_drops_the_legacy_tables(app, cli, migrate
 
     # refused before retiring: nothing written, nothing dropped
     code, output, report = cli("archive", "--to", str(target), "--json")
-    assert code == 1 and "Dual-write is still on" in report["error"] and not target.exists()
+    assert code == 1 and "are not retired" in report["error"] and not target.exists()
     assert cli("retire", "--user", "treasury-admin")[0] == 0
     # refused over an existing file, which stays as it was
     existing = tmp_path / "existing.sqlite"
