@@ -13,6 +13,7 @@ from datetime import datetime
 
 from guarantees.domain.fields import LOCKED_FIELDS
 from guarantees.domain.fields import lock_reason as lock_reason_for
+from guarantees.domain.guarantee_types import type_code
 from guarantees.legacy.rows import (
     ACTION,
     ACTION_TYPES,
@@ -197,6 +198,7 @@ def _new_guarantee(number, state, first_import, released, lock_reason, ctx: Cont
     batch_key = first_import[BKEY] if first_import else None
     return {
         "guarantee_number": number, **{name: state.get(name) for name in FIELDS if name != "match_status"},
+        "type_code": type_code(state.get("type")),
         "match_status": state.get("match_status") or "needs_review", "currency": "SAR",
         "status": "released" if released else "active", "is_locked": lock_reason is not None,
         "lock_reason": lock_reason, "import_batch_id": ctx.batches[batch_key] if batch_key else None,
@@ -209,6 +211,8 @@ def _merge(existing: dict, state: dict, released: bool, lock_reason: str | None,
     """A guarantee the app created before the migration keeps its values; legacy values fill its gaps."""
     fillable = FILLABLE_WHEN_LOCKED if existing["is_locked"] else [name for name in FIELDS if name != "match_status"]
     update = {name: state[name] for name in fillable if existing[name] is None and state.get(name) is not None}
+    if "type" in update:
+        update["type_code"] = type_code(update["type"])
     if released and existing["status"] != "released":
         update["status"] = "released"
     if lock_reason and not existing["is_locked"]:

@@ -4,8 +4,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from guarantees.domain import guarantee_types
 from guarantees.domain.fields import MATCH_STATUSES, STATUSES  # noqa: F401 - the columns' CHECK values
 from guarantees.models.base import Base, Money, utcnow
 
@@ -25,6 +26,10 @@ class Guarantee(Base):
     issue_date: Mapped[date | None] = mapped_column(sa.Date)
     expiry_date: Mapped[date | None] = mapped_column(sa.Date, index=True)
     type: Mapped[str | None] = mapped_column(sa.String(50))
+    # The standard type (domain.guarantee_types): always type_code(type), set with `type` (see _type_code).
+    type_code: Mapped[str] = mapped_column(
+        sa.String(20), default=guarantee_types.OTHER, server_default=guarantee_types.OTHER
+    )
     comment: Mapped[str | None] = mapped_column(sa.Text)
     supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("suppliers.id"), index=True)
     bank_id: Mapped[int | None] = mapped_column(sa.ForeignKey("banks.id"), index=True)
@@ -53,6 +58,9 @@ class Guarantee(Base):
         sa.CheckConstraint("guarantee_number <> '' AND guarantee_number NOT LIKE '% %'", name="number_normalised"),
         sa.CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
         sa.CheckConstraint("version >= 1", name="version"),
+        sa.CheckConstraint(
+            f"type_code IN ({', '.join(repr(code) for code in guarantee_types.TYPE_CODES)})", name="type_code"
+        ),
         # The list's default order, the dashboard's expiry counts and its totals, each served by an index.
         sa.Index("ix_guarantees_expiry_date_id", "expiry_date", "id"),
         sa.Index("ix_guarantees_status_expiry_date_id", "status", "expiry_date", "id"),
@@ -60,6 +68,12 @@ class Guarantee(Base):
         sa.Index("ix_guarantees_status_expiry_currency_amount", "status", "expiry_date", "currency", "amount"),
         sa.Index("ix_guarantees_amount_id", "amount", "id"),
     )
+
+    @validates("type")
+    def _type_code(self, _key: str, value: str | None) -> str | None:
+        """Whoever sets the type through the ORM sets its standard code with it."""
+        self.type_code = guarantee_types.type_code(value)
+        return value
 
     @property
     def supplier_label(self) -> str:

@@ -11,6 +11,7 @@ from guarantees.clock import today
 from guarantees.domain import expiry, labels
 from guarantees.domain import fields as rules
 from guarantees.domain.fields import EDITABLE_FIELDS
+from guarantees.domain.guarantee_types import chosen_type
 from guarantees.importer.error_workbook import safe_cell
 from guarantees.models import Guarantee, GuaranteeEdit, ImportBatchItem
 from guarantees.repositories.matching import matcher_for
@@ -46,6 +47,8 @@ def parse_entry(data: dict) -> dict:
     """The stored values of a manual entry; ValidationFailed on the first bad field."""
     values = {field: parse_field(field, data.get(field)) for field in ENTRY_FIELDS if field in data}
     values["guarantee_number"] = parse_field("guarantee_number", data.get("guarantee_number"))
+    if "type" in values:  # a type chosen from the standard list is stored as that type's text
+        values["type"] = chosen_type(values["type"], None)
     for field in ("raw_supplier_name", "raw_bank_name"):
         if not values.get(field):
             message = _("%(field)s is required for a new guarantee.", field=labels.field_label(field))
@@ -140,6 +143,8 @@ def update(guarantee_id: int, changes: dict, *, expected_version: int, user: str
             if field not in EDITABLE_FIELDS:
                 raise ValidationFailed(_("%(field)s cannot be edited.", field=labels.field_label(field)), field=field)
             value = parse_field(field, raw)
+            if field == "type":  # the same standard type chosen again keeps the text it was imported with
+                value = chosen_type(value, guarantee.type)
             if value == getattr(guarantee, field):
                 continue
             if field in protected:

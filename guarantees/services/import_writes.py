@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from guarantees.clock import today
+from guarantees.domain.guarantee_types import type_code
 from guarantees.models import Guarantee, ImportBatch, ImportBatchItem
 from guarantees.models.base import utcnow
 from guarantees.services.dualwrite import DualWriteAdapter
@@ -80,7 +81,13 @@ def insert_new(session: Session, plan: ImportPreview, batch: ImportBatch, user: 
     table = Guarantee.__table__
     try:
         for part in _chunks(list(finals.values())):
-            _insert_guarantees(session, [{**{c: after[c] for c in STATE_COLUMNS}, **fixed} for after in part])
+            _insert_guarantees(
+                session,
+                [
+                    {**{c: after[c] for c in STATE_COLUMNS}, "type_code": type_code(after["type"]), **fixed}
+                    for after in part
+                ],
+            )
     except sa.exc.IntegrityError as error:
         raise Conflict(
             _(
@@ -108,6 +115,9 @@ def update_existing(session: Session, plan: ImportPreview, stored: dict[str, dic
         changed = tuple(column for column in STATE_COLUMNS if after[column] != before[column])
         if changed:
             params = {f"v_{column}": after[column] for column in changed}
+            if "type" in changed:  # the standard type follows the type text
+                changed += ("type_code",)
+                params["v_type_code"] = type_code(after["type"])
             params.update(b_id=before["id"], b_version=before["version"], b_next=before["version"] + 1)
             groups.setdefault(changed, []).append(params)
     table = Guarantee.__table__

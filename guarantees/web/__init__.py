@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from guarantees.domain import labels
+from guarantees.domain import guarantee_types, labels
 from guarantees.domain.ids import ID_PATTERN, MAX_ID, digits_upto
 from guarantees.extensions import babel
 from guarantees.services import users as accounts
@@ -13,7 +13,9 @@ from guarantees.web import errors, expiry, formatting, headers, rendering, trans
 from guarantees.web.security import PUBLIC_ENDPOINTS, require_login
 
 LANGUAGES = accounts.LANGUAGES
-BLUEPRINTS = ("health", "auth", "dashboard", "guarantees", "entry", "batches", "imports", "actions", "letters")
+BLUEPRINTS = (
+    "health", "auth", "dashboard", "guarantees", "entry", "batches", "imports", "actions", "letters", "reports",
+)  # fmt: skip
 NAV = (
     ("dashboard.index", _l("Dashboard")),
     ("guarantees.index", _l("Guarantees")),
@@ -21,6 +23,7 @@ NAV = (
     ("imports.upload", _l("Import")),
     ("batches.index", _l("Batches")),
     ("actions.index", _l("Action sessions")),
+    ("reports.index", _l("Reports")),
     ("review.index", _l("Review")),
     ("users.index", _l("Admin")),
 )
@@ -128,5 +131,8 @@ def register_blueprints(app: Flask) -> None:
         label=labels.label,
         lock_reason_label=labels.lock_reason_label,
         description_label=labels.description_label,
+        type_codes=guarantee_types.TYPE_CODES,
+        type_label=guarantee_types.type_label,
+        type_original=guarantee_types.original_text,
     )
     errors.init_app(app)
