@@ -104,16 +104,23 @@ def display_name(raw: str | None, kind: FileType | None = None) -> str:
     return name or "attachment" + (kind.extension if kind else "")
 
 
+def _ascii(text: str, keep: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"_+", "_", re.sub(f"[^{keep}]", "_", text))
+
+
 def ascii_name(name: str, kind: FileType | None = None) -> str:
     """An ASCII stand-in for `name` (the `filename=` of a Content-Disposition for old clients): accents dropped,
-    anything else that is not a plain letter, digit or `.-_ ()` replaced by `_`."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"[^A-Za-z0-9.\-_ ()]", "_", text).strip(" ._")
-    stem = text.rsplit(".", 1)[0] if "." in text else text
-    if not stem.strip("_ "):  # nothing of the name survived (an Arabic name): a neutral one with its extension
-        extension = ("." + text.rsplit(".", 1)[1]) if "." in text else (kind.extension if kind else "")
-        return "attachment" + extension
-    return text
+    anything else that is not a plain letter, digit or `.-_ ()` replaced by `_`; a name of which nothing is left
+    (an Arabic one) becomes `attachment`, with its extension."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    stem = _ascii(stem, r"A-Za-z0-9.\-_ ()").strip(" ._")
+    extension = _ascii(extension, "A-Za-z0-9").strip("_")[:10]
+    if not stem.strip("_ "):
+        stem = "attachment"
+    return stem + ("." + extension if extension else (kind.extension if kind else ""))
 
 
 def content_disposition(disposition: str, name: str, kind: FileType | None = None) -> str:

@@ -109,7 +109,8 @@ def register_blueprints(app: Flask) -> None:
     babel.locale_selector = select_locale
     app.extensions["babel"].locale_selector = select_locale
     translations.install(app)
-    for name in BLUEPRINTS + ("review", "admin", "users", "audit", "settings", "notifications", "paste"):
+    areas = ("review", "admin", "users", "audit", "settings", "notifications", "paste", "notes", "attachments")
+    for name in BLUEPRINTS + areas:
         try:
             module = importlib.import_module(f"guarantees.web.{name}")
         except ModuleNotFoundError as error:

@@ -7,6 +7,8 @@ HSTS by setting, and which proxies' X-Forwarded-* headers are believed.
 - `HSTS_SECONDS` (default 0, off): Strict-Transport-Security on HTTPS requests, as seen after ProxyFix.
 - `HTMX_SOURCE`: `cdn` lets scripts come from the one htmx file on the CDN (its exact URL, version included)
   besides this site; `local` from this site only.
+- Pages may frame only this site (`frame-src 'self'`: the attachments' previews); no answer may be framed
+  (`frame-ancestors 'none'`, X-Frame-Options DENY) but a preview, which sets its own (web/attachments.py).
 - Every answer but the static files is `Cache-Control: no-store`: pages, fragments, downloads and the sign-in
   form's answers stay out of the browser's and any proxy's cache. Static files keep their own caching.
 """
@@ -20,7 +22,8 @@ def content_security_policy(config) -> str:
     scripts = "'self'" if config["HTMX_SOURCE"] == "local" else f"'self' {config['HTMX_CDN_URL']}"
     return (
         f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+        "frame-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
+        "object-src 'none'"
     )
 
 

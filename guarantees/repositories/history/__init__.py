@@ -18,6 +18,7 @@ from guarantees.repositories.history.legacy import (
     legacy_rows,
     legacy_summary,
 )
+from guarantees.repositories.history.notes import _note_candidates
 from guarantees.repositories.history.sources import _new_table_candidates
 
 __all__ = [
@@ -33,6 +34,7 @@ def _build(candidates: list[tuple]) -> list[Entry]:
 def timeline(guarantee: Guarantee, legacy: list[dict] | None = None) -> list[Entry]:
     """Everything that happened to `guarantee`, oldest first, each legacy fact once."""
     candidates, _count = _new_table_candidates(guarantee.id, None)
+    candidates += _note_candidates(guarantee.id, None)[0]
     legacy = legacy_rows(guarantee) if legacy is None else legacy
     candidates += _legacy_candidates([row for row in legacy if not row["has_counterpart"]], None)
     return _build(candidates)
@@ -57,6 +59,8 @@ def newest(guarantee: Guarantee, limit: int) -> Newest:
         raise ValueError("the newest entries of a timeline: at least one")
     legacy_count, untold = _legacy_keys(guarantee)
     candidates, total = _new_table_candidates(guarantee.id, limit)
+    notes, noted = _note_candidates(guarantee.id, limit)
+    candidates, total = candidates + notes, total + noted
     candidates += _legacy_candidates([row._mapping for row in untold], limit)
     total += len(untold)
     shown = sorted(candidates, key=_rank)[-limit:]

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 # Order of entries recorded in the same instant: a row is imported before it is edited, acted on, printed.
-KIND_ORDER = {"legacy": 0, "import": 1, "edit": 2, "decision": 2, "action": 3, "print": 4}
+KIND_ORDER = {"legacy": 0, "import": 1, "edit": 2, "decision": 2, "action": 3, "print": 4, "note": 5}
 
 _ITEMS, _EDITS, _ACTIONS, _PRINTS, _DECISIONS, _LEGACY = range(6)  # the sources in that order
 
