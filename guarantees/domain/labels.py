@@ -48,6 +48,7 @@ ACTION_TYPE_LABELS = {
     "release": _l("Release"),
     "reduction": _l("Reduction"),
     "modification": _l("Modification"),
+    "void": _l("Void"),
 }
 ACTION_STATUS_LABELS = {"draft": _l("Draft"), "issued": _l("Issued")}
 BATCH_TYPE_LABELS = {

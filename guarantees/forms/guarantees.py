@@ -11,7 +11,7 @@ from wtforms.validators import AnyOf, InputRequired, Optional, StopValidation, V
 from guarantees.domain import expiry
 from guarantees.domain.fields import EDITABLE_FIELDS, MATCH_STATUSES
 from guarantees.domain.ids import MAX_ID
-from guarantees.repositories.list_query import DEFAULT_SORT, ORDERS, SORTS, TODO_EXTEND, ListParams
+from guarantees.repositories.list_query import AWAITING_BANK, DEFAULT_SORT, ORDERS, SORTS, TODO_EXTEND, ListParams
 from guarantees.services import fields
 from guarantees.services.errors import ValidationFailed
 from guarantees.services.fields import parse_field
@@ -151,6 +151,7 @@ class GuaranteeListForm(QueryForm):
     batch = WholeNumberField()
     days = WholeNumberField(low=0, high=MAX_DAYS)
     todo = StringField(filters=[_stripped], validators=choice((TODO_EXTEND,), _l("Ignored an unknown worklist.")))
+    awaiting = StringField(filters=[_stripped], validators=choice((AWAITING_BANK,), _l("Ignored an unknown worklist.")))
     sort = StringField(validators=choice(SORTS, _l("Ignored an unknown sort column.")))
     order = StringField(filters=[lambda raw: raw if raw in ORDERS else "asc"])
     page = WholeNumberField(high=MAX_PAGE)
@@ -168,6 +169,7 @@ class GuaranteeListForm(QueryForm):
             batch=self.value("batch"),
             days=self.value("days"),
             todo=self.value("todo", ""),
+            awaiting=self.value("awaiting", ""),
             sort=self.value("sort", DEFAULT_SORT),
             order=self.value("order", "asc"),
             page=self.value("page", 1),

@@ -10,6 +10,7 @@ from guarantees.models.action import ActionSession, GuaranteeAction, LegacyDaySe
 from guarantees.models.alert import AlertAnnouncement, AlertRun, Notification
 from guarantees.models.attachment import Attachment
 from guarantees.models.audit import SecurityEvent
+from guarantees.models.bank_answer import BankAnswer
 from guarantees.models.base import Base
 from guarantees.models.batch import ImportBatch, ImportBatchItem
 from guarantees.models.dictionary import Bank, Supplier
@@ -23,7 +24,8 @@ from guarantees.models.setting import Setting
 from guarantees.models.user import User
 
 __all__ = [
-    "ActionSession", "AlertAnnouncement", "AlertRun", "Attachment", "Bank", "Base", "DictionaryMerge", "Guarantee",
+    "ActionSession", "AlertAnnouncement", "AlertRun", "Attachment", "Bank", "BankAnswer", "Base", "DictionaryMerge",
+    "Guarantee",
     "GuaranteeAction", "GuaranteeEdit",
     "LegacyArchive", "LegacyArchiveRecord",
     "ImportBatch", "ImportBatchItem", "Job", "LegacyDaySession", "LetterPrint", "LetterPrintAction", "MatchDecision",

@@ -8,7 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guarantees.models.base import Base, Money, utcnow
 
-ACTION_TYPES = ("extension", "release", "reduction", "modification")
+ACTION_TYPES = ("extension", "release", "reduction", "modification", "void")
+# The actions whose letters wait for the bank's answer, and which a void may correct.
+ANSWERED_TYPES = ("extension", "release", "reduction")
 
 
 class ActionSession(Base):
@@ -69,12 +71,21 @@ class GuaranteeAction(Base):
     # An admin's written reason for an extension the rules would refuse (the guarantee had expired: a bank that
     # already agreed in writing); NULL otherwise.
     override_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # A void names the issued action it corrects (one void per action); NULL on every other action.
+    voids_action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guarantee_actions.id"))
 
     session: Mapped[ActionSession | None] = relationship(back_populates="actions")
     guarantee = relationship("Guarantee", lazy="joined")
 
     __table_args__ = (
-        sa.CheckConstraint("action_type IN ('extension', 'release', 'reduction', 'modification')", name="action_type"),
+        sa.CheckConstraint(
+            "action_type IN ('extension', 'release', 'reduction', 'modification', 'void')", name="action_type"
+        ),
+        sa.CheckConstraint(
+            "(action_type = 'void' AND voids_action_id IS NOT NULL) OR "
+            "(action_type <> 'void' AND voids_action_id IS NULL)",
+            name="void_names_action",
+        ),
         sa.CheckConstraint("action_status IN ('draft', 'issued')", name="action_status"),
         sa.CheckConstraint("origin IN ('app', 'legacy')", name="origin"),
         sa.CheckConstraint("action_status = 'draft' OR is_locked", name="issued_is_locked"),
@@ -92,6 +103,7 @@ class GuaranteeAction(Base):
         # One release per guarantee; migrated history may hold the legacy system's repeated releases.
         sa.Index("ix_guarantee_actions_created_at_id", "created_at", "id"),  # the dashboard's recent actions
         sa.Index("uq_guarantee_actions_reference", "reference", unique=True),
+        sa.Index("uq_guarantee_actions_voids_action_id", "voids_action_id", unique=True),
         sa.Index(
             "uq_guarantee_actions_one_release",
             "guarantee_id",

@@ -12,7 +12,7 @@ from guarantees.domain.text import normalise_number
 from guarantees.extensions import db
 from guarantees.models import Guarantee, ImportBatchItem
 from guarantees.models.dictionary import Bank
-from guarantees.repositories import expiry
+from guarantees.repositories import bank_answers, expiry
 
 DEFAULT_SORT = "expiry"
 SORTS = {
@@ -27,6 +27,7 @@ SORTS = {
 }
 ORDERS = ("asc", "desc")
 TODO_EXTEND = "extend"
+AWAITING_BANK = "bank"  # ?awaiting=bank: a letter waits for the bank's answer (repositories.bank_answers)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class ListParams:
     batch: int | None = None
     days: int | None = None
     todo: str = ""  # "extend": no extension prepared yet (the dashboard's expiry worklist)
+    awaiting: str = ""  # "bank": a letter waits for the bank's answer (the dashboard's bank worklist)
     sort: str = DEFAULT_SORT
     order: str = "asc"
     page: int = 1
@@ -60,6 +62,7 @@ class ListParams:
             "batch": params.batch,
             "days": params.days,
             "todo": params.todo,
+            "awaiting": params.awaiting,
             "sort": params.sort if params.sort != DEFAULT_SORT else None,
             "order": params.order if params.order != "asc" else None,
             "page": params.page if params.page != 1 else None,
@@ -239,6 +242,8 @@ def filters(params: ListParams, g=Guarantee) -> list:
         exact.append(expiry.expiring_within(params.days, today(), g))
     if params.todo == TODO_EXTEND:
         exact.append(expiry.no_extension_prepared(g))
+    if params.awaiting == AWAITING_BANK:
+        exact.append(bank_answers.guarantee_awaiting(g))
     if params.ids:
         exact.append(g.id.in_(params.ids))
     return exact

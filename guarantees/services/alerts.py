@@ -13,18 +13,19 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from guarantees import clock
-from guarantees.domain import expiry
+from guarantees.domain import bank_answers, expiry
 from guarantees.models import AlertAnnouncement, AlertRun, Notification
 from guarantees.models.alert import EXPIRED_THRESHOLD
 from guarantees.models.base import utcnow
 from guarantees.repositories import alerts as repo
+from guarantees.repositories.bank_answers import WaitingLetter, waiting_letters
 from guarantees.services import alert_mail, settings
 from guarantees.services.transaction import unit_of_work
 
@@ -64,6 +65,8 @@ class Line:
 class Digest:
     recipient: Recipient
     lines: list[Line]
+    # Letters waiting for the bank's answer longer than the setting (bank_wait_days), the longest first.
+    waiting: list[WaitingLetter] = field(default_factory=list)
 
 
 @dataclass
@@ -93,10 +96,29 @@ class Outcome:
                         for line in digest.lines
                     ],
                 }
+                | _waiting_json(digest)
                 for digest in self.digests
             ],
             "sent": self.sent,
         }
+
+
+def _waiting_json(digest: Digest) -> dict:
+    """The letters waiting for the bank in a digest's JSON, when it names any."""
+    if not digest.waiting:
+        return {}
+    return {
+        "waiting_letters": [
+            {
+                "number": letter.number,
+                "action": letter.action_type,
+                "reference": letter.reference,
+                "issued_on": letter.issued_on.isoformat(),
+                "days_waiting": letter.days_waiting,
+            }
+            for letter in digest.waiting
+        ]
+    }
 
 
 def recipients(chosen: settings.AlertSettings) -> list[Recipient]:
@@ -129,12 +151,26 @@ def digests(today: date | None = None) -> list[Digest]:
             lines.append(Line(row.id, row.number, row.supplier, row.bank, row.expiry_date, days, reached))
     lines.sort(key=lambda line: (not line.expired, line.days_left, line.number))
     done = repo.announced(today, furthest) if lines else set()
+    waiting, newly_overdue = overdue_letters(today)
     found = []
     for recipient in recipients(chosen):
         new = [line for line in lines if (recipient.key, line.guarantee_id, line.threshold) not in done]
-        if new:
-            found.append(Digest(recipient, new))
+        if new or newly_overdue:
+            found.append(Digest(recipient, new, waiting))
     return found
+
+
+def overdue_letters(today: date) -> tuple[list[WaitingLetter], bool]:
+    """The letters waiting for the bank's answer longer than the setting, and whether one of them became overdue
+    since the last real run (a digest goes out for that alone; the others ride along with expiry lines)."""
+    wait_days = settings.bank_wait_days()
+    waiting = [
+        letter for letter in waiting_letters(day=today) if bank_answers.overdue(letter.issued_on, today, wait_days)
+    ]
+    last = repo.last_run()
+    since = last.today if last is not None else None
+    newly = any(since is None or letter.issued_on + timedelta(days=wait_days + 1) > since for letter in waiting)
+    return waiting, newly
 
 
 def send(today: date | None = None, *, dry_run: bool = False, run_by: str = "cli") -> Outcome:
@@ -171,7 +207,8 @@ def _deliver(digest: Digest, today: date, run_id: int) -> str | None:
     recipient = digest.recipient
     if recipient.email:
         try:
-            alert_mail.send(alert_mail.message(recipient.email, recipient.locale, digest.lines, today))
+            lines = [*digest.lines, *digest.waiting]  # the templates tell a waiting letter by its `waiting`
+            alert_mail.send(alert_mail.message(recipient.email, recipient.locale, lines, today))
         except (smtplib.SMTPException, OSError) as error:
             log.warning("alert digest to %s not sent: %s", recipient.name, error)
             return str(error) or type(error).__name__
@@ -187,6 +224,8 @@ def _record(digest: Digest, run_id: int) -> None:
     """The digest's announcements, and for a user their notifications, in one transaction. A line another run
     recorded meanwhile is skipped (its unique key), and gets no second notification."""
     recipient = digest.recipient
+    if not digest.lines:
+        return  # letters waiting for the bank only: nothing announced per threshold
     rows = [
         {
             "guarantee_id": line.guarantee_id,

@@ -34,6 +34,7 @@ WRITES: dict[str, tuple[str, ...]] = {
     "guarantee_actions": (INSERT, UPDATE, DELETE),  # DELETE: a draft removed from its session
     "letter_prints": (INSERT,),
     "letter_print_actions": (INSERT,),
+    "bank_answers": (INSERT,),
     "legacy_day_sessions": (INSERT,),
     "name_aliases": (INSERT, UPDATE, DELETE),  # DELETE: an alias unlearnt
     "match_decisions": (INSERT,),

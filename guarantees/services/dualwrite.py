@@ -26,6 +26,7 @@ from guarantees.models.legacy import ImportedRecord, ImportSession
 from guarantees.models.legacy_archive import DUAL_WRITE_SETTING, OFF
 
 SESSION_TYPES = {"excel_import": "excel", "manual_batch": "manual", "text_paste": "smart_paste"}
+# Anything else an action changes (a reduction, a void restoring what it voided) is a `modification` row.
 ACTION_RECORD_TYPES = {"extension": "extension_action", "release": "release_action"}
 # The dictionary columns the register edits (the rest are the legacy system's bookkeeping, set here).
 SUPPLIER_FIELDS = ("official_name", "display_name")
@@ -180,6 +181,18 @@ class DualWriteAdapter:
         if not self.enabled:
             return None
         return self._day_row(legacy_values(guarantee, "modification"), migrated_guarantee_id=guarantee.id)
+
+    def record_answer(self, action: GuaranteeAction, guarantee: Guarantee, legacy_id: int | None) -> int | None:
+        """The legacy `modification` row of a bank's answer that moved the expiry (the guarantee's new values),
+        linked to the action it answers (with the id the answer reserved)."""
+        if not self.enabled:
+            return None
+        return self._day_row(
+            legacy_values(guarantee, "modification"),
+            id=legacy_id,
+            migrated_action_id=action.id,
+            migrated_guarantee_id=guarantee.id,
+        )
 
     def _day_row(self, values: dict, **links) -> int:
         session_id = self._day_session()

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from guarantees.domain import email, expiry
+from guarantees.domain import bank_answers, email, expiry
 from guarantees.extensions import db
 from guarantees.models import LegacyArchive, Setting
 from guarantees.models.base import utcnow
@@ -240,3 +240,27 @@ def save_dictionary_adds(admins_only: bool, *, user: str | None) -> None:
     """Store who adds dictionary entries from the review page: admins only, or editors too."""
     with unit_of_work() as session:
         _put(session, DICTIONARY_ADDS_KEY, ADMINS_ONLY if admins_only else None, None, user)
+
+
+BANK_WAIT_DAYS_KEY = "bank_answer_wait_days"
+
+
+def bank_wait_days() -> int:
+    """Days a letter may wait for the bank's answer before the digest names it (default 14)."""
+    stored = db.session.scalar(sa.select(Setting.value).where(Setting.key == BANK_WAIT_DAYS_KEY))
+    try:
+        days = int(stored) if stored is not None else bank_answers.DEFAULT_WAIT_DAYS
+    except ValueError:
+        return bank_answers.DEFAULT_WAIT_DAYS
+    return days if 1 <= days <= bank_answers.MAX_WAIT_DAYS else bank_answers.DEFAULT_WAIT_DAYS
+
+
+def save_bank_wait_days(days: int | None, *, user: str | None) -> int:
+    """Store the days a letter may wait for the bank's answer (1 to 365)."""
+    if days is None or not 1 <= days <= bank_answers.MAX_WAIT_DAYS:
+        raise ValidationFailed(
+            _("Give a number of days from 1 to %(max)d.", max=bank_answers.MAX_WAIT_DAYS), field="wait_days"
+        )
+    with unit_of_work() as session:
+        _put(session, BANK_WAIT_DAYS_KEY, str(days), None, user)
+    return bank_wait_days()

@@ -109,7 +109,10 @@ def register_blueprints(app: Flask) -> None:
     babel.locale_selector = select_locale
     app.extensions["babel"].locale_selector = select_locale
     translations.install(app)
-    areas = ("review", "admin", "users", "audit", "settings", "notifications", "paste", "notes", "attachments")
+    areas = (
+        "review", "admin", "users", "audit", "settings", "notifications", "paste", "notes", "attachments",
+        "bank_answers",
+    )  # fmt: skip
     for name in BLUEPRINTS + areas:
         try:
             module = importlib.import_module(f"guarantees.web.{name}")

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 # Order of entries recorded in the same instant: a row is imported before it is edited, acted on, printed.
-KIND_ORDER = {"legacy": 0, "import": 1, "edit": 2, "decision": 2, "action": 3, "print": 4, "note": 5}
+KIND_ORDER = {"legacy": 0, "import": 1, "edit": 2, "decision": 2, "action": 3, "answer": 3, "print": 4, "note": 5}
 
 _ITEMS, _EDITS, _ACTIONS, _PRINTS, _DECISIONS, _LEGACY = range(6)  # the sources in that order
 
@@ -29,7 +29,8 @@ class Entry:
     changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     batch: "BatchRef | None" = None
     session: "SessionRef | None" = None
-    action: sa.Row | None = None  # a guarantee_actions row
+    action: sa.Row | None = None  # a guarantee_actions row (of an answer: the action it answers)
+    answer: sa.Row | None = None  # a bank_answers row
     print: "PrintRef | None" = None
     record: dict | None = None
     legacy_session: tuple[int | None, str | None] | None = None

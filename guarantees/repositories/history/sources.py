@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from guarantees.extensions import db
 from guarantees.models import (
     ActionSession,
+    BankAnswer,
     GuaranteeAction,
     GuaranteeEdit,
     ImportBatch,
@@ -170,25 +171,77 @@ def _edit(save: list, refs: dict) -> Entry:
 
 @functools.cache
 def _actions_statement(limited: bool):
-    action, session = GuaranteeAction.__table__, ActionSession.__table__
+    action, session, answer = GuaranteeAction.__table__, ActionSession.__table__, BankAnswer.__table__
+    # a voided action shows its void beside it, and a void the action it names
+    void, voided = action.alias("void"), action.alias("voided")
     mine = action.c.guarantee_id == _guarantee_id()
-    # plain rows, not ORM objects: the timeline only reads them
+    # plain rows, not ORM objects: the timeline only reads them; each action's bank answer (one at most) rides on
+    # its row and becomes an entry of its own
     query = (
-        sa.select(action, session.c.description.label("session_description"))
+        sa.select(
+            action,
+            session.c.description.label("session_description"),
+            void.c.id.label("voided_by_id"),
+            void.c.issued_at.label("voided_at"),
+            voided.c.action_type.label("voids_type"),
+            voided.c.reference.label("voids_reference"),
+            *(answer.c[name].label(f"answer_{name}") for name in ANSWER_COLUMNS),
+        )
         .outerjoin(session, session.c.id == action.c.action_session_id)
+        .outerjoin(void, sa.and_(void.c.voids_action_id == action.c.id, void.c.action_status == "issued"))
+        .outerjoin(voided, voided.c.id == action.c.voids_action_id)
+        .outerjoin(answer, answer.c.action_id == action.c.id)
         .where(mine)
     )
     at = sa.func.coalesce(action.c.issued_at, action.c.created_at)
-    return _newest(query, limited, sa.select(sa.func.count()).where(mine), at, action.c.id)
+    # a row's newest entry: the action, or its answer recorded later
+    newest = sa.case((answer.c.recorded_at > at, answer.c.recorded_at), else_=at)
+    count = (
+        sa.select(sa.func.count(action.c.id) + sa.func.count(answer.c.id))
+        .select_from(action.outerjoin(answer, answer.c.action_id == action.c.id))
+        .where(mine)
+    )
+    return _newest(query, limited, count, newest, action.c.id)
+
+
+ANSWER_COLUMNS = (
+    "id", "answer_date", "bank_reference", "granted_expiry_date", "legacy_record_id", "recorded_by", "recorded_at",
+)  # fmt: skip
 
 
 def _actions(guarantee_id: int, limit: int | None) -> tuple[list[tuple], int]:
+    """Actions, and the bank's answers to them, as one source."""
     rows = _run(_actions_statement, guarantee_id, limit)
     order = KIND_ORDER["action"]
     candidates = [
         ((row.issued_at or row.created_at, order, row.id), _ACTIONS, i, _action, row) for i, row in enumerate(rows)
     ]
-    return candidates, _total(rows, limit)
+    answered = [row for row in rows if row.answer_id is not None]
+    candidates += [
+        ((row.answer_recorded_at, KIND_ORDER["answer"], row.answer_id), _ACTIONS, len(rows) + i, _answer, row)
+        for i, row in enumerate(answered)
+    ]
+    total = rows[0].total if rows and limit is not None else len(rows) + len(answered)
+    return _keep_newest(candidates, limit), total
+
+
+def _answer(row, refs: dict) -> Entry:
+    """The bank's answer to a letter: a field change when it granted another expiry than the one asked."""
+    changes = []
+    if row.answer_granted_expiry_date is not None and row.answer_granted_expiry_date != row.new_expiry_date:
+        changes.append(("expiry_date", _day(row.new_expiry_date), _day(row.answer_granted_expiry_date)))
+    return Entry(
+        kind="answer",
+        source="new",
+        at=row.answer_recorded_at,
+        user=row.answer_recorded_by,
+        title=row.action_type,
+        changes=changes,
+        action=row,
+        answer=row,
+        legacy_record_id=row.answer_legacy_record_id,
+        sequence=row.answer_id,
+    )
 
 
 def _action(action, refs: dict) -> Entry:
@@ -206,6 +259,8 @@ def _action(action, refs: dict) -> Entry:
         changes.append(("amount", _text(action.previous_amount), _text(action.new_amount)))
     if action.action_type == "release":
         changes.append(("status", "active", "released"))
+    if action.action_type == "void" and action.voids_type == "release" and action.action_status == "issued":
+        changes.append(("status", "released", "active"))
     return Entry(
         kind="action",
         source="legacy" if action.origin == "legacy" else "new",
