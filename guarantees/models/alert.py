@@ -50,18 +50,28 @@ class AlertAnnouncement(Base):
 
 
 class Notification(Base):
-    """One line of a user's digest, shown in the app until read."""
+    """One line of a user's digest, shown in the app until read; or a note that mentions the user (note_id set:
+    no threshold, days left or expiry date, and a guarantee only when the note is on one)."""
 
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    guarantee_id: Mapped[int] = mapped_column(sa.ForeignKey("guarantees.id"), index=True)
-    threshold: Mapped[int] = mapped_column(sa.Integer)
-    days_left: Mapped[int] = mapped_column(sa.Integer)
-    expiry_date: Mapped[date] = mapped_column(sa.Date)  # as announced: an extension later does not rewrite it
+    guarantee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guarantees.id"), index=True)
+    threshold: Mapped[int | None] = mapped_column(sa.Integer)
+    days_left: Mapped[int | None] = mapped_column(sa.Integer)
+    expiry_date: Mapped[date | None] = mapped_column(sa.Date)  # as announced: an extension later does not rewrite it
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    note_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notes.id"))
 
     # The header counts a user's unread ones on every page; the page lists them newest first.
-    __table_args__ = (sa.Index("ix_notifications_user_id_read_at", "user_id", "read_at"),)
+    __table_args__ = (
+        sa.Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+        sa.CheckConstraint(
+            "(note_id IS NULL AND guarantee_id IS NOT NULL AND threshold IS NOT NULL AND days_left IS NOT NULL "
+            "AND expiry_date IS NOT NULL) OR (note_id IS NOT NULL AND threshold IS NULL AND days_left IS NULL "
+            "AND expiry_date IS NULL)",
+            name="kind",
+        ),
+    )

@@ -5,7 +5,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from guarantees.extensions import db
-from guarantees.models import AlertAnnouncement, AlertRun, Guarantee, Notification, User
+from guarantees.models import AlertAnnouncement, AlertRun, Guarantee, Note, Notification, User
 from guarantees.repositories import expiry
 from guarantees.repositories.pages import Page, paginate
 
@@ -75,7 +75,8 @@ def unread_count(user_id: int):
 
 
 def notifications(user_id: int, page: int, per_page: int) -> Page:
-    """One page of a user's notifications, newest first, each with its guarantee's number, supplier and bank."""
+    """One page of a user's notifications, newest first, each with its guarantee's number, supplier and bank; a
+    mention also with its note (author, text, and the batch or action session it is on)."""
     query = (
         sa.select(
             Notification.id,
@@ -85,11 +86,17 @@ def notifications(user_id: int, page: int, per_page: int) -> Page:
             Notification.expiry_date,
             Notification.created_at,
             Notification.read_at,
+            Notification.note_id,
             Guarantee.guarantee_number.label("number"),
             SUPPLIER.label("supplier"),
             BANK.label("bank"),
+            Note.body.label("note_body"),
+            Note.created_by.label("note_by"),
+            Note.import_batch_id.label("note_batch_id"),
+            Note.action_session_id.label("note_session_id"),
         )
-        .join(Guarantee, Guarantee.id == Notification.guarantee_id)
+        .outerjoin(Guarantee, Guarantee.id == Notification.guarantee_id)
+        .outerjoin(Note, Note.id == Notification.note_id)
         .where(Notification.user_id == user_id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )

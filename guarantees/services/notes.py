@@ -1,11 +1,16 @@
 """Notes: an append-only thread on a guarantee, an import batch or an action session, allowed in every state
-(a released or locked guarantee, a locked session): a note records what was said, it changes nothing else."""
+(a released or locked guarantee, a locked session): a note records what was said, it changes nothing else.
 
+A note that mentions colleagues by user name (`@sara`) gives each active one an in-app notification, in the same
+transaction; a name that is nobody's, and the author's own, are left alone.
+"""
+
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from guarantees.domain.ids import is_id
-from guarantees.domain.notes import NOTE_MAX
-from guarantees.models import ActionSession, Guarantee, ImportBatch, Note
+from guarantees.domain.notes import NOTE_MAX, mentioned
+from guarantees.models import ActionSession, Guarantee, ImportBatch, Note, Notification, User
 from guarantees.models.base import utcnow
 from guarantees.services.errors import NotFound, ValidationFailed
 from guarantees.services.transaction import unit_of_work
@@ -53,4 +58,19 @@ def add(
             created_at=utcnow(),
         )
         session.add(note)
+        session.flush()
+        _notify(session, note)
     return note
+
+
+def _notify(session, note: Note) -> None:
+    names = {name.lower() for name in mentioned(note.body)} - {(note.created_by or "").lower()}
+    if not names:
+        return
+    users = session.scalars(
+        sa.select(User).where(sa.func.lower(User.username).in_(sorted(names)), User.active.is_(True))
+    )
+    for user in users:
+        session.add(
+            Notification(user_id=user.id, note_id=note.id, guarantee_id=note.guarantee_id, created_at=note.created_at)
+        )

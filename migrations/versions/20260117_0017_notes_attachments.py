@@ -7,6 +7,10 @@ Database rules, on SQLite and PostgreSQL alike:
 - attachments: never deleted; the only change is hiding one, once: hidden_by, hidden_at and hidden_reason go from
   empty to set together, and nothing else of the row changes.
 
+A note that mentions a colleague (`@username`) gives them an in-app notification: notifications.note_id names the
+note, and such a notification has no threshold, days left or expiry date (an expiry alert has all three and no
+note). SQLite rebuilds the notifications table for it (batch mode); its rows are kept.
+
 Revision ID: 0017_notes_attachments
 Revises: 0016_expired_totals_index
 Create Date: 2026-01-17
@@ -155,8 +159,41 @@ def _postgresql() -> None:
         op.execute(statement)
 
 
+NOTIFICATION_KIND = (
+    "(note_id IS NULL AND guarantee_id IS NOT NULL AND threshold IS NOT NULL AND days_left IS NOT NULL "
+    "AND expiry_date IS NOT NULL) OR (note_id IS NOT NULL AND threshold IS NULL AND days_left IS NULL "
+    "AND expiry_date IS NULL)"
+)
+ALERT_COLUMNS = (
+    ("guarantee_id", sa.Integer),
+    ("threshold", sa.Integer),
+    ("days_left", sa.Integer),
+    ("expiry_date", sa.Date),
+)
+
+
+def _mentions() -> None:
+    with op.batch_alter_table("notifications") as batch:
+        batch.add_column(sa.Column("note_id", sa.Integer, nullable=True))
+        for column, type_ in ALERT_COLUMNS:
+            batch.alter_column(column, existing_type=type_, nullable=True)
+        batch.create_foreign_key("fk_notifications_note_id_notes", "notes", ["note_id"], ["id"])
+        batch.create_check_constraint(op.f("ck_notifications_kind"), NOTIFICATION_KIND)
+
+
+def _no_mentions() -> None:
+    op.execute("DELETE FROM notifications WHERE note_id IS NOT NULL")
+    with op.batch_alter_table("notifications") as batch:
+        batch.drop_constraint(op.f("ck_notifications_kind"), type_="check")
+        batch.drop_constraint("fk_notifications_note_id_notes", type_="foreignkey")
+        batch.drop_column("note_id")
+        for column, type_ in ALERT_COLUMNS:
+            batch.alter_column(column, existing_type=type_, nullable=False)
+
+
 def upgrade():
     _tables()
+    _mentions()
     if op.get_bind().dialect.name == "postgresql":
         _postgresql()
     else:
@@ -171,5 +208,6 @@ def downgrade():
     else:
         for trigger in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    _no_mentions()
     op.drop_table("attachments")
     op.drop_table("notes")

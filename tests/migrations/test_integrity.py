@@ -219,7 +219,7 @@ def test_letter_prints_are_append_only(make_guarantee):
 HISTORY = (
     "guarantee_actions", "guarantee_edits", "import_batch_items", "import_batches", "action_sessions", "guarantees",
     "letter_prints", "letter_print_actions", "alert_announcements", "match_decisions", "dictionary_merges",
-    "imported_records", "import_sessions", "suppliers", "banks",
+    "imported_records", "import_sessions", "suppliers", "banks", "notes", "attachments",
 )  # fmt: skip
 
 

@@ -162,6 +162,14 @@ def test_the_database_refuses_deleting_or_changing_an_attachment(make_guarantee)
         "UPDATE attachments SET hidden_by = 'x', hidden_at = '2026-01-15', hidden_reason = 'r' WHERE id = :id",
         id=shown,
     )
+    if db.engine.dialect.name == "postgresql":
+        assert refused("TRUNCATE attachments")
+    else:
+        columns = "id, guarantee_id, original_name, size_bytes, content_type, sha256, uploaded_by, uploaded_at"
+        assert refused(
+            f"REPLACE INTO attachments ({columns}) SELECT {columns} FROM attachments WHERE id = :id", id=shown
+        )
+    db.session.remove()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 2
 
 

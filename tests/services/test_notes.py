@@ -99,3 +99,20 @@ def test_the_database_refuses_changing_or_deleting_a_note(make_guarantee):
 
 def test_mentions_are_read_from_the_text():
     assert mentioned("@sara please check, cc @ahmed.k and @sara. mail a@b.com") == ["sara", "ahmed.k"]
+
+
+def test_a_mention_notifies_the_colleague_once_and_nobody_else(make_guarantee, make_user):
+    from guarantees.models import Notification
+
+    sara, _ahmed = make_user("Sara", "viewer"), make_user("ahmed", "editor")
+    gone = make_user("gone", "editor")
+    gone.active = False
+    db.session.commit()
+    sara_id = sara.id
+    g = make_guarantee("NT-7")
+    note = notes.add(body="@sara and @SARA, see the bank's fax; @nobody @gone @clerk", user="clerk", guarantee_id=g.id)
+    notes.add(body="Batch checked, @sara", user="ahmed", batch_id=g.import_batch_id)
+    rows = db.session.execute(sa.select(Notification.user_id, Notification.note_id, Notification.guarantee_id)).all()
+    assert sorted(rows, key=lambda r: r.note_id) == [(sara_id, note.id, g.id), (sara_id, note.id + 1, None)]
+    notes.add(body="Mentioning myself, @ahmed", user="ahmed", guarantee_id=g.id)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 2

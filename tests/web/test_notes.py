@@ -66,3 +66,15 @@ def test_notes_on_a_released_guarantee_a_batch_and_an_action_session(editor, mak
     assert editor.post(f"/notes/guarantee/{gid}", {"body": "After release"}, htmx=True).status_code == 200
     assert editor.post("/notes/guarantee/999999", {"body": "x"}, htmx=True).status_code == 404
     assert editor.post("/notes/other/1", {"body": "x"}, htmx=True).status_code == 404
+
+
+def test_a_mentioned_colleague_finds_the_note_among_their_notifications(editor, signed_in, make_guarantee):
+    colleague = signed_in("viewer", "sara")
+    g = make_guarantee("WN-7")
+    gid, batch_id = g.id, g.import_batch_id
+    editor.post(f"/notes/guarantee/{gid}", {"body": "@sara the bank called back"}, htmx=True)
+    editor.post(f"/notes/batch/{batch_id}", {"body": "@sara this list is checked"}, htmx=True)
+    html = colleague.get("/notifications").get_data(as_text=True)
+    assert html.count("data-mention") == 2 and "editor-user mentioned you in a note:" in html
+    assert "the bank called back" in html and f"/guarantees/{gid}#note-" in html
+    assert f"/batches/{batch_id}#note-" in html
