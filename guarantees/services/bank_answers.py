@@ -211,5 +211,5 @@ def record(
             # after the answer: the database lets a locked guarantee's expiry move only to a recorded granted date
             guarantee.expiry_date = granted
             session.flush()
-            adapter.record_answer(action, guarantee, answer.legacy_record_id)
+            adapter.record_answer(guarantee, answer.legacy_record_id)
     return answer

@@ -182,17 +182,13 @@ class DualWriteAdapter:
             return None
         return self._day_row(legacy_values(guarantee, "modification"), migrated_guarantee_id=guarantee.id)
 
-    def record_answer(self, action: GuaranteeAction, guarantee: Guarantee, legacy_id: int | None) -> int | None:
+    def record_answer(self, guarantee: Guarantee, legacy_id: int | None) -> int | None:
         """The legacy `modification` row of a bank's answer that moved the expiry (the guarantee's new values),
-        linked to the action it answers (with the id the answer reserved)."""
+        with the id the answer reserved and linked to the guarantee, as an inline edit's is (migrated_action_id
+        stays the action's own row's: one legacy row per action)."""
         if not self.enabled:
             return None
-        return self._day_row(
-            legacy_values(guarantee, "modification"),
-            id=legacy_id,
-            migrated_action_id=action.id,
-            migrated_guarantee_id=guarantee.id,
-        )
+        return self._day_row(legacy_values(guarantee, "modification"), id=legacy_id, migrated_guarantee_id=guarantee.id)
 
     def _day_row(self, values: dict, **links) -> int:
         session_id = self._day_session()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from guarantees.domain import bank_answers as rule
 from guarantees.extensions import db
+from guarantees.legacy.verify import verify
 from guarantees.models import BankAnswer, Guarantee, GuaranteeAction
 from guarantees.models.legacy import ImportedRecord
 from guarantees.repositories import bank_answers as repo
@@ -83,10 +84,13 @@ def test_granted_expiry_other_than_asked_moves_the_guarantee(extended):
     # the legacy tables carry the guarantee's new values, linked to the answered action and the answer
     answer = db.session.scalar(sa.select(BankAnswer))
     row = db.session.get(ImportedRecord, answer.legacy_record_id)
-    assert (row.record_type, row.expiry_date, row.migrated_action_id) == ("modification", "2027-03-31", action_id)
-    # the timeline shows it as a field change of the answer
-    entries = [e for e in history.timeline(guarantee) if e.kind == "answer"]
+    assert (row.record_type, row.expiry_date, row.migrated_guarantee_id) == ("modification", "2027-03-31", gid)
+    # the timeline shows it as a field change of the answer, and that legacy row as told by it (not twice)
+    timeline = history.timeline(guarantee)
+    entries = [e for e in timeline if e.kind == "answer"]
     assert [e.changes for e in entries] == [[("expiry_date", "2027-06-01", "2027-03-31")]]
+    assert not [e for e in timeline if e.kind == "legacy"]
+    assert verify(db.engine)["problems"] == []  # `flask legacy verify` finds every link in order
     # plain SQL can neither set the date asked back nor any other
     assert refused("UPDATE guarantees SET expiry_date = '2027-06-01' WHERE id = :id", id=gid)
     assert refused("UPDATE guarantees SET expiry_date = '2028-01-01' WHERE id = :id", id=gid)
@@ -214,3 +218,21 @@ def test_digest_names_letters_waiting_longer_than_the_setting(make_guarantee, ma
     assert alerts.digests() == []
     with pytest.raises(ValidationFailed):
         settings.save_bank_wait_days(0, user="admin")
+
+
+def test_the_digest_e_mail_names_the_letter_once_it_is_overdue(make_guarantee, make_user, app):
+    from guarantees.services import users
+
+    users.set_email(make_user("clerk", "editor").id, "clerk@example.org", user="admin")
+    g = make_guarantee("D-2", expiry_date="2027-12-31")
+    action = actions.extend(g.id, new_expiry="2028-12-31", user="clerk")
+    outbox = app.extensions["mailman"].__dict__.setdefault("outbox", [])
+    app.config["TODAY"] = ISSUE_DAY + timedelta(days=15)
+    outcome = alerts.send()
+    assert outcome.sent == 1 and outcome.as_json()["digests"][0]["waiting_letters"][0]["days_waiting"] == 15
+    (mail,) = outbox
+    assert "Letters still waiting for the bank's answer" in mail.body and "D-2" in mail.body
+    assert action.reference in mail.alternatives[0][0]
+    # the next day: nothing newly overdue, no digest of its own
+    app.config["TODAY"] = ISSUE_DAY + timedelta(days=16)
+    assert alerts.send().sent == 0 and len(outbox) == 1

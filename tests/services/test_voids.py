@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
+from guarantees.legacy.verify import verify
 from guarantees.models import Guarantee, GuaranteeAction
 from guarantees.models.legacy import ImportedRecord
 from guarantees.repositories import bank_answers as repo
@@ -148,6 +149,7 @@ def test_legacy_row_and_history(make_guarantee):
     assert entries[issued.id].action.voids_reference == reduction.reference
     assert entries[issued.id].changes == [("amount", "1000.00", "25200.00")]
     assert entries[issued.id].detail == "the bank never received it"
+    assert verify(db.engine)["problems"] == []  # `flask legacy verify` finds every link in order
 
 
 def test_a_voided_letter_no_longer_waits_for_the_bank(make_guarantee):

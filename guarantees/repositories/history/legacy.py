@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from guarantees.domain.text import normalised_number_sql
 from guarantees.domain.times import parse_legacy_time
 from guarantees.extensions import db
-from guarantees.models import Guarantee, GuaranteeAction, GuaranteeEdit, ImportBatchItem
+from guarantees.models import BankAnswer, Guarantee, GuaranteeAction, GuaranteeEdit, ImportBatchItem
 from guarantees.models.legacy import LEGACY_RECORD_COLUMNS, TRANSITION_COLUMNS, ImportedRecord, ImportSession
 from guarantees.models.legacy_archive import LegacyArchive, LegacyArchiveRecord
 from guarantees.models.matching import MatchDecision
@@ -56,6 +56,7 @@ def _has_counterpart(record):
         sa.exists().where(GuaranteeAction.legacy_record_id == record.c.id),
         sa.exists().where(GuaranteeEdit.legacy_record_id == record.c.id),
         sa.exists().where(MatchDecision.legacy_record_id == record.c.id),
+        sa.exists().where(BankAnswer.legacy_record_id == record.c.id),
         sa.and_(
             record.c.migrated_action_id.is_not(None),
             sa.exists().where(GuaranteeAction.id == record.c.migrated_action_id),
