@@ -199,7 +199,8 @@ def make_app(tmp_path):
     apps = []
 
     def make(url: str, **config):
-        app = create_app(_config(url, UPLOAD_FOLDER=str(tmp_path / "uploads"), **config))
+        folders = {"UPLOAD_FOLDER": str(tmp_path / "uploads"), "ATTACHMENTS_DIR": str(tmp_path / "attachments")}
+        app = create_app(_config(url, **{**folders, **config}))
         apps.append(app)
         return app
 

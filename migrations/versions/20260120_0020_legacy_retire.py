@@ -76,6 +76,11 @@ def _pg_triggers() -> list[str]:
         "WHEN (OLD.key = 'dual_write' AND OLD.value = 'off') "
         f"EXECUTE FUNCTION refuse_change('{DUAL_WRITE_MSG}')"
     )
+    # a TRUNCATE fires no row trigger: without this, it would empty the settings, the retired switch included
+    statements.append(
+        "CREATE TRIGGER trg_settings_no_truncate BEFORE TRUNCATE ON settings "
+        "FOR EACH STATEMENT EXECUTE FUNCTION refuse_truncate()"
+    )
     return statements
 
 
@@ -122,6 +127,7 @@ def downgrade():
             "dropped: the revisions below this one need them. Nothing was downgraded."
         )
     if conn.dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS trg_settings_no_truncate ON settings")
         op.execute("DROP TRIGGER IF EXISTS trg_settings_dual_write_final ON settings")
     else:
         for name in ("update", "delete", "replace"):
