@@ -188,7 +188,11 @@ def _tables_by_model() -> dict[str, str]:
 
 
 # session.delete(obj) names no model: each call, and the table of what it deletes, is listed here.
-ORM_DELETES = {("services/actions.py", "guarantee_actions"), ("services/review.py", "name_aliases")}
+ORM_DELETES = {
+    ("services/actions.py", "guarantee_actions"),
+    ("services/voids.py", "guarantee_actions"),  # a prepared void withdrawn
+    ("services/review.py", "name_aliases"),
+}
 
 
 def _deleted(node: ast.AST, tables: dict[str, str]) -> str | None:

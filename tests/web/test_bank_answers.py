@@ -139,3 +139,14 @@ def test_admin_sets_how_long_a_letter_may_wait(admin, editor):
     admin.post("/bank-answers/settings", data={"wait_days": "0"})
     assert settings.bank_wait_days() == 21
     assert editor.post("/bank-answers/settings", data={"wait_days": "5"}).status_code == 403
+
+
+def test_the_letters_read_in_arabic(editor, extended, app):
+    gid, action_id = extended
+    voids.prepare(action_id, reason="خطأ في التاريخ", user="someone")
+    app.config["TODAY"] = date(2026, 1, 20)
+    html = editor.get(f"/guarantees/{gid}?lang=ar").get_data(as_text=True)
+    assert "الخطابات وردود البنك" in html and "بانتظار البنك منذ 5 أيام" in html
+    assert "إصدار الإلغاء" in html and "خطأ في التاريخ" in html
+    dashboard = editor.get("/").get_data(as_text=True)
+    assert "خطابات بانتظار رد البنك" in dashboard
