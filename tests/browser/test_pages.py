@@ -42,7 +42,9 @@ def test_sign_in_reaches_the_dashboard(sign_in, in_app, shot):
     expect(page.locator("h1")).to_have_text("Dashboard")
     expect(page.locator("header.top")).to_contain_text("clerk")
     expect(page.locator(".chart svg rect")).to_have_count(12)
-    expect(page.get_by_role("link", name="DB-X")).to_be_visible()
+    expect(page.get_by_label("Recent actions").get_by_role("link", name="DB-X")).to_be_visible()
+    # its extension letter waits for the bank's answer
+    expect(page.get_by_label("Letters awaiting the bank's answer").get_by_role("link", name="DB-X")).to_be_visible()
     expect(page.locator("#recent-title + table")).to_contain_text("<b>bold</b>")  # shown as text, not markup
     shot(page, "dashboard")
 
