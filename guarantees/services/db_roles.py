@@ -98,6 +98,12 @@ def plan(connection: Connection, role: str) -> Plan:
             f"Role {role!r} owns {', '.join(owned)}: the app's role must own nothing. Migrate with another role "
             "(MIGRATE_DATABASE_URL) and give the tables to it (ALTER TABLE ... OWNER TO)."
         )
+    # the reports' views (phase 5): read-only, as views are; each reads its tables with its owner's rights
+    views = list(
+        connection.scalars(
+            sa.text("SELECT viewname FROM pg_views WHERE schemaname = :schema ORDER BY viewname"), {"schema": schema}
+        )
+    )
     unknown = [table for table in tables if table not in WRITES]
     if unknown:
         raise RolesRefused(
@@ -114,6 +120,7 @@ def plan(connection: Connection, role: str) -> Plan:
             f"GRANT {', '.join(('SELECT', *WRITES[table]))} ON {where}.{_quote(connection, table)} TO {who}"
             for table in tables
         ),
+        *(f"GRANT SELECT ON {where}.{_quote(connection, view)} TO {who}" for view in views),
         # nextval() for the ids of the rows it inserts; no setval() (UPDATE), no ownership of the sequences.
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {where} TO {who}",
     ]

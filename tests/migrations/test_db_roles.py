@@ -67,6 +67,23 @@ def test_the_owner_migrates_and_the_app_role_owns_nothing(roles, production):
     assert held == {table: {"SELECT", *db_roles.WRITES[table]} for table in tables}
 
 
+def test_the_app_role_reads_the_report_views(roles, production):
+    views = list(db.session.scalars(sa.text("SELECT viewname FROM pg_views WHERE schemaname = 'public'")))
+    assert views, "the reports' views are missing"
+    for view in views:
+        db.session.execute(sa.text(f"SELECT * FROM {view} LIMIT 1")).all()
+    assert refused(f"DELETE FROM {views[0]}")
+    user = User(username="reader", role="viewer", active=True)
+    user.set_password("pw-reader")
+    db.session.add(user)
+    db.session.commit()
+    client = production.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    client.post("/login", data={"csrf_token": token, "username": "reader", "password": "pw-reader"})
+    assert client.get("/reports").status_code == 200
+
+
 def test_the_app_role_does_the_register_s_writes(roles, production):
     from guarantees.services import actions, alerts, guarantees, imports, letters, settings
 
