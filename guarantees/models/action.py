@@ -73,6 +73,8 @@ class GuaranteeAction(Base):
     override_reason: Mapped[str | None] = mapped_column(sa.Text)
     # A void names the issued action it corrects (one void per action); NULL on every other action.
     voids_action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guarantee_actions.id"))
+    # a release voided by mistake opens the next round: one release per guarantee and round (see services/actions)
+    release_round: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     session: Mapped[ActionSession | None] = relationship(back_populates="actions")
     guarantee = relationship("Guarantee", lazy="joined")
@@ -100,13 +102,14 @@ class GuaranteeAction(Base):
             "(new_amount > 0 AND (previous_amount IS NULL OR new_amount < previous_amount))",
             name="reduction_lowers_amount",
         ),
-        # One release per guarantee; migrated history may hold the legacy system's repeated releases.
+        # One release per guarantee and round; migrated history may hold the legacy system's repeated releases.
         sa.Index("ix_guarantee_actions_created_at_id", "created_at", "id"),  # the dashboard's recent actions
         sa.Index("uq_guarantee_actions_reference", "reference", unique=True),
         sa.Index("uq_guarantee_actions_voids_action_id", "voids_action_id", unique=True),
         sa.Index(
             "uq_guarantee_actions_one_release",
             "guarantee_id",
+            "release_round",
             unique=True,
             sqlite_where=sa.text("action_type = 'release' AND origin = 'app'"),
             postgresql_where=sa.text("action_type = 'release' AND origin = 'app'"),

@@ -263,7 +263,26 @@ def _prepared(session, guarantee, action_type, *, new_expiry, new_amount, notes,
     validate(guarantee, action_type, new_expiry=new_expiry, new_amount=new_amount, override_reason=reason)
     action = _new_action(guarantee, action_type, new_expiry, new_amount, notes, user)
     action.override_reason = reason
+    if action_type == "release":
+        action.release_round = _release_round(session, guarantee.id)
     return action
+
+
+def _release_round(session: Session, guarantee_id: int) -> int:
+    """The round a new release of the guarantee belongs to: how many of its releases were voided (one release per
+    round; the database's unique index holds it)."""
+    void = sa.orm.aliased(GuaranteeAction)
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(GuaranteeAction)
+        .join(void, void.voids_action_id == GuaranteeAction.id)
+        .where(
+            GuaranteeAction.guarantee_id == guarantee_id,
+            GuaranteeAction.action_type == "release",
+            GuaranteeAction.origin == "app",
+            void.action_status == "issued",
+        )
+    )
 
 
 def plan(guarantee_id: int, action_type: str, *, user: str | None, version=None, **arguments) -> GuaranteeAction:
@@ -406,6 +425,7 @@ def _draft(session, action_session, guarantee_id, action_type, new_expiry, new_a
             GuaranteeAction.guarantee_id == guarantee.id,
             GuaranteeAction.action_type == "release",
             GuaranteeAction.origin == "app",
+            GuaranteeAction.release_round == action.release_round,
         )
     ):
         raise RuleViolation(

@@ -200,7 +200,14 @@ def _abort(message: str) -> str:
     return f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
 
 
-ACTION_KEYS = (*R0015.REPLACE_GUARDS["guarantee_actions"][1], "o.voids_action_id = NEW.voids_action_id")
+# The one-release key gains the round (see ONE_RELEASE below): a REPLACE must not reach a release of another round.
+ACTION_KEYS = (
+    *(
+        f"{key} AND o.release_round = NEW.release_round" if "'release'" in key else key
+        for key in R0015.REPLACE_GUARDS["guarantee_actions"][1]
+    ),
+    "o.voids_action_id = NEW.voids_action_id",
+)
 
 
 def _no_replace(table: str, protected: str, keys) -> str:
@@ -380,6 +387,19 @@ VOIDS_FK = "fk_guarantee_actions_voids_action_id_guarantee_actions"
 SQLITE_VOIDS_COLUMN = f"voids_action_id INTEGER CONSTRAINT {VOIDS_FK} REFERENCES guarantee_actions (id)"
 
 
+# One release per guarantee and round: a release voided by mistake leaves its guarantee active, and the next release
+# is the next round (services/actions counts the voided releases); 0002's index allowed one release for good.
+ONE_RELEASE = "action_type = 'release' AND origin = 'app'"
+
+
+def _one_release_index(*columns: str) -> None:
+    op.drop_index("uq_guarantee_actions_one_release", table_name="guarantee_actions")
+    op.create_index(
+        "uq_guarantee_actions_one_release", "guarantee_actions", list(columns), unique=True,
+        sqlite_where=sa.text(ONE_RELEASE), postgresql_where=sa.text(ONE_RELEASE),
+    )  # fmt: skip
+
+
 def upgrade():
     dialect = op.get_bind().dialect.name
     op.create_table(
@@ -414,6 +434,8 @@ def upgrade():
         op.create_check_constraint(op.f("ck_guarantee_actions_action_type"), "guarantee_actions", NEW_TYPES)
         op.create_check_constraint(op.f("ck_guarantee_actions_void_names_action"), "guarantee_actions", VOID_NAMES)
     op.create_index(op.f("uq_guarantee_actions_voids_action_id"), "guarantee_actions", ["voids_action_id"], unique=True)
+    op.add_column("guarantee_actions", sa.Column("release_round", sa.Integer, nullable=False, server_default="0"))
+    _one_release_index("guarantee_id", "release_round")
     for statement in _sqlite_upgrade() if dialect == "sqlite" else _pg_upgrade():
         op.execute(statement)
 
@@ -428,6 +450,8 @@ def downgrade():
         )
     for statement in _sqlite_restore() if dialect == "sqlite" else _pg_restore():
         op.execute(statement)
+    _one_release_index("guarantee_id")
+    op.drop_column("guarantee_actions", "release_round")
     op.drop_index(op.f("uq_guarantee_actions_voids_action_id"), table_name="guarantee_actions")
     if dialect == "sqlite":
         _sqlite_rewrite(SQLITE_NEW_CHECK, SQLITE_OLD_CHECK)

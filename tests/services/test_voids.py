@@ -104,6 +104,25 @@ def test_void_of_an_extension_the_bank_granted_otherwise(make_guarantee):
     assert fresh(g).expiry_date == date(2026, 6, 1)
 
 
+def test_a_guarantee_whose_release_was_voided_is_released_again_once(make_guarantee):
+    g = make_guarantee("V-R").id
+    void(actions.release(g, user="clerk").id)
+    assert fresh(g).status == "active"
+    again = actions.release(g, user="clerk")
+    assert (again.action_status, again.release_round, fresh(g).status) == ("issued", 1, "released")
+    with pytest.raises(RuleViolation):
+        actions.release(g, user="clerk")
+    # the database holds one release per round, whatever a session tries
+    session = actions.create_session("round", user="clerk")
+    with pytest.raises(RuleViolation):
+        actions.add_drafts(session.id, [g], "release", user="clerk")
+    assert refused(
+        "INSERT INTO guarantee_actions (guarantee_id, guarantee_number, action_type, action_status, is_locked, "
+        "origin, release_round, created_at) VALUES (:g, 'V-R', 'release', 'draft', false, 'app', 1, '2026-01-15')",
+        g=g,
+    )
+
+
 def test_refused_while_a_later_action_depends_on_it(make_guarantee):
     g = make_guarantee("V-4").id
     first = actions.extend(g, user="clerk")
