@@ -118,23 +118,23 @@ def test_inline_edit_enter_saves_and_escape_cancels(sign_in, live_server, in_app
     expect(comment).to_contain_text("second note")
 
     # Two forms open at once: saving one bumps the version the other holds (out of band), so no false conflict.
-    type_field = page.locator("#field-type input[name=value]")
+    po_field = page.locator("#field-po_number input[name=value]")
     contract_field = page.locator("#field-contract_number input[name=value]")
-    page.get_by_role("link", name="Edit Type").click()
-    expect(type_field).to_be_focused()  # swapped in (the rows below have moved) before the next click
+    page.get_by_role("link", name="Edit PO number").click()
+    expect(po_field).to_be_focused()  # swapped in (the rows below have moved) before the next click
     page.get_by_role("link", name="Edit Contract number").click()
     expect(contract_field).to_be_focused()
-    type_field.fill("FINAL")
-    type_field.press("Enter")
-    expect(page.locator("#field-type")).to_contain_text("FINAL")
+    po_field.fill("PO-77")
+    po_field.press("Enter")
+    expect(page.locator("#field-po_number")).to_contain_text("PO-77")
     contract_field.fill("C/99")
     contract_field.press("Enter")
     expect(page.locator("#field-contract_number")).to_contain_text("C/99")
     expect(page.locator("#guarantee-header")).to_contain_text("version 4")
     shot(page, "after-edits")
 
-    saved = in_app(lambda: read(sa.select(Guarantee.comment, Guarantee.type, Guarantee.contract_number)))
-    assert saved == [("second note", "FINAL", "C/99")]
+    saved = in_app(lambda: read(sa.select(Guarantee.comment, Guarantee.po_number, Guarantee.contract_number)))
+    assert saved == [("second note", "PO-77", "C/99")]
 
 
 def test_a_bad_value_is_shown_in_place(sign_in, live_server, in_app):
