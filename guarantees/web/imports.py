@@ -256,13 +256,17 @@ def job(job_id: int):
             return see_other(url_for("batches.show", batch_id=found.result["batch_id"]))
         return see_other(url_for("imports.show", token=found.upload_token))
     pending = import_uploads.find(found.upload_token or "", user=username())
+    if pending is not None and pending.pasted:
+        filename = _("the pasted rows")  # a paste has no file name: its stored one is a placeholder
+    else:
+        filename = pending.filename if pending is not None else (found.result or {}).get("filename", "")
     return render(
         "imports/job.html",
         "progress",
         job=found,
         progress=jobs.progress_of(found),
         pending=pending if pending is not None and pending.preview() is not None else None,
-        filename=pending.filename if pending is not None else (found.result or {}).get("filename", ""),
+        filename=filename,
         waiting_long=jobs.waiting_long(found),
     )
 

@@ -121,6 +121,8 @@ def test_a_large_paste_previews_and_imports_as_jobs_when_a_worker_runs(app, edit
     text = "BG NO\tSUPPLIER\tBANK\tAMOUNT\r\n" + "".join(f"G{n}\tAcme\tSNB\t{n + 1}00\r\n" for n in range(8))
     response = editor.post("/batches/today/paste", data={"rows": text})
     assert response.status_code == 303 and response.headers["Location"].startswith("/imports/jobs/")
+    waiting = editor.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Reading the pasted rows" in waiting
     assert jobs.work(once=True) == 1
     db.session.remove()
     token = editor.get(response.headers["Location"]).headers["Location"].rsplit("/", 1)[1]
