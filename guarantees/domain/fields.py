@@ -8,6 +8,14 @@ migration never imports the application); a test holds that copy equal to this o
 ENTITIES = ("supplier", "bank")
 STATUSES = ("active", "released")
 MATCH_STATUSES = ("ready", "needs_review")
+
+
+def match_status(supplier_id: int | None, bank_id: int | None) -> str:
+    """A guarantee is ready once it is matched to a supplier and a bank of the dictionaries; until then it waits
+    for review."""
+    return "ready" if supplier_id and bank_id else "needs_review"
+
+
 # Fields that identify a guarantee: frozen once it is locked (the database refuses the change).
 IDENTIFYING_FIELDS = (
     "guarantee_number", "raw_supplier_name", "raw_bank_name", "contract_number", "po_number", "issue_date", "type",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from guarantees.domain.fields import LOCKED_FIELDS
+from guarantees.domain.fields import LOCKED_FIELDS, match_status
 from guarantees.domain.fields import lock_reason as lock_reason_for
 from guarantees.domain.guarantee_types import type_code
 from guarantees.legacy.rows import (
@@ -194,12 +194,21 @@ def plan_number(
     return plan
 
 
+def _match_status(state: dict) -> str:
+    """The legacy team's "ready" stands (those guarantees are locked as they were); any other guarantee follows
+    the register's rule, so one already matched to a supplier and a bank does not wait for a review that has
+    nothing to show."""
+    if state.get("match_status") == "ready":
+        return "ready"
+    return match_status(state.get("supplier_id"), state.get("bank_id"))
+
+
 def _new_guarantee(number, state, first_import, released, lock_reason, ctx: Context) -> dict:
     batch_key = first_import[BKEY] if first_import else None
     return {
         "guarantee_number": number, **{name: state.get(name) for name in FIELDS if name != "match_status"},
         "type_code": type_code(state.get("type")),
-        "match_status": state.get("match_status") or "needs_review", "currency": "SAR",
+        "match_status": _match_status(state), "currency": "SAR",
         "status": "released" if released else "active", "is_locked": lock_reason is not None,
         "lock_reason": lock_reason, "import_batch_id": ctx.batches[batch_key] if batch_key else None,
         "import_type": IMPORT_TYPE[batch_key.split("|")[0]] if batch_key else "action", "import_date": None,

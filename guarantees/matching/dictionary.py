@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from guarantees.domain.fields import ENTITIES
+from guarantees.domain.fields import ENTITIES, match_status
 from guarantees.matching.known import KNOWN_NAMES
 from guarantees.matching.matcher import Candidate, Matcher, MatchResult, MatchThresholds
 from guarantees.matching.normalise import normalise_name
@@ -49,7 +49,7 @@ class NameMatch:
 
     @property
     def match_status(self) -> str:
-        return "ready" if self.supplier_id and self.bank_id else "needs_review"
+        return match_status(self.supplier_id, self.bank_id)
 
     def as_fields(self) -> dict:
         """The guarantee columns this match decides."""

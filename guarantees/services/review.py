@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from guarantees.database import insert_or_get
+from guarantees.domain.fields import match_status
 from guarantees.domain.text import clean_text
 from guarantees.matching import ENTITIES, entry_names, normalise_name
 from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAlias
@@ -113,7 +114,7 @@ def _decide(session: Session, entity: str, raw_name: str, chosen, ids: list[int]
         previous = getattr(guarantee, id_field)
         setattr(guarantee, id_field, chosen.id)
         setattr(guarantee, display_field, chosen.label)
-        guarantee.match_status = "ready" if guarantee.supplier_id and guarantee.bank_id else "needs_review"
+        guarantee.match_status = match_status(guarantee.supplier_id, guarantee.bank_id)
         session.flush()
         session.add(
             MatchDecision(
