@@ -99,6 +99,14 @@ def retire(engine: Engine, *, user: str, dry_run: bool = False, progress: Callab
             "reports (run it for the details) before retiring.",
             result,
         )
+    if not report["counts"].get("legacy_rows"):
+        # phase 6 comes after phases 1-3: on a register whose legacy database was never loaded, retiring (and then
+        # archiving, which drops the legacy tables) would leave nowhere to load it
+        raise RetireRefused(
+            "The legacy tables hold no rows: there is nothing to retire yet. Load and migrate the legacy database "
+            "first (flask legacy load PATH, flask legacy migrate, flask legacy verify).",
+            result,
+        )
     say("checking that every new-table row has its legacy counterpart")
     # SQLite: the write lock first (BEGIN IMMEDIATE), so no write slips between the check and the switch. (On
     # PostgreSQL a write that read "on" before the switch writes both halves: its legacy rows exist either way.)

@@ -56,6 +56,16 @@ def test_retire_refuses_while_verify_fails_then_retires_once(app, cli, migrated,
     assert code == 0 and "Dual-write off: retired on" in output
 
 
+def test_retire_and_archive_refuse_on_a_register_whose_legacy_database_was_never_loaded(app, cli, tmp_path):
+    code, output, report = cli("retire", "--json")
+    assert code == 1 and report["ok"] is False and "hold no rows" in report["error"]
+    assert setting_row() is None and dual_write_on(db.session)
+    archive = tmp_path / "legacy.sqlite"
+    code, output, _ = cli("archive", "--to", str(archive))
+    assert code == 1 and not archive.exists()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ImportedRecord)) == 0  # the table is still there
+
+
 def test_retire_refuses_when_new_rows_lack_their_legacy_rows(app, cli, migrated, make_guarantee):
     app.config["DUAL_WRITE"] = False
     make_guarantee("NO-LEGACY-1")
