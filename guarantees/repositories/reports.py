@@ -20,7 +20,9 @@ from guarantees.models.base import Money
 from guarantees.repositories import expiry
 
 WINDOW_MONTHS = 24
-ACTION_KINDS = ("extension", "reduction", "release")
+# What the activity counts: issued extensions, reductions and releases not voided, and the issued voids (a voided
+# action is no extension, reduction or release done; its void is counted on its own day, by who prepared it).
+ACTION_KINDS = ("extension", "reduction", "release", "void")
 _views = sa.MetaData()  # the views are no models: apart from the tables' metadata (and the schema comparison)
 
 
@@ -115,7 +117,7 @@ class Total:
 
 @dataclass
 class Activity:
-    """One month and user: issued actions by kind, batches written into and rows written."""
+    """One month and user: issued actions by kind (voided ones left out, voids counted), batches and rows."""
 
     month: date
     user: str
@@ -237,9 +239,9 @@ def _dated(view: sa.Table, filters: ReportFilters) -> list:
 
 
 def activity(filters: ReportFilters) -> list[Activity]:
-    """Issued extensions, reductions and releases (the user who prepared them; bank and supplier as the letter
-    named them) and the rows each user wrote into batches (not narrowed by bank or supplier: a batch holds many),
-    by month and user, newest month first."""
+    """Issued extensions, reductions and releases not voided, and issued voids (the user who prepared them; bank
+    and supplier as the letter named them) and the rows each user wrote into batches (not narrowed by bank or
+    supplier: a batch holds many), by month and user, newest month first."""
     actions = ACTION_ACTIVITY
     imports = IMPORT_ACTIVITY
     lines: dict[tuple[str, str], Activity] = {}

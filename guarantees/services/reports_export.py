@@ -25,7 +25,9 @@ TITLES = {
     "activity": _l("Activity by month and user"),
 }
 KEY_HEADERS = {"bank": _l("Bank"), "supplier": _l("Supplier"), "type": _l("Type"), "month": _l("Expiry month")}
-ACTION_HEADERS = {"extension": _l("Extensions"), "reduction": _l("Reductions"), "release": _l("Releases")}
+ACTION_HEADERS = {
+    "extension": _l("Extensions"), "reduction": _l("Reductions"), "release": _l("Releases"), "void": _l("Voids"),
+}  # fmt: skip
 
 
 def _cell(sheet, value, number_format: str | None = None):

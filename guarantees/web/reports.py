@@ -21,7 +21,9 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 CHART_LINES = 15  # bars per chart of banks or suppliers (the table lists them all)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ACTION_SERIES = {"extension": _l("Extensions"), "reduction": _l("Reductions"), "release": _l("Releases")}
+ACTION_SERIES = {
+    "extension": _l("Extensions"), "reduction": _l("Reductions"), "release": _l("Releases"), "void": _l("Voids"),
+}  # fmt: skip
 
 
 READERS = {

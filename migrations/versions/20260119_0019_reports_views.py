@@ -5,7 +5,8 @@ reporting views, the same names and columns on SQLite and PostgreSQL.
   (the grain the reports filter on; the reports' query keeps those not expired on the register's day);
 - report_exposure_months: the same by expiry month ('YYYY-MM') and bank, supplier and currency;
 - report_action_activity: issued extensions, reductions and releases by day, month, user (who prepared them), bank
-  and supplier (as the letter named them);
+  and supplier (as the letter named them); an action voided by an issued void is not counted as done, and the
+  issued voids are counted as their own kind ('void', on the void's day and by who prepared it);
 - report_import_activity: the rows each user wrote into each batch, by the batch's day and month.
 
 The type's mapping is the literal copy of guarantees/domain/guarantee_types.py a migration keeps (a migration never
@@ -115,7 +116,11 @@ SELECT {action_day} AS activity_date, {_month(action_day, dialect)} AS activity_
        coalesce(a.bank_display, '') AS bank_name, a.supplier_id AS supplier_id,
        coalesce(a.supplier_display_name, '') AS supplier_name, count(*) AS action_count
 FROM guarantee_actions a
-WHERE a.action_status = 'issued' AND a.action_type IN ('extension', 'reduction', 'release')
+WHERE a.action_status = 'issued'
+  AND (a.action_type = 'void'
+       OR (a.action_type IN ('extension', 'reduction', 'release')
+           AND NOT EXISTS (SELECT 1 FROM guarantee_actions v
+                           WHERE v.voids_action_id = a.id AND v.action_status = 'issued')))
 GROUP BY {action_day}, coalesce(a.created_by, ''), a.action_type, a.bank_id, coalesce(a.bank_display, ''),
          a.supplier_id, coalesce(a.supplier_display_name, '')""",
         "report_import_activity": f"""

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from guarantees.extensions import db
 from guarantees.repositories import reports
 from guarantees.repositories.reports import ReportFilters
-from guarantees.services import actions
+from guarantees.services import actions, voids
 
 DAY = date(2026, 1, 15)
 VIEWS = {"report_exposure", "report_exposure_months", "report_action_activity", "report_import_activity"}
@@ -110,34 +110,38 @@ def test_activity_by_month_and_user(app, make_guarantee, xlsx_bytes):
     actions.reduce(second.id, "100.00", user="clerk")
     app.config["TODAY"] = date(2026, 1, 5)
     third = make_guarantee("A3", user="chief", raw_bank_name="SNB")
-    actions.release(third.id, user="chief")
-    actions.extend(second.id, user="chief")
+    release = actions.release(third.id, user="chief")
+    extension = actions.extend(second.id, user="chief")
     actions.start_session([first.id], "extension", user="clerk")  # a draft: not counted
+    # The release is voided (prepared by clerk, issued by chief): no release done, one void by clerk in January.
+    voids.issue(voids.prepare(release.id, reason="wrong guarantee", user="clerk").id, user="chief")
+    voids.prepare(extension.id, reason="not yet", user="chief")  # a void not issued: the extension still counts
     header = ["BANK GUARANTEE NUMBER", "SUPPLIER", "BANK NAME", "AMOUNT", "EXPIRY DATE"]
     rows = [["X1", "Lana", "Riyad Bank", 10, "2027-01-01"], ["A1", None, None, None, None, None]]
     imports.commit(xlsx_bytes([header, *rows]), "list.xlsx", user="clerk")
 
     def table(filters):
         return [(line.month.isoformat()[:7], line.user, line.actions["extension"], line.actions["reduction"],
-                 line.actions["release"], line.batches, line.rows) for line in reports.activity(filters)]  # fmt: skip
+                 line.actions["release"], line.actions["void"], line.batches, line.rows)
+                for line in reports.activity(filters)]  # fmt: skip
 
     assert table(ReportFilters()) == [
-        ("2026-01", "chief", 1, 0, 1, 1, 1),
-        ("2026-01", "clerk", 0, 0, 0, 1, 2),
-        ("2025-12", "clerk", 1, 1, 0, 1, 2),
+        ("2026-01", "chief", 1, 0, 0, 0, 1, 1),
+        ("2026-01", "clerk", 0, 0, 0, 1, 1, 2),
+        ("2025-12", "clerk", 1, 1, 0, 0, 1, 2),
     ]
     assert table(ReportFilters(date_from=date(2026, 1, 1))) == [
-        ("2026-01", "chief", 1, 0, 1, 1, 1),
-        ("2026-01", "clerk", 0, 0, 0, 1, 2),
+        ("2026-01", "chief", 1, 0, 0, 0, 1, 1),
+        ("2026-01", "clerk", 0, 0, 0, 1, 1, 2),
     ]
     # Bank and supplier narrow the actions (as their letters named the bank); batches are not narrowed.
     assert table(ReportFilters(bank="snb")) == [
-        ("2026-01", "chief", 1, 0, 1, 1, 1),
-        ("2026-01", "clerk", 0, 0, 0, 1, 2),
-        ("2025-12", "clerk", 0, 1, 0, 1, 2),
+        ("2026-01", "chief", 1, 0, 0, 0, 1, 1),
+        ("2026-01", "clerk", 0, 0, 0, 1, 1, 2),
+        ("2025-12", "clerk", 0, 1, 0, 0, 1, 2),
     ]
     months = reports.activity_by_month(reports.activity(ReportFilters()))
     assert [(item.month, item.actions, item.rows) for item in months] == [
-        (date(2025, 12, 1), {"extension": 1, "reduction": 1, "release": 0}, 2),
-        (date(2026, 1, 1), {"extension": 1, "reduction": 0, "release": 1}, 3),
+        (date(2025, 12, 1), {"extension": 1, "reduction": 1, "release": 0, "void": 0}, 2),
+        (date(2026, 1, 1), {"extension": 1, "reduction": 0, "release": 0, "void": 1}, 3),
     ]
