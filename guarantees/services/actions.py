@@ -145,7 +145,9 @@ def validate(
         raise ValidationFailed(_("Unknown action %(kind)s.", kind=repr(action_type)))
 
 
-def _new_action(guarantee: Guarantee, action_type: str, new_expiry, new_amount, notes, user) -> GuaranteeAction:
+def new_action(guarantee: Guarantee, action_type: str, new_expiry, new_amount, notes, user) -> GuaranteeAction:
+    """A draft of `action_type` on the guarantee as it stands (its values and its supplier and bank at this moment);
+    an extension or a reduction changes what it names, every other kind keeps them."""
     return GuaranteeAction(
         guarantee_id=guarantee.id,
         guarantee_number=guarantee.guarantee_number,
@@ -261,7 +263,7 @@ def _prepared(session, guarantee, action_type, *, new_expiry, new_amount, notes,
         new_amount = _parse_amount(new_amount)
     reason = _override(session, guarantee, action_type, override_reason, user)
     validate(guarantee, action_type, new_expiry=new_expiry, new_amount=new_amount, override_reason=reason)
-    action = _new_action(guarantee, action_type, new_expiry, new_amount, notes, user)
+    action = new_action(guarantee, action_type, new_expiry, new_amount, notes, user)
     action.override_reason = reason
     if action_type == "release":
         action.release_round = _release_round(session, guarantee.id)

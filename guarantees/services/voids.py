@@ -10,11 +10,11 @@ stays in the history, with its void beside it; a voided letter no longer waits f
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from guarantees.clock import today
 from guarantees.domain.bank_answers import ANSWERED_TYPES
 from guarantees.extensions import db
 from guarantees.models import Guarantee, GuaranteeAction
 from guarantees.models.base import utcnow
+from guarantees.services.actions import new_action
 from guarantees.services.bank_answers import describe_action, is_voided, later_action
 from guarantees.services.dualwrite import DualWriteAdapter
 from guarantees.services.errors import Conflict, NotFound, RuleViolation, ValidationFailed
@@ -80,26 +80,8 @@ def prepare(action_id: int, *, reason, user: str) -> GuaranteeAction:
         action = _voidable(session, action_id)
         if session.scalar(sa.select(GuaranteeAction.id).where(GuaranteeAction.voids_action_id == action.id)):
             raise RuleViolation(_("A void of this action is already prepared: it waits for a second person."))
-        void = GuaranteeAction(
-            guarantee_id=guarantee.id,
-            guarantee_number=guarantee.guarantee_number,
-            action_type="void",
-            voids_action_id=action.id,
-            action_date=today(),
-            previous_expiry_date=guarantee.expiry_date,
-            new_expiry_date=guarantee.expiry_date,
-            previous_amount=guarantee.amount,
-            new_amount=guarantee.amount,
-            notes=reason,
-            supplier_id=guarantee.supplier_id,
-            bank_id=guarantee.bank_id,
-            supplier_display_name=guarantee.supplier_label,
-            bank_display=guarantee.bank_label,
-            action_status="draft",
-            is_locked=False,
-            origin="app",
-            created_by=user,
-        )
+        void = new_action(guarantee, "void", None, None, reason, user)
+        void.voids_action_id = action.id
         session.add(void)
         try:
             session.flush()
