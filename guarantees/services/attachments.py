@@ -10,6 +10,8 @@ next upload of the same content), never a row without its file.
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -65,6 +67,7 @@ class _Received:
     path: Path
     sha256: str
     size: int
+    kind: file_types.FileType | None = None
 
 
 def _receive(stream: BinaryIO) -> _Received:
@@ -134,31 +137,47 @@ def _check_target(session, guarantee_id: int, action_id: int | None) -> None:
             raise ValidationFailed(_("That action is not one of this guarantee's."), field="action_id")
 
 
+@contextmanager
+def received(stream: BinaryIO) -> Iterator[_Received]:
+    """The stream received into the store's temporary folder, counted, hashed and its type read from its bytes
+    (ValidationFailed when empty, too large or of a kind not accepted); the temporary file goes afterwards."""
+    file = _receive(stream)
+    try:
+        file.kind = _kind(file)
+        yield file
+    finally:
+        file.path.unlink(missing_ok=True)
+
+
+def attach(
+    session, file: _Received, *, guarantee_id: int, filename: str, user: str, action_id: int | None = None
+) -> Attachment:
+    """Write the attachment's row for a received file in the caller's transaction (its file put in place first),
+    so that a row another write needs is committed or rolled back with it."""
+    _check_target(session, guarantee_id, action_id)
+    _store(file)
+    attachment = Attachment(
+        guarantee_id=guarantee_id,
+        action_id=action_id,
+        original_name=file_types.display_name(filename, file.kind),
+        size_bytes=file.size,
+        content_type=file.kind.content_type,
+        sha256=file.sha256,
+        uploaded_by=user,
+        uploaded_at=utcnow(),
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
 def add(*, guarantee_id: int, filename: str, stream: BinaryIO, user: str, action_id: int | None = None) -> Attachment:
     """Attach the file `stream` holds to a guarantee (and optionally one of its actions), in any state of it.
 
     ValidationFailed when the file is empty, too large or of a type not accepted (read from its bytes, not its
     name); NotFound for no such guarantee. Nothing is stored or written then."""
-    received = _receive(stream)
-    try:
-        kind = _kind(received)
-        with unit_of_work() as session:
-            _check_target(session, guarantee_id, action_id)
-            _store(received)
-            attachment = Attachment(
-                guarantee_id=guarantee_id,
-                action_id=action_id,
-                original_name=file_types.display_name(filename, kind),
-                size_bytes=received.size,
-                content_type=kind.content_type,
-                sha256=received.sha256,
-                uploaded_by=user,
-                uploaded_at=utcnow(),
-            )
-            session.add(attachment)
-    finally:
-        received.path.unlink(missing_ok=True)
-    return attachment
+    with received(stream) as file, unit_of_work() as session:
+        return attach(session, file, guarantee_id=guarantee_id, filename=filename, user=user, action_id=action_id)
 
 
 def hide(attachment_id: int, *, reason: str, user: str) -> Attachment:

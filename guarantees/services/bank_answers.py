@@ -1,10 +1,13 @@
 """The bank's answer to an issued letter: recorded once per action, with its date, reference, optional file and,
 for an extension, the expiry the bank granted; a granted expiry other than the one asked becomes the guarantee's.
 
-The answer's file goes through the attachments service (tied to the action) before the answer is written: the
-answer's rules are checked first, so a refused answer stores no file.
+The answer's file is received and checked by the attachments service first (the answer's rules checked before it,
+so a refused answer receives no file), and its attachment row (tied to the action) is written in the answer's own
+transaction: an answer refused or lost to a concurrent one leaves no attachment row (its file may stay in the
+store, where it is content-addressed and harmless).
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
@@ -166,19 +169,11 @@ def record(
 ) -> BankAnswer:
     """Record the bank's answer to an issued letter, once. For an extension, the expiry the bank granted (default:
     the one asked); when it differs, the guarantee takes it, and the legacy tables get the guarantee's new values.
-    The file, if any, is attached to the action first (through the attachments service)."""
-    attachment_id = None
-    if upload is not None:
+    The file, if any, is attached to the action in the same transaction."""
+    if upload is not None:  # refused before a byte of the file is read
         check(action_id, answer_date=answer_date, bank_reference=bank_reference, granted_expiry=granted_expiry)
-        action = db.session.get(GuaranteeAction, action_id)
-        attachment_id = attachments.add(
-            guarantee_id=action.guarantee_id,
-            filename=upload.filename,
-            stream=upload.stream,
-            user=user,
-            action_id=action_id,
-        ).id
-    with unit_of_work() as session:
+    receiving = attachments.received(upload.stream) if upload is not None else nullcontext()
+    with receiving as file, unit_of_work() as session:
         found = session.get(GuaranteeAction, action_id)
         if found is None:
             raise NotFound(_("No such action."))
@@ -190,6 +185,16 @@ def record(
         )
         action = _answerable(session, action_id)
         reference, granted, moves = _checked(session, action, guarantee, answer_date, bank_reference, granted_expiry)
+        attachment_id = None
+        if file is not None:
+            attachment_id = attachments.attach(
+                session,
+                file,
+                guarantee_id=action.guarantee_id,
+                filename=upload.filename,
+                user=user,
+                action_id=action.id,
+            ).id
         adapter = DualWriteAdapter(session)
         answer = BankAnswer(
             action_id=action.id,

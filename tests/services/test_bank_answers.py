@@ -1,6 +1,7 @@
 """The bank's answer to issued letters: once per action, its rules, the guarantee taking a granted expiry, the
 worklist and list filter of letters waiting, and the digest naming those waiting too long."""
 
+import contextlib
 import io
 import itertools
 from datetime import date, datetime, timedelta
@@ -236,3 +237,52 @@ def test_the_digest_e_mail_names_the_letter_once_it_is_overdue(make_guarantee, m
     # the next day: nothing newly overdue, no digest of its own
     app.config["TODAY"] = ISSUE_DAY + timedelta(days=16)
     assert alerts.send().sent == 0 and len(outbox) == 1
+
+
+def test_an_answer_lost_to_a_concurrent_one_leaves_no_attachment_row(extended, app, tmp_path, monkeypatch):
+    app.config["ATTACHMENTS_DIR"] = str(tmp_path / "files")
+    _gid, action_id = extended
+    receive = bank_answers.attachments.received
+
+    @contextlib.contextmanager
+    def received_then_answered(stream):
+        with receive(stream) as file:
+            # the file is in: another editor's answer is recorded before ours writes anything
+            bank_answers.record(action_id, answer_date=ISSUE_DAY, bank_reference="FIRST", user="other")
+            yield file
+
+    monkeypatch.setattr(bank_answers.attachments, "received", received_then_answered)
+    with pytest.raises(RuleViolation, match="already recorded"):
+        bank_answers.record(
+            action_id,
+            answer_date=ISSUE_DAY,
+            bank_reference="SECOND",
+            user="clerk",
+            upload=bank_answers.Upload("letter.pdf", io.BytesIO(b"%PDF-1.4\n%%EOF\n")),
+        )
+    db.session.remove()
+    assert db.session.scalar(sa.text("SELECT count(*) FROM attachments")) == 0
+    assert db.session.scalar(sa.select(BankAnswer.bank_reference)) == "FIRST"
+
+
+def test_an_answer_failing_after_its_attachment_row_rolls_the_row_back(extended, app, tmp_path, monkeypatch):
+    app.config["ATTACHMENTS_DIR"] = str(tmp_path / "files")
+    gid, action_id = extended
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the legacy half failed")
+
+    monkeypatch.setattr(bank_answers.DualWriteAdapter, "record_answer", broken)
+    with pytest.raises(RuntimeError):
+        bank_answers.record(
+            action_id,
+            answer_date=ISSUE_DAY,
+            bank_reference="R",
+            granted_expiry=date(2027, 3, 31),  # moves the guarantee: the legacy half is written after both rows
+            user="clerk",
+            upload=bank_answers.Upload("letter.pdf", io.BytesIO(b"%PDF-1.4\n%%EOF\n")),
+        )
+    db.session.remove()
+    assert db.session.scalar(sa.text("SELECT count(*) FROM attachments")) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BankAnswer)) == 0
+    assert db.session.get(Guarantee, gid).expiry_date == date(2027, 6, 1)
