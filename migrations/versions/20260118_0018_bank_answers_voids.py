@@ -48,6 +48,7 @@ def _revision(filename: str):
 
 
 R0002 = _revision("20260101_0002_new_architecture.py")
+R0003 = _revision("20260102_0003_matching.py")  # the locked guard as 0003 left it: a recorded merge may re-point
 R0015 = _revision("20260115_0015_integrity.py")
 
 OLD_TYPES = "action_type IN ('extension', 'release', 'reduction', 'modification')"
@@ -145,13 +146,16 @@ def _loose(column: str, kind: str, new: str, is_: str) -> str:
 
 
 def _locked_changes(differs: str, is_: str) -> list[str]:
-    """0002's refusals on a locked guarantee, with voids and answers among the actions that change it."""
+    """0002's refusals on a locked guarantee (a recorded merge may re-point its supplier or bank, as 0003 allowed),
+    with voids and answers among the actions that change it."""
     identifying = " OR ".join(f"NEW.{c}{differs}OLD.{c}" for c in R0002.IDENTIFYING)
+    merged = {column: R0003.MERGED.format(entity=entity, column=column)
+              for entity, column in (("supplier", "supplier_id"), ("bank", "bank_id"))}  # fmt: skip
     return [
         "NOT NEW.is_locked",
         identifying,
-        f"(OLD.supplier_id IS NOT NULL AND NEW.supplier_id{differs}OLD.supplier_id)",
-        f"(OLD.bank_id IS NOT NULL AND NEW.bank_id{differs}OLD.bank_id)",
+        f"(OLD.supplier_id IS NOT NULL AND NEW.supplier_id{differs}OLD.supplier_id AND NOT {merged['supplier_id']})",
+        f"(OLD.bank_id IS NOT NULL AND NEW.bank_id{differs}OLD.bank_id AND NOT {merged['bank_id']})",
         f"(NEW.expiry_date{differs}OLD.expiry_date AND NOT {_loose('expiry_date', 'extension', 'new_expiry_date', is_)})",
         f"(NEW.amount{differs}OLD.amount AND NOT {_loose('amount', 'reduction', 'new_amount', is_)})",
         f"(NEW.status{differs}OLD.status AND NEW.status = 'released' AND NOT {_released()})",
@@ -263,13 +267,16 @@ SQLITE_NEW_TRIGGERS = (
 
 
 def _sqlite_restore() -> list[str]:
-    """0002's and 0015's forms of the triggers this revision replaced."""
-    replaced = (
-        "trg_guarantees_locked_update", "trg_guarantees_follow_actions", "trg_guarantee_actions_issue",
-        "trg_guarantee_actions_no_replace",
-    )  # fmt: skip
-    statements = [f"DROP TRIGGER IF EXISTS {name}" for name in (*replaced, *SQLITE_NEW_TRIGGERS)]
-    for statement in (*R0002._sqlite_triggers(), *R0015._sqlite_statements()):
+    """0003's and 0015's forms of the triggers this revision replaced."""
+    replaced = ("trg_guarantees_follow_actions", "trg_guarantee_actions_issue", "trg_guarantee_actions_no_replace")
+    statements = [
+        f"DROP TRIGGER IF EXISTS {name}" for name in ("trg_guarantees_locked_update", *replaced, *SQLITE_NEW_TRIGGERS)
+    ]
+    statements.append(
+        f"CREATE TRIGGER trg_guarantees_locked_update BEFORE UPDATE ON guarantees WHEN {R0003._guard(True)[0]} "
+        "BEGIN SELECT RAISE(ABORT, 'guarantees: a locked guarantee changes only through an issued action'); END"
+    )
+    for statement in R0015._sqlite_statements():
         if any(statement.startswith(f"CREATE TRIGGER {name} ") for name in replaced):
             statements.append(statement)
     return statements
@@ -360,17 +367,18 @@ END IF;"""
 
 
 def _pg_restore() -> list[str]:
-    """0002's and 0015's forms of the functions this revision replaced."""
+    """0003's and 0015's forms of the functions this revision replaced."""
     statements = [
         f"DROP TRIGGER IF EXISTS {name} ON bank_answers"
         for name in ("trg_bank_answers_no_update", "trg_bank_answers_no_delete", "trg_bank_answers_no_truncate",
                      "trg_bank_answers_check")
     ]  # fmt: skip
     statements.append("DROP FUNCTION IF EXISTS bank_answers_check()")
-    for statement in (*R0002._pg_triggers(), *R0015._pg_statements()):
+    statements.append(R0003._guard(True)[1])
+    for statement in R0015._pg_statements():
         if any(
             statement.startswith(f"CREATE OR REPLACE FUNCTION {name}()")
-            for name in ("guarantees_locked", "guarantees_follow_actions", "guarantee_actions_issue")
+            for name in ("guarantees_follow_actions", "guarantee_actions_issue")
         ):
             statements.append(statement)
     return statements
