@@ -48,8 +48,13 @@ def load_entries(session: Session, entity: str) -> list[Entry]:
 
 
 def load_aliases(session: Session, entity: str) -> dict[str, int]:
-    """Learned names of one dictionary: normalised raw name → entry id."""
-    query = sa.select(NameAlias.normalized_name, NameAlias.entity_id).where(NameAlias.entity == entity)
+    """Learned names of one dictionary: normalised raw name → entry id (oldest first: of two names stored under
+    normalisations that fold them to one key now, the later decision wins, as a newer decision replaces an older)."""
+    query = (
+        sa.select(NameAlias.normalized_name, NameAlias.entity_id)
+        .where(NameAlias.entity == entity)
+        .order_by(NameAlias.id)
+    )
     return dict(session.execute(query).all())
 
 

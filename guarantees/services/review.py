@@ -51,8 +51,26 @@ def _live_entry(session: Session, entity: str, entity_id: int, what: str = "entr
     return row
 
 
+def _stale_aliases(session: Session, entity: str, key: str) -> list[NameAlias]:
+    """Learned names stored under an earlier normalisation that fold to `key` now (their stored text or their raw
+    name normalised as matching does today), oldest first."""
+    stored = session.execute(
+        sa.select(NameAlias.id, NameAlias.normalized_name, NameAlias.raw_name)
+        .where(NameAlias.entity == entity, NameAlias.normalized_name != key)
+        .order_by(NameAlias.id)
+    )
+    ids = [alias_id for alias_id, normalized, raw in stored if key in (normalise_name(normalized), normalise_name(raw))]
+    if not ids:
+        return []
+    return list(session.scalars(sa.select(NameAlias).where(NameAlias.id.in_(ids)).order_by(NameAlias.id)))
+
+
 def _learn(session: Session, entity: str, raw_name: str, entity_id: int, user: str | None) -> None:
-    """Remember that `raw_name` means this entry (a newer decision replaces an older one)."""
+    """Remember that `raw_name` means this entry (a newer decision replaces an older one).
+
+    A name is stored and looked up by normalise_name as it is now. A name learned under an earlier normalisation
+    (which folded less) is the same name when it folds to the same key: it is found, stored under the current key,
+    and re-pointed with the others, rather than learned a second time."""
     key = normalise_name(raw_name)
     if not key:
         return
@@ -61,6 +79,11 @@ def _learn(session: Session, entity: str, raw_name: str, entity_id: int, user: s
         return session.scalar(sa.select(NameAlias).where(NameAlias.entity == entity, NameAlias.normalized_name == key))
 
     alias = find()
+    stale = _stale_aliases(session, entity, key)
+    if alias is None and stale:
+        alias = stale.pop(0)
+        alias.normalized_name = key
+        session.flush()
     if alias is None:
         alias = insert_or_get(
             session,
@@ -69,10 +92,11 @@ def _learn(session: Session, entity: str, raw_name: str, entity_id: int, user: s
             ),
             find,
         )
-    if alias.entity_id != entity_id:
-        alias.entity_id = entity_id
-        alias.raw_name = raw_name
-        alias.created_by = user
+    for same in (alias, *stale):
+        if same.entity_id != entity_id:
+            same.entity_id = entity_id
+            same.raw_name = raw_name
+            same.created_by = user
 
 
 def apply_choice(entity: str, raw_name: str, chosen_id: int, *, user: str | None) -> int:

@@ -122,6 +122,27 @@ def test_a_new_decision_for_a_learned_name_replaces_the_alias(make_guarantee, di
     assert (alias.entity_id, alias.created_by) == (dictionary["lana"], "chief")
 
 
+def test_a_name_learned_under_the_earlier_normalisation_is_found_not_learned_again(make_guarantee, dictionary):
+    make_guarantee("G1", raw_supplier_name="The LMC Trading & Co.", raw_bank_name="Riyad Bank")
+    make_guarantee("G2", raw_supplier_name="مؤسسة لمى وشركاه", raw_bank_name="Riyad Bank")
+    # Stored before normalise_name dropped a leading 'the', '& Co.' and 'وشركاه': their old keys.
+    gulf = dictionary["gulf"]
+    stored = [("the LMC trading & co", "the lmc trading and co"), ("لمى وشركاه", "لمي وشركاه"),
+              ("LMC Trading Co", "lmc trading co")]  # fmt: skip
+    for raw, old_key in stored:
+        db.session.add(NameAlias(entity="supplier", entity_id=gulf, raw_name=raw, normalized_name=old_key))
+    db.session.commit()
+    assert review.apply_choice("supplier", "The LMC Trading & Co.", dictionary["lana"], user="chief") == 1
+    assert review.apply_choice("supplier", "مؤسسة لمى وشركاه", dictionary["lana"], user="chief") == 1
+    aliases = db.session.scalars(sa.select(NameAlias).order_by(NameAlias.id)).all()
+    assert len(aliases) == 3  # found and re-pointed, none stored a second time
+    assert {alias.entity_id for alias in aliases} == {dictionary["lana"]}
+    assert [alias.normalized_name for alias in aliases] == ["lmc trading", "لمي", "lmc trading co"]
+    # The matcher reads them as the same learned name: each spelling of it leads to the chosen entry.
+    assert repo.matcher_for(db.session).match_one("supplier", "the lmc trading").entity_id == dictionary["lana"]
+    assert repo.matcher_for(db.session).match_one("supplier", "لمى").entity_id == dictionary["lana"]
+
+
 def test_nothing_left_to_match_changes_nothing(make_guarantee, dictionary):
     make_guarantee("G1", raw_supplier_name="Lana Medical", raw_bank_name="Riyad Bank")
     assert review.apply_choice("supplier", "Not In The Register", dictionary["lana"], user="clerk") == 0
