@@ -30,6 +30,21 @@ def _progress(description: str, total: int | None):
         bar.close()
 
 
+@contextmanager
+def _owner_engine():
+    """The engine of the role that owns the tables (MIGRATE_DATABASE_URL) when it is set, else the app's: the
+    cut-over commands set id sequences (load) and drop tables (archive), which the app's role may not."""
+    owner_url = current_app.config.get("MIGRATE_DATABASE_URL")
+    if not owner_url:
+        yield db.engine
+        return
+    engine = sa.create_engine(owner_url, poolclass=sa.pool.NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def _echo_json(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -72,7 +87,8 @@ def load_command(path: str, as_json: bool) -> None:
     """Copy the legacy SQLite database at PATH into the register's legacy tables (ids kept).
 
     Refuses, changing nothing, when PATH is not a legacy database or the register already holds
-    legacy rows. Rows without an id or with a repeated one get new ids after the highest (reported).
+    legacy rows. Rows without an id or with a repeated one get new ids after the highest (reported). On PostgreSQL
+    it runs as the owner of the tables (MIGRATE_DATABASE_URL): it sets the id sequences.
     """
     from guarantees.legacy.load import LoadRefused, load, open_legacy
 
@@ -81,8 +97,8 @@ def load_command(path: str, as_json: bool) -> None:
         source, _ = open_legacy(path)
         total = source.execute("select count(*) from imported_records").fetchone()[0]
         source.close()
-        with _progress("load", total) as progress:
-            report = load(db.engine, path, progress=progress)
+        with _progress("load", total) as progress, _owner_engine() as engine:
+            report = load(engine, path, progress=progress)
     except LoadRefused as error:
         _fail(str(error), as_json)
     data = report.as_dict()
@@ -120,14 +136,15 @@ def migrate_command(dry_run: bool, as_json: bool, chunk_rows: int) -> None:
     """Migrate legacy rows to batches, guarantees, items, actions and action sessions, back-linked.
 
     Whole guarantee numbers are migrated a chunk at a time, each chunk committed with its back-links. Idempotent
-    (a second run changes nothing) and resumable: after a crash, running it again finishes the job.
+    (a second run changes nothing) and resumable: after a crash, running it again finishes the job. On PostgreSQL
+    it runs as the owner of the tables (MIGRATE_DATABASE_URL), like the load.
     """
     from guarantees.legacy.migrate import MigrateBusy, migrate
 
     _require_upgraded(as_json)
     try:
-        with _progress("migrate" + (" (dry run)" if dry_run else ""), None) as progress:
-            summary = migrate(db.engine, dry_run=dry_run, chunk_rows=chunk_rows, progress=progress)
+        with _progress("migrate" + (" (dry run)" if dry_run else ""), None) as progress, _owner_engine() as engine:
+            summary = migrate(engine, dry_run=dry_run, chunk_rows=chunk_rows, progress=progress)
     except MigrateBusy as busy:
         _fail(str(busy), as_json)
     except sa.exc.SQLAlchemyError as error:
@@ -314,17 +331,12 @@ def archive_command(path: str, dry_run: bool, as_json: bool, user: str | None) -
     """
     from guarantees.legacy.archive import ArchiveRefused, archive
 
-    owner_url = current_app.config.get("MIGRATE_DATABASE_URL")
-    engine = sa.create_engine(owner_url, poolclass=sa.pool.NullPool) if owner_url else db.engine
     try:
-        with _progress("archive", None) as progress:
+        with _progress("archive", None) as progress, _owner_engine() as engine:
             report = archive(engine, path, user=user or _os_user(), dry_run=dry_run, progress=progress,
                              say=_step(as_json))  # fmt: skip
     except ArchiveRefused as refused:
         _fail(f"Refusing to archive: {refused}", as_json)
-    finally:
-        if owner_url:
-            engine.dispose()
     if as_json:
         _echo_json(report)
         return

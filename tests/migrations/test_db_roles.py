@@ -176,6 +176,41 @@ def test_the_rollback_runs_as_the_owner(roles, production):
     upgrade()
 
 
+def test_the_legacy_path_ends_archived_by_the_owner_and_read_by_the_app_role(roles, production, tmp_path):
+    """Load, migrate and retire run as the app's role, the archive (which drops tables) as the owner; the app's role
+    still reads the history from the archive table, and the grants are made again afterwards."""
+    from guarantees.models import Guarantee, LegacyArchiveRecord
+    from guarantees.repositories import history
+    from tests.legacy.conftest import ROWS, write_legacy
+
+    runner = production.test_cli_runner()
+
+    def flask(*args: str) -> str:
+        db.session.remove()
+        result = runner.invoke(args=list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    legacy = write_legacy(tmp_path / "legacy.sqlite")
+    flask("legacy", "load", str(legacy))
+    flask("legacy", "migrate")
+    flask("legacy", "retire", "--user", "treasury-admin")
+    assert refused("DROP TABLE imported_records")  # what the archive does is beyond the app's role
+    archive = tmp_path / "archive.sqlite"
+    assert "compared row by row: equal" in flask("legacy", "archive", "--to", str(archive), "--user", "treasury-admin")
+    assert archive.exists()
+    assert db.session.scalar(sa.text("SELECT current_user")) == roles.app
+    assert not sa.inspect(db.engine).has_table("imported_records")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LegacyArchiveRecord)) == len(ROWS)
+    guarantee = db.session.scalar(sa.select(Guarantee).where(Guarantee.guarantee_number == "JLG6900350"))
+    assert {row["id"] for row in history.legacy_rows(guarantee)} >= {1, 4, 10, 11}
+    assert history.timeline(guarantee)
+    assert f"Role {roles.app}:" in flask("db-roles", "grant")
+    held = db_roles.granted(db.session.connection(), roles.app, ["legacy_archives", "legacy_archive_records"])
+    assert held == {"legacy_archives": {"SELECT"}, "legacy_archive_records": {"SELECT"}}
+    assert refused("DELETE FROM legacy_archive_records")
+
+
 def test_grant_refuses_what_would_not_hold(roles, production):
     runner = production.test_cli_runner()
     with db_roles_owner(roles) as connection:
