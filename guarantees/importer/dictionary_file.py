@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from guarantees.domain.email import parse_address
+from guarantees.domain.swift import parse_swift
 from guarantees.domain.text import clean_text
 from guarantees.importer.error_workbook import is_formula_like
 from guarantees.importer.headers import header_key
@@ -197,16 +198,7 @@ def _text(value: object) -> str | None:
     return clean_text(value)
 
 
-_SWIFT = re.compile(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?")
 _ALIAS_SEPARATORS = re.compile(r"[;\n\r\u060c\u061b]+")  # ; new line، ؛
-
-
-def parse_swift(text: str) -> str:
-    """' rjhi sari ' → 'RJHISARI': 8 or 11 characters (bank, country, location, branch); ValueError otherwise."""
-    code = re.sub(r"\s+", "", text or "").upper()
-    if not _SWIFT.fullmatch(code):
-        raise ValueError(text)
-    return code
 
 
 def split_aliases(text: str | None) -> list[str]:

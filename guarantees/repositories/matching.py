@@ -21,7 +21,7 @@ from guarantees.domain.ids import is_id
 from guarantees.extensions import db
 from guarantees.matching import ENTITIES, Choice, DictionaryMatcher, Entry, MatchThresholds, entry_of, normalise_name
 from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAlias
-from guarantees.models.dictionary import Bank, Supplier
+from guarantees.models.dictionary import Bank, BankDetail, Supplier
 from guarantees.repositories.pages import Page
 
 MODELS = {"supplier": Supplier, "bank": Bank}
@@ -214,12 +214,24 @@ def merged_into(entity: str) -> dict[int, int]:
 
 @dataclass
 class DictionaryRow:
-    """One entry of a dictionary page: the entry, its aliases, how many guarantees use it, and its merge."""
+    """One entry of a dictionary page: the entry, its aliases, how many guarantees use it, its merge, and a bank's
+    SWIFT/BIC (kept in bank_details)."""
 
     entry: Supplier | Bank
     aliases: list[NameAlias] = field(default_factory=list)
     guarantees: int = 0
     merged_into: int | None = None
+    swift_bic: str | None = None
+
+
+def _swift_codes(entity: str, ids: list[int]) -> dict[int, str]:
+    """The SWIFT/BIC of each of these banks that has one (none for suppliers)."""
+    if entity != "bank" or not ids:
+        return {}
+    query = sa.select(BankDetail.bank_id, BankDetail.swift_bic).where(
+        BankDetail.bank_id.in_(ids), BankDetail.swift_bic.is_not(None)
+    )
+    return dict(db.session.execute(query).all())
 
 
 def _matches(entry: Supplier | Bank, key: str) -> bool:
@@ -264,7 +276,11 @@ def dictionary_page(entity: str, *, q: str = "", page: int = 1, show_merged: boo
         counts = dict(
             db.session.execute(sa.select(column, sa.func.count()).where(column.in_(ids)).group_by(column)).all()
         )
-    rows = [DictionaryRow(entry, aliases[entry.id], counts.get(entry.id, 0), merges.get(entry.id)) for entry in shown]
+    codes = _swift_codes(entity, ids)
+    rows = [
+        DictionaryRow(entry, aliases[entry.id], counts.get(entry.id, 0), merges.get(entry.id), codes.get(entry.id))
+        for entry in shown
+    ]
     return Page(rows, page, PER_PAGE, total)
 
 
@@ -282,7 +298,8 @@ def dictionary_row(entity: str, entity_id: int) -> DictionaryRow | None:
     )
     column = ID_COLUMNS[entity]
     count = db.session.scalar(sa.select(sa.func.count()).where(column == entity_id)) or 0
-    return DictionaryRow(entry, aliases, count, merged_into(entity).get(entity_id))
+    swift = _swift_codes(entity, [entity_id]).get(entity_id)
+    return DictionaryRow(entry, aliases, count, merged_into(entity).get(entity_id), swift)
 
 
 def usage(entity: str, entity_id: int) -> tuple[int, int]:

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from guarantees.database import insert_or_get
 from guarantees.domain.fields import match_status
+from guarantees.domain.swift import parse_swift
 from guarantees.domain.text import clean_text
 from guarantees.matching import ENTITIES, entry_names, normalise_name
 from guarantees.models import DictionaryMerge, Guarantee, MatchDecision, NameAlias
 from guarantees.models.base import utcnow
-from guarantees.models.dictionary import Bank, Supplier
+from guarantees.models.dictionary import Bank, BankDetail, Supplier
 from guarantees.repositories import matching as repo
 from guarantees.repositories import review_groups as groups_repo
 from guarantees.services.dualwrite import BANK_FIELDS, SUPPLIER_FIELDS, DualWriteAdapter
@@ -183,7 +184,7 @@ def add_entry_and_apply(entity: str, raw_name: str, data: dict, *, user: str | N
     if not key:
         raise ValidationFailed(_("There is no name to match."), field="raw_name")
     with unit_of_work() as session:
-        entry = (_write_supplier if entity == "supplier" else _write_bank)(session, None, data)
+        entry = _write_supplier(session, None, data) if entity == "supplier" else _write_bank(session, None, data, user)
         count = _decide(session, entity, raw_name, entry, _unmatched(session, entity, key), user)
     repo.dictionaries_changed()
     return entry, count
@@ -237,8 +238,28 @@ def merge(entity: str, from_id: int, into_id: int, *, user: str | None) -> int:
         for name in names:
             if normalise_name(name) not in kept:
                 _learn(session, entity, name, target.id, user)
+        if entity == "bank":
+            _carry_swift(session, source.id, target.id, user)
     repo.dictionaries_changed()
     return len(ids)
+
+
+def _carry_swift(session: Session, from_id: int, into_id: int, user: str | None) -> None:
+    """A merged bank's SWIFT/BIC goes to the kept bank, unless the kept bank has one of its own."""
+    source = session.get(BankDetail, from_id)
+    if source is None or not source.swift_bic:
+        return
+    _set_swift(session, into_id, source.swift_bic, user, keep_existing=True)
+
+
+def _set_swift(session: Session, bank_id: int, code: str | None, user: str | None, *, keep_existing=False) -> None:
+    """Store a bank's SWIFT/BIC in bank_details (None clears it; keep_existing: only where there is none)."""
+    detail = session.get(BankDetail, bank_id)
+    if detail is None:
+        if code:
+            session.add(BankDetail(bank_id=bank_id, swift_bic=code, updated_by=user))
+    elif detail.swift_bic != code and not (keep_existing and detail.swift_bic):
+        detail.swift_bic, detail.updated_by = code, user
 
 
 def _text_fields(data: dict, fields: tuple[str, ...]) -> dict:
@@ -289,15 +310,32 @@ def _write_supplier(session: Session, supplier_id: int | None, data: dict) -> Su
 
 
 def save_bank(bank_id: int | None, data: dict, *, user: str | None) -> Bank:
-    """Add a bank (bank_id None) or edit one: names, short code, and the address block its letters carry."""
+    """Add a bank (bank_id None) or edit one: names, short code, SWIFT/BIC and the address block its letters
+    carry."""
     with unit_of_work() as session:
-        bank = _write_bank(session, bank_id, data)
+        bank = _write_bank(session, bank_id, data, user)
     repo.dictionaries_changed()
     return bank
 
 
-def _write_bank(session: Session, bank_id: int | None, data: dict) -> Bank:
+def _swift_field(data: dict) -> str | None:
+    """The SWIFT/BIC a form gave (blank: none), checked by the import's rule."""
+    text = clean_text(data.get("swift_bic"))
+    if not text:
+        return None
+    try:
+        return parse_swift(text)
+    except ValueError:
+        raise ValidationFailed(
+            _("“%(value)s” is not a SWIFT/BIC code (8 or 11 letters and digits).", value=text), field="swift_bic"
+        ) from None
+
+
+def _write_bank(session: Session, bank_id: int | None, data: dict, user: str | None = None) -> Bank:
+    """A bank's columns written by the dual-write adapter; its SWIFT/BIC, when the data names one (a blank clears
+    it), in bank_details."""
     values = _text_fields(data, BANK_FIELDS)
+    swift = _swift_field(data)
     if values["short_code"]:
         values["short_code"] = values["short_code"].upper()
     if values["contact_email"] and not _EMAIL.match(values["contact_email"]):
@@ -324,7 +362,10 @@ def _write_bank(session: Session, bank_id: int | None, data: dict) -> Bank:
                 _("Bank #%(id)d (%(name)s) has this short code.", id=clash.id, name=clash.label), field="short_code"
             )
     normalized = normalise_name(values["official_name"])
-    return DualWriteAdapter(session).save_entry(Bank, bank, values, normalized=normalized)
+    bank = DualWriteAdapter(session).save_entry(Bank, bank, values, normalized=normalized)
+    if "swift_bic" in data:
+        _set_swift(session, bank.id, swift, user)
+    return bank
 
 
 def delete_alias(alias_id: int, *, user: str | None) -> tuple[str, int]:

@@ -144,7 +144,7 @@ def edit_entry(kind: str, entry_id: int):
     row = _row_or_404(entity, entry_id)
     if row.merged_into:
         abort(404)
-    return _edit_form(entity, row, ENTRY_FORMS[entity](formdata=None, obj=row.entry))
+    return _edit_form(entity, row, ENTRY_FORMS[entity](formdata=None, obj=row.entry, swift_bic=row.swift_bic))
 
 
 @bp.post("/<any(suppliers, banks):kind>/<int:entry_id>")

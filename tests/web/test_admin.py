@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from guarantees.extensions import db
 from guarantees.models import DictionaryMerge, Guarantee, NameAlias
-from guarantees.models.dictionary import Bank, Supplier
+from guarantees.models.dictionary import Bank, BankDetail, Supplier
 from guarantees.services import actions
 
 # The guarantees these tests extend expire on 2026-06-01: the register's day is fixed before that.
@@ -111,6 +111,66 @@ def test_add_and_edit_a_bank_with_its_arabic_name(admin, dictionary):
     assert clash.status_code == 422 and "short code" in clash.get_data(as_text=True)
     full = admin.get(f"/admin/banks/{bank.id}/edit")
     assert full.status_code == 200 and "<html" in full.get_data(as_text=True)
+
+
+def swift_of(bank_id: int) -> str | None:
+    db.session.expire_all()
+    detail = db.session.get(BankDetail, bank_id)
+    return detail.swift_bic if detail else None
+
+
+def test_a_bank_s_swift_bic_is_added_shown_edited_and_cleared_by_the_import_s_rule(admin, dictionary):
+    response = admin.post(
+        "/admin/banks", {"official_name": "Al Rajhi Bank", "short_code": "RJHI", "swift_bic": " rjhi sari "}
+    )
+    assert response.status_code == 303
+    bank = db.session.scalar(sa.select(Bank).where(Bank.short_code == "RJHI"))
+    assert swift_of(bank.id) == "RJHISARI"  # spaces dropped, upper case, as the dictionary import keeps it
+    listing = admin.get("/admin/banks").get_data(as_text=True)
+    assert '<th scope="col">SWIFT/BIC</th>' in listing and '<td dir="ltr">RJHISARI</td>' in listing
+    form = admin.get(f"/admin/banks/{bank.id}/edit", htmx=True).get_data(as_text=True)
+    assert 'name="swift_bic"' in form and 'value="RJHISARI"' in form
+    data = {"official_name": "Al Rajhi Bank", "short_code": "RJHI"}
+    saved = admin.post(f"/admin/banks/{bank.id}", {**data, "swift_bic": "RJHISARIXXX"}, htmx=True)
+    assert saved.status_code == 200 and '<td dir="ltr">RJHISARIXXX</td>' in saved.get_data(as_text=True)
+    assert swift_of(bank.id) == "RJHISARIXXX"
+    for bad in ("RJHI", "RJHI SA", "RJHISARIX", "12HISARI", "RJHISA-RI"):
+        refused = admin.post(f"/admin/banks/{bank.id}", {**data, "swift_bic": bad}, htmx=True)
+        assert refused.status_code == 422 and "is not a SWIFT/BIC code" in refused.get_data(as_text=True), bad
+        refused = admin.post("/admin/banks", {"official_name": "Another Bank", "swift_bic": bad})
+        assert refused.status_code == 422 and "is not a SWIFT/BIC code" in refused.get_data(as_text=True), bad
+    assert swift_of(bank.id) == "RJHISARIXXX" and count(Bank) == 2
+    assert admin.post(f"/admin/banks/{bank.id}", data, htmx=True).status_code == 200  # a blank field clears it
+    assert swift_of(bank.id) is None
+    assert admin.post(f"/admin/banks/{dictionary['riyad']}", {"official_name": "Riyad Bank"}).status_code == 303
+    assert swift_of(dictionary["riyad"]) is None  # none given, none stored
+
+
+def test_a_bank_merge_carries_the_swift_bic_unless_the_kept_bank_has_one(admin, make_guarantee, dictionary):
+    banks = {name: Bank(official_name=name) for name in ("Samba Financial Group", "SABB", "Alawwal Bank")}
+    db.session.add_all(banks.values())
+    db.session.flush()
+    db.session.add_all(
+        [
+            BankDetail(bank_id=banks["Samba Financial Group"].id, swift_bic="SAMBSARI"),
+            BankDetail(bank_id=banks["SABB"].id, swift_bic="SABBSARI"),
+            BankDetail(bank_id=banks["Alawwal Bank"].id, swift_bic="AAALSARI"),
+        ]
+    )
+    db.session.commit()
+    ids = {name: bank.id for name, bank in banks.items()}
+    locked = make_guarantee("G1", raw_supplier_name="Lana Medical Company", raw_bank_name="Samba Financial Group")
+    assert locked.bank_id == ids["Samba Financial Group"]
+    actions.extend(locked.id, user="clerk")
+    # The kept bank has none: it takes the merged bank's.
+    response = admin.post(f"/admin/banks/{ids['Samba Financial Group']}/merge", {"into_id": dictionary["riyad"]})
+    assert response.status_code == 303
+    assert swift_of(dictionary["riyad"]) == "SAMBSARI"
+    assert db.session.get(Guarantee, locked.id).bank_id == dictionary["riyad"]
+    # The kept bank has its own: it keeps it.
+    assert admin.post(f"/admin/banks/{ids['Alawwal Bank']}/merge", {"into_id": ids["SABB"]}).status_code == 303
+    assert swift_of(ids["SABB"]) == "SABBSARI"
+    assert swift_of(ids["Alawwal Bank"]) == "AAALSARI"  # the merged entry keeps its row as it was
 
 
 def test_names_are_escaped(admin, make_guarantee):
