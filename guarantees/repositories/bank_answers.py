@@ -1,17 +1,19 @@
 """Reads for the bank's answers and the voids: which letters wait for the bank (the SQL twin of
-`domain.bank_answers.awaits_answer`), the worklist, and each guarantee's letters with their answers and voids."""
+`domain.bank_answers.awaits_answer`), the worklist, each guarantee's letters with their answers and voids, and the
+register of answers (every issued letter with what the bank granted and the proof, filtered and paged)."""
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from guarantees.clock import local_day, today
-from guarantees.domain.bank_answers import ANSWERED_TYPES, days_waiting
+from guarantees.clock import local_day, local_time, today
+from guarantees.domain.bank_answers import ANSWERED_TYPES, awaits_answer, days_waiting
 from guarantees.extensions import db
 from guarantees.models import BankAnswer, Guarantee, GuaranteeAction
 from guarantees.models.attachment import Attachment
+from guarantees.repositories.pages import Page, paginate
 
 SUPPLIER = sa.func.coalesce(Guarantee.supplier_display_name, Guarantee.raw_supplier_name)
 BANK = sa.func.coalesce(Guarantee.bank_display, Guarantee.raw_bank_name)
@@ -211,3 +213,243 @@ def void_drafts(guarantee_id: int) -> list[GuaranteeAction]:
             .order_by(GuaranteeAction.id)
         ).unique()
     )
+
+
+# -- the register of answers: which letters the banks confirmed, with the proof --------------------------------------
+
+ANSWER_STATES = ("confirmed", "waiting", "voided")
+LETTER_BANK = sa.func.coalesce(GuaranteeAction.bank_display, Guarantee.bank_display, Guarantee.raw_bank_name)
+
+
+@dataclass(frozen=True)
+class AnswerFilters:
+    """What the answers page lists: a state (blank: all), a kind of letter, part of the bank's name as the letter
+    named it, and a range of the days our letters were issued (both included)."""
+
+    state: str = ""
+    action_type: str = ""
+    bank: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def query(self) -> dict:
+        """The URL parameters of these filters (blank ones left out)."""
+        values = {
+            "state": self.state,
+            "type": self.action_type,
+            "bank": self.bank,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+        }
+        return {key: value for key, value in values.items() if value}
+
+
+@dataclass(frozen=True)
+class ProofFile:
+    """An attachment of a letter's action: the bank's answer's own file, or another one tied to the action."""
+
+    id: int
+    action_id: int
+    name: str
+    content_type: str
+    size_bytes: int
+    hidden: bool
+
+
+@dataclass
+class AnsweredLetter:
+    """One issued letter as the answers page shows it: what we asked, what the bank granted, its letter, the proof
+    and the state (voided, confirmed, or waiting for so many days)."""
+
+    action_id: int
+    guarantee_id: int
+    number: str
+    bank: str | None
+    action_type: str
+    reference: str | None
+    issued_on: date
+    previous_expiry: date | None
+    asked_expiry: date | None
+    previous_amount: object
+    asked_amount: object
+    currency: str | None
+    answer_date: date | None
+    bank_reference: str | None
+    granted_expiry: date | None
+    answer_attachment_id: int | None
+    answered_by: str | None
+    void_id: int | None
+    void_reference: str | None
+    void_reason: str | None
+    state: str  # voided | confirmed | waiting
+    days_waiting: int | None
+    files: list[ProofFile]
+
+    @property
+    def differs(self) -> bool:
+        """The bank granted another expiry than the one asked."""
+        return self.granted_expiry is not None and self.granted_expiry != self.asked_expiry
+
+
+def _day_start(day: date) -> datetime:
+    """The first instant of a calendar day of the register's time zone, as naive UTC (how `issued_at` is kept)."""
+    midnight = datetime.combine(day, time.min)
+    return midnight - (local_time(midnight).utcoffset() or timedelta(0))
+
+
+def _contains(column, text: str):
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def _letters_query(filters: AnswerFilters):
+    """The register's issued extensions, reductions and releases with their answer and issued void, narrowed by
+    `filters`: the waiting ones (the rule's SQL form) longest waiting first, the others newest first."""
+    void = aliased(GuaranteeAction, name="void")
+    query = (
+        sa.select(
+            GuaranteeAction.id,
+            GuaranteeAction.guarantee_id,
+            Guarantee.guarantee_number,
+            LETTER_BANK.label("bank"),
+            GuaranteeAction.action_type,
+            GuaranteeAction.action_status,
+            GuaranteeAction.origin,
+            GuaranteeAction.reference,
+            GuaranteeAction.issued_at,
+            GuaranteeAction.previous_expiry_date,
+            GuaranteeAction.new_expiry_date,
+            GuaranteeAction.previous_amount,
+            GuaranteeAction.new_amount,
+            Guarantee.currency,
+            BankAnswer.id.label("answer_id"),
+            BankAnswer.answer_date,
+            BankAnswer.bank_reference,
+            BankAnswer.granted_expiry_date,
+            BankAnswer.attachment_id.label("answer_attachment_id"),
+            BankAnswer.recorded_by,
+            void.id.label("void_id"),
+            void.reference.label("void_reference"),
+            void.notes.label("void_reason"),
+        )
+        .join(Guarantee, Guarantee.id == GuaranteeAction.guarantee_id)
+        .outerjoin(BankAnswer, BankAnswer.action_id == GuaranteeAction.id)
+        .outerjoin(void, sa.and_(void.voids_action_id == GuaranteeAction.id, void.action_status == "issued"))
+        .where(
+            GuaranteeAction.action_type.in_(ANSWERED_TYPES),
+            GuaranteeAction.action_status == "issued",
+            GuaranteeAction.origin == "app",
+        )
+    )
+    if filters.state == "waiting":
+        query = query.where(awaiting())
+    elif filters.state == "confirmed":
+        query = query.where(answered(), ~voided())
+    elif filters.state == "voided":
+        query = query.where(voided())
+    if filters.action_type:
+        query = query.where(GuaranteeAction.action_type == filters.action_type)
+    if filters.bank:
+        query = query.where(_contains(LETTER_BANK, filters.bank))
+    if filters.date_from:
+        query = query.where(GuaranteeAction.issued_at >= _day_start(filters.date_from))
+    if filters.date_to:
+        query = query.where(GuaranteeAction.issued_at < _day_start(filters.date_to + timedelta(days=1)))
+    if filters.state == "waiting":
+        return query.order_by(GuaranteeAction.issued_at, GuaranteeAction.id)
+    return query.order_by(GuaranteeAction.issued_at.desc(), GuaranteeAction.id.desc())
+
+
+def proof_files(action_ids, *, include_hidden: bool) -> dict[int, list[ProofFile]]:
+    """The attachments of these actions (a list of ids, or a select of them), oldest first, by action id (hidden
+    ones too when `include_hidden`): the proof of each letter."""
+    query = sa.select(
+        Attachment.id,
+        Attachment.action_id,
+        Attachment.original_name,
+        Attachment.content_type,
+        Attachment.size_bytes,
+        Attachment.hidden_at,
+    ).where(Attachment.action_id.in_(action_ids))
+    if not include_hidden:
+        query = query.where(Attachment.hidden_at.is_(None))
+    found: dict[int, list[ProofFile]] = {}
+    for row in db.session.execute(query.order_by(Attachment.uploaded_at, Attachment.id)):
+        found.setdefault(row.action_id, []).append(
+            ProofFile(
+                row.id, row.action_id, row.original_name, row.content_type, row.size_bytes, row.hidden_at is not None
+            )
+        )
+    return found
+
+
+def _answered_letter(row, files: dict[int, list[ProofFile]], day: date) -> AnsweredLetter:
+    issued_on = local_day(row.issued_at)
+    waits = awaits_answer(
+        action_type=row.action_type,
+        action_status=row.action_status,
+        origin=row.origin,
+        answered=row.answer_id is not None,
+        voided=row.void_id is not None,
+    )
+    state = "voided" if row.void_id is not None else "waiting" if waits else "confirmed"
+    return AnsweredLetter(
+        action_id=row.id,
+        guarantee_id=row.guarantee_id,
+        number=row.guarantee_number,
+        bank=row.bank,
+        action_type=row.action_type,
+        reference=row.reference,
+        issued_on=issued_on,
+        previous_expiry=row.previous_expiry_date,
+        asked_expiry=row.new_expiry_date,
+        previous_amount=row.previous_amount,
+        asked_amount=row.new_amount,
+        currency=row.currency,
+        answer_date=row.answer_date,
+        bank_reference=row.bank_reference,
+        granted_expiry=row.granted_expiry_date,
+        answer_attachment_id=row.answer_attachment_id,
+        answered_by=row.recorded_by,
+        void_id=row.void_id,
+        void_reference=row.void_reference,
+        void_reason=row.void_reason,
+        state=state,
+        days_waiting=days_waiting(issued_on, day) if waits else None,
+        files=files.get(row.id, []),
+    )
+
+
+def answered_letters_page(filters: AnswerFilters, page: int, per_page: int, *, include_hidden: bool) -> Page:
+    """One page of the letters and their answers (`filters`), each with its proof files."""
+    found = paginate(_letters_query(filters), page, per_page, scalars=False)
+    files = proof_files([row.id for row in found.items], include_hidden=include_hidden) if found.items else {}
+    day = today()
+    return replace(found, items=[_answered_letter(row, files, day) for row in found.items])
+
+
+def answered_letters(filters: AnswerFilters, *, include_hidden: bool) -> list[AnsweredLetter]:
+    """Every letter of `filters` with its answer and proof files (the export): two queries, whatever their number."""
+    query = _letters_query(filters)
+    rows = db.session.execute(query).all()
+    ids = query.with_only_columns(GuaranteeAction.id).order_by(None)
+    files = proof_files(ids, include_hidden=include_hidden) if rows else {}
+    day = today()
+    return [_answered_letter(row, files, day) for row in rows]
+
+
+def letter_banks() -> list[str]:
+    """The banks the register's letters were addressed to, by name (the answers page's choice of bank)."""
+    query = (
+        sa.select(LETTER_BANK.label("bank"))
+        .join(Guarantee, Guarantee.id == GuaranteeAction.guarantee_id)
+        .where(
+            GuaranteeAction.action_type.in_(ANSWERED_TYPES),
+            GuaranteeAction.action_status == "issued",
+            GuaranteeAction.origin == "app",
+            LETTER_BANK.is_not(None),
+        )
+        .distinct()
+        .order_by("bank")
+    )
+    return [name for name in db.session.scalars(query) if name]

@@ -1,24 +1,31 @@
 """The bank's answers and the voids: recorded and prepared on the guarantee page (templates/bank_answers/), the
+register of answers (every issued letter, what the bank granted and the proof; filtered, paged, exported), the
 dashboard's worklist of letters waiting for the bank, and the admin's setting for how long one may wait."""
 
 from dataclasses import dataclass
+from io import BytesIO
 
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from guarantees.clock import today
+from guarantees.domain.bank_answers import ANSWERED_TYPES
 from guarantees.extensions import db
-from guarantees.forms.bank_answers import BankAnswerForm, BankWaitForm
+from guarantees.forms.bank_answers import AnswerListForm, BankAnswerForm, BankWaitForm
 from guarantees.forms.voids import VoidForm, VoidIssueForm
 from guarantees.repositories import bank_answers as repo
 from guarantees.repositories import guarantees as guarantee_repo
 from guarantees.services import bank_answers as service
-from guarantees.services import settings, voids
+from guarantees.services import bank_answers_export, settings, voids
 from guarantees.services.errors import DomainError, NotFound, ValidationFailed
 from guarantees.web.rendering import is_htmx, render
 from guarantees.web.security import admin_required, editor_required, username
 
 bp = Blueprint("bank_answers", __name__, url_prefix="/bank-answers")
 WORKLIST_SHOWN = 10
+PER_PAGE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,46 @@ def bank_worklist() -> Worklist:
 def bank_wait_form() -> BankWaitForm:
     """The settings page's form for how long a letter may wait (with the value set)."""
     return BankWaitForm(formdata=None, data={"wait_days": settings.bank_wait_days()})
+
+
+@bp.app_template_global()
+def letter_attachments(actions) -> dict:
+    """The attachments of these actions by action id (an action session's page): hidden ones for editors only."""
+    ids = [action.id for action in actions]
+    return repo.proof_files(ids, include_hidden=current_user.can("editor")) if ids else {}
+
+
+@bp.get("")
+def index():
+    """Every issued extension, reduction and release with the bank's answer and the proof, filtered by state, kind,
+    bank and the days our letters were issued; htmx gets only the table."""
+    form = AnswerListForm(request.args)
+    filters = form.answer_filters()
+    page = repo.answered_letters_page(
+        filters, form.value("page", 1), PER_PAGE, include_hidden=current_user.can("editor")
+    )
+    return render(
+        "bank_answers/index.html",
+        "table",
+        filters=filters,
+        page=page,
+        problems=form.problems(),
+        banks=[] if is_htmx() else repo.letter_banks(),
+        kinds=ANSWERED_TYPES,
+        state_text=bank_answers_export.state_text,
+    )
+
+
+@bp.get("/export.xlsx")
+def export():
+    """The answers page's rows (every page, the same filters) as an .xlsx."""
+    letters = repo.answered_letters(AnswerListForm(request.args).answer_filters(), include_hidden=False)
+    return send_file(
+        BytesIO(bank_answers_export.workbook(letters)),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"bank-answers-{today().isoformat()}.xlsx",
+    )
 
 
 def _guarantee_page(guarantee_id: int) -> str:

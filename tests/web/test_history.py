@@ -172,7 +172,7 @@ def test_the_timeline_takes_a_constant_number_of_queries(make_guarantee, extra_a
     with count_queries() as seen:
         entries = history.timeline(guarantee)
     assert len(entries) == 1 + 3 * extra_actions
-    assert seen["n"] <= 7  # items, edits, actions, prints, notes, legacy rows (+ BEGIN on SQLite)
+    assert seen["n"] <= 8  # items, edits, actions, prints, notes, attachments, legacy rows (+ BEGIN on SQLite)
 
 
 def test_the_page_takes_the_same_number_of_queries_for_a_long_history(viewer, make_guarantee, count_queries):

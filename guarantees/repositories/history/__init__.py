@@ -1,14 +1,16 @@
 """A guarantee's timeline (DESIGN §6): new-table history and the legacy rows that have no new counterpart.
 
 A constant number of queries whatever the length of the history: legacy rows (flagged in SQL when a new row
-already tells their story), batch items, inline edits, actions, letter prints and review decisions. The page
-opens on the newest entries (`newest`): each source reads only its newest few in SQL and counts the rest, and
-only the entries shown are built, so a long history costs about what a short one does. `timeline` is all of it.
+already tells their story), batch items, inline edits, actions, letter prints, review decisions, notes and
+attachments. The page opens on the newest entries (`newest`): each source reads only its newest few in SQL and
+counts the rest, and only the entries shown are built, so a long history costs about what a short one does.
+`timeline` is all of it.
 """
 
 from dataclasses import dataclass
 
 from guarantees.models import Guarantee
+from guarantees.repositories.history.attachments import _attachment_candidates
 from guarantees.repositories.history.entries import _LEGACY, Entry, _rank
 from guarantees.repositories.history.legacy import (
     RAW_COLUMNS,
@@ -35,6 +37,7 @@ def timeline(guarantee: Guarantee, legacy: list[dict] | None = None) -> list[Ent
     """Everything that happened to `guarantee`, oldest first, each legacy fact once."""
     candidates, _count = _new_table_candidates(guarantee.id, None)
     candidates += _note_candidates(guarantee.id, None)[0]
+    candidates += _attachment_candidates(guarantee.id, None)[0]
     legacy = legacy_rows(guarantee) if legacy is None else legacy
     candidates += _legacy_candidates([row for row in legacy if not row["has_counterpart"]], None)
     return _build(candidates)
@@ -60,7 +63,8 @@ def newest(guarantee: Guarantee, limit: int) -> Newest:
     legacy_count, untold = _legacy_keys(guarantee)
     candidates, total = _new_table_candidates(guarantee.id, limit)
     notes, noted = _note_candidates(guarantee.id, limit)
-    candidates, total = candidates + notes, total + noted
+    files, filed = _attachment_candidates(guarantee.id, limit)
+    candidates, total = candidates + notes + files, total + noted + filed
     candidates += _legacy_candidates([row._mapping for row in untold], limit)
     total += len(untold)
     shown = sorted(candidates, key=_rank)[-limit:]

@@ -12,7 +12,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 # Order of entries recorded in the same instant: a row is imported before it is edited, acted on, printed.
-KIND_ORDER = {"legacy": 0, "import": 1, "edit": 2, "decision": 2, "action": 3, "answer": 3, "print": 4, "note": 5}
+KIND_ORDER = {
+    "legacy": 0, "import": 1, "edit": 2, "decision": 2, "action": 3, "answer": 3, "print": 4, "attachment": 5,
+    "note": 5,
+}  # fmt: skip
 
 _ITEMS, _EDITS, _ACTIONS, _PRINTS, _DECISIONS, _LEGACY = range(6)  # the sources in that order
 
@@ -21,7 +24,7 @@ _ITEMS, _EDITS, _ACTIONS, _PRINTS, _DECISIONS, _LEGACY = range(6)  # the sources
 class Entry:
     """One line of the timeline."""
 
-    kind: str  # import | edit | action | print | legacy
+    kind: str  # import | edit | decision | action | answer | print | attachment | note | legacy
     source: str  # new | legacy
     at: datetime | None
     user: str | None
@@ -31,6 +34,7 @@ class Entry:
     session: "SessionRef | None" = None
     action: sa.Row | None = None  # a guarantee_actions row (of an answer: the action it answers)
     answer: sa.Row | None = None  # a bank_answers row
+    attachment: sa.Row | None = None  # an attachments row, with its action's type and reference
     print: "PrintRef | None" = None
     record: dict | None = None
     legacy_session: tuple[int | None, str | None] | None = None
