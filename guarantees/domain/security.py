@@ -14,7 +14,7 @@ EVENT_LABELS = {
     "account_enabled": _l("Account enabled"),
     "password_changed": _l("Password changed"),
     "password_reset": _l("Password reset"),
-    "export": _l("Guarantee list exported"),
+    "export": _l("Data exported"),
 }
 EVENT_KINDS = tuple(EVENT_LABELS)
 
@@ -28,6 +28,16 @@ END_REASON_LABELS = {
     "admin": _l("ended by an admin"),
 }
 END_REASONS = tuple(END_REASON_LABELS)
+
+# What an export took out of the register (the log's detail `source`; older events have none: the guarantee list).
+EXPORT_SOURCE_LABELS = {
+    "guarantees": _l("the guarantee list"),
+    "report": _l("a report"),
+    "bank_answers": _l("the banks' answers"),
+    "suppliers": _l("the supplier dictionary"),
+    "banks": _l("the bank dictionary"),
+}
+EXPORT_SOURCES = tuple(EXPORT_SOURCE_LABELS)
 
 # Why a sign-in failed (the log's detail; the user is only ever told "wrong username or password").
 FAILURE_LABELS = {
@@ -45,6 +55,10 @@ def event_label(kind: str) -> str:
 def end_reason_label(reason: str | None) -> str:
     found = END_REASON_LABELS.get(reason or "")
     return str(found) if found is not None else (reason or "")
+
+
+def export_source_label(source: str | None) -> str:
+    return str(EXPORT_SOURCE_LABELS[source or "guarantees"])
 
 
 def failure_label(reason: str | None) -> str:

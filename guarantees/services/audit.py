@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import has_request_context, request
 from sqlalchemy.orm import Session
 
-from guarantees.domain.security import EVENT_KINDS
+from guarantees.domain.security import EVENT_KINDS, EXPORT_SOURCES
 from guarantees.models.audit import SecurityEvent
 from guarantees.models.base import utcnow
 from guarantees.services.transaction import unit_of_work
@@ -49,9 +49,11 @@ def record(
     return event
 
 
-def export(*, user: str | None, rows: int, filters: dict) -> None:
-    """An export of the guarantee list: who, how many rows, and which (the filter or the selection, as
-    name=value pairs of what was asked for)."""
+def export(*, user: str | None, rows: int, filters: dict, source: str = "guarantees") -> None:
+    """An export: what it took out (`source`, one of domain.security.EXPORT_SOURCES), who, how many rows, and
+    which (the filter or the selection, as name=value pairs of what was asked for)."""
+    if source not in EXPORT_SOURCES:
+        raise ValueError(f"unknown export source {source!r}")
     asked = []
     for name, value in sorted(filters.items()):
         if name == "csrf_token" or value in (None, "", [], ()):
@@ -59,4 +61,5 @@ def export(*, user: str | None, rows: int, filters: dict) -> None:
         shown = ",".join(str(item) for item in value) if isinstance(value, list | tuple | set) else str(value)
         asked.append(f"{name}={shown}")
     with unit_of_work() as session:
-        record(session, "export", username=user, actor=user, rows=rows, what="&".join(asked)[:500] or None)
+        what = "&".join(asked)[:500] or None
+        record(session, "export", username=user, actor=user, source=source, rows=rows, what=what)

@@ -495,6 +495,11 @@ def _export_rows(entity: str) -> tuple[list[str], list[list[str | None]]]:
     return list(layout.values()), rows
 
 
+def entry_count(entity: str) -> int:
+    """How many entries the dictionary holds (what an export of it writes, one row each)."""
+    return len(_load(db.session, _entity(entity)).entries)
+
+
 def export(entity: str, fmt: str = "xlsx") -> bytes:
     """A dictionary in the layout its import reads (an export imported again changes nothing); formula-safe."""
     _entity(entity)

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from guarantees.forms.admin import ENTRY_FORMS, DictionaryQueryForm, MergeForm, MergeQueryForm
 from guarantees.forms.dictionary_import import DictionaryConfirmForm, DictionaryUploadForm, ExportForm, StarterBanksForm
 from guarantees.repositories import matching as repo
-from guarantees.services import dictionary_import
+from guarantees.services import audit, dictionary_import
 from guarantees.services import review as service
 from guarantees.services.errors import DomainError
 from guarantees.web.rendering import is_htmx, render, toast
@@ -325,7 +325,9 @@ def export(kind: str):
     entity = _kind(kind)
     form = ExportForm(request.args)
     fmt = (form.format.data or "xlsx") if form.validate() else "xlsx"
-    response = make_response(dictionary_import.export(entity, fmt))
+    data = dictionary_import.export(entity, fmt)
+    audit.export(user=username(), rows=dictionary_import.entry_count(entity), filters={"format": fmt}, source=kind)
+    response = make_response(data)
     response.mimetype = (
         "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from guarantees import clock
-from guarantees.domain.security import EVENT_KINDS, end_reason_label, event_label, failure_label
+from guarantees.domain.security import EVENT_KINDS, end_reason_label, event_label, export_source_label, failure_label
 from guarantees.forms.audit import AuditQueryForm
 from guarantees.repositories import audit as repo
 from guarantees.web.rendering import render
@@ -52,4 +52,5 @@ def index():
         event_label=event_label,
         end_reason_label=end_reason_label,
         failure_label=failure_label,
+        export_source_label=export_source_label,
     )

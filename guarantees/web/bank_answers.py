@@ -16,8 +16,8 @@ from guarantees.forms.bank_answers import AnswerListForm, BankAnswerForm, BankWa
 from guarantees.forms.voids import VoidForm, VoidIssueForm
 from guarantees.repositories import bank_answers as repo
 from guarantees.repositories import guarantees as guarantee_repo
+from guarantees.services import audit, bank_answers_export, settings, voids
 from guarantees.services import bank_answers as service
-from guarantees.services import bank_answers_export, settings, voids
 from guarantees.services.errors import DomainError, NotFound, ValidationFailed
 from guarantees.web.rendering import is_htmx, render
 from guarantees.web.security import admin_required, editor_required, username
@@ -86,6 +86,7 @@ def index():
 def export():
     """The answers page's rows (every page, the same filters) as an .xlsx."""
     letters = repo.answered_letters(AnswerListForm(request.args).answer_filters(), include_hidden=False)
+    audit.export(user=username(), rows=len(letters), filters=request.args.to_dict(), source="bank_answers")
     return send_file(
         BytesIO(bank_answers_export.workbook(letters)),
         mimetype=XLSX,

@@ -12,10 +12,11 @@ from guarantees.clock import today
 from guarantees.domain.guarantee_types import type_label
 from guarantees.forms.reports import TABLES, report_filters
 from guarantees.repositories import reports as repo
-from guarantees.services import reports_export
+from guarantees.services import audit, reports_export
 from guarantees.web import charts
 from guarantees.web.formatting import money, number
 from guarantees.web.rendering import render
+from guarantees.web.security import username
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -108,7 +109,10 @@ def index():
 def export(table: str):
     """One table of the page as an .xlsx, with the same filters."""
     filters, _problems = report_filters(request.args)
-    data = reports_export.workbook(table, READERS[table](filters))
+    rows = READERS[table](filters)
+    data = reports_export.workbook(table, rows)
+    asked = {"table": table, **{name: value for name, value in request.args.items() if name != "csrf_token"}}
+    audit.export(user=username(), rows=len(rows), filters=asked, source="report")
     return send_file(
         BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"report-{table}-{today().isoformat()}.xlsx"
     )

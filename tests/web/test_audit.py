@@ -96,6 +96,19 @@ def test_a_password_change_and_an_export_are_recorded(app, editor):
     assert "q=JLG" in export.detail["what"] and "csrf" not in export.detail["what"]
 
 
+def test_every_export_is_recorded_with_what_it_took_out(app, admin, make_guarantee):
+    make_guarantee("EXP-1")
+    for url in ("/reports/bank.xlsx?bank=Riyad", "/bank-answers/export.xlsx?state=waiting", "/admin/banks/export"):
+        assert admin.get(url).status_code == 200, url
+    sources = [(e.detail["source"], e.actor) for e in events("export")]
+    assert sources == [("report", "admin-user"), ("bank_answers", "admin-user"), ("banks", "admin-user")]
+    report = events("export")[0]
+    assert isinstance(report.detail["rows"], int)
+    assert "table=bank" in report.detail["what"] and "bank=Riyad" in report.detail["what"]
+    page = admin.get("/admin/audit?kind=export").get_data(as_text=True)
+    assert "a report" in page and "the bank dictionary" in page and "the banks&#39; answers" in page
+
+
 def test_the_command_line_is_recorded_without_an_actor(runner):
     result = runner.invoke(
         args=["users", "create", "chief", "--role", "admin", "--password-stdin"], input="pw-chief-2026\n"
