@@ -16,6 +16,7 @@ from guarantees.repositories import attachments as repo
 from guarantees.repositories import guarantees as guarantee_repo
 from guarantees.services import attachments as service
 from guarantees.services.errors import DomainError, NotFound
+from guarantees.web.errors import error_page
 from guarantees.web.rendering import is_htmx, render, toast
 from guarantees.web.security import editor_required, username
 
@@ -91,11 +92,12 @@ def upload(guarantee_id: int):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_error):
-    """A request larger than the server takes (MAX_CONTENT_LENGTH): said with the attachments' limit."""
+    """A request larger than the server takes (MAX_CONTENT_LENGTH): an upload is told the attachments' limit; any
+    other route of this blueprint (hiding), or no such guarantee, gets the app's page for its status."""
     guarantee_id = (request.view_args or {}).get("guarantee_id")
     guarantee = guarantee_repo.get(guarantee_id) if guarantee_id else None
     if guarantee is None:
-        abort(404)
+        return error_page(404 if guarantee_id else 413)
     if is_htmx():
         return _section(guarantee, status=422, error=service.too_large_message())
     return _back(guarantee.id, error=service.too_large_message())

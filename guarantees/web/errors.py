@@ -28,6 +28,11 @@ def _page(status: int, message: str | None = None):
     return response
 
 
+def error_page(status: int, message: str | None = None):
+    """The app's answer for an error status, for an error handler (which cannot abort: that would be a 500)."""
+    return _page(status, message)
+
+
 def init_app(app) -> None:
     for status in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(status, lambda error, status=status: _page(status))
