@@ -29,10 +29,11 @@ def normalise_number(value: object) -> str:
 
 
 def clean_text(value: object) -> str | None:
-    """Free text as stored: NFKC, any run of spaces folded to one, trimmed; None when empty."""
+    """Free text as stored: NFKC, no NUL, any run of spaces folded to one, trimmed; None when empty."""
     if value is None:
         return None
-    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    # NUL is nothing a person types: PostgreSQL refuses it in text and SQLite's length() stops at it.
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value).replace("\x00", ""))).strip()
     return text or None
 
 

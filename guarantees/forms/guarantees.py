@@ -43,8 +43,24 @@ class QueryForm(FlaskForm):
         return field.data
 
 
+def _without_nul(value):
+    """A field's text (or texts) without NUL characters: nothing a person types, and no database column holds one
+    (PostgreSQL refuses it; SQLite keeps it, and its length() stops there)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 class PostForm(FlaskForm):
-    """A POST form: CSRF checked (htmx sends X-CSRFToken); `first_error` is what the page says."""
+    """A POST form: CSRF checked (htmx sends X-CSRFToken); `first_error` is what the page says. No text field
+    passes a NUL character on to the services."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = [_without_nul, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, filters=filters, **options)
 
     def first_error(self) -> str:
         """The first problem of the form (the domain's messages name their field)."""

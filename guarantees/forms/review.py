@@ -17,6 +17,7 @@ from wtforms.validators import (
 
 from guarantees.domain.fields import ENTITIES
 from guarantees.domain.ids import MAX_ID
+from guarantees.forms.guarantees import PostForm
 from guarantees.repositories.review_groups import (
     BANDS,
     DEFAULT_THRESHOLD,
@@ -53,7 +54,7 @@ def id_field(label, message, required: bool = True) -> IdField:
     return IdField(label, validators=[first, NumberRange(min=1, max=MAX_ID, message=message)])
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(PostForm):
     """A reviewer's choice: every unmatched guarantee with this raw name gets the chosen entry."""
 
     entity = entity_field()
@@ -143,7 +144,7 @@ def _pairs(values: list[str], parts: int) -> list[list[str]]:
     return found
 
 
-class SelectionForm(FlaskForm):
+class SelectionForm(PostForm):
     """Groups ticked on the page, whose proposals are to be accepted (first previewed)."""
 
     group = ListField()
@@ -162,7 +163,7 @@ class SelectionForm(FlaskForm):
         return next((str(field.errors[0]) for field in self if field.errors), "")
 
 
-class ThresholdForm(FlaskForm):
+class ThresholdForm(PostForm):
     """Accept every proposal scoring at least N % (of one kind, or both)."""
 
     threshold = IdField(
@@ -183,7 +184,7 @@ class ThresholdForm(FlaskForm):
         return next((str(field.errors[0]) for field in self if field.errors), "")
 
 
-class BulkApplyForm(FlaskForm):
+class BulkApplyForm(PostForm):
     """A previewed bulk decision, confirmed: each (kind, entry, name) shown, and the preview's fingerprint."""
 
     decision = ListField()
@@ -209,7 +210,7 @@ def _text(label, limit: int = 300, required: bool = False) -> StringField:
     return StringField(label, validators=[first, Length(max=limit)])
 
 
-class AddEntryForm(FlaskForm):
+class AddEntryForm(PostForm):
     """A dictionary entry added from the review page for a name nothing fits, and applied to that name."""
 
     entity = entity_field()
