@@ -156,9 +156,10 @@ class Letter:
         )
 
 
-def guarantee_letters(guarantee_id: int) -> list[Letter]:
+def guarantee_letters(guarantee_id: int, *, include_hidden: bool = False) -> list[Letter]:
     """The guarantee's issued extensions, reductions and releases of the register, newest first, each with its
-    answer, its attachment's name and its void (three queries)."""
+    answer, its attachment's name (none for a hidden attachment unless `include_hidden`) and its void (three
+    queries)."""
     actions = list(
         db.session.scalars(
             sa.select(GuaranteeAction)
@@ -178,7 +179,13 @@ def guarantee_letters(guarantee_id: int) -> list[Letter]:
         answer.action_id: (answer, name)
         for answer, name in db.session.execute(
             sa.select(BankAnswer, Attachment.original_name)
-            .outerjoin(Attachment, Attachment.id == BankAnswer.attachment_id)
+            .outerjoin(
+                Attachment,
+                sa.and_(
+                    Attachment.id == BankAnswer.attachment_id,
+                    sa.true() if include_hidden else Attachment.hidden_at.is_(None),
+                ),
+            )
             .where(BankAnswer.action_id.in_(ids))
         ).unique()
     }

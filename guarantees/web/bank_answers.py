@@ -39,7 +39,8 @@ class Worklist:
 @bp.app_template_global()
 def bank_letters(guarantee_id: int) -> dict:
     """The guarantee page's letters with their answers and voids (templates/bank_answers/_letters.html)."""
-    return {"letters": repo.guarantee_letters(guarantee_id), "void_drafts": repo.void_drafts(guarantee_id)}
+    letters = repo.guarantee_letters(guarantee_id, include_hidden=current_user.can("editor"))
+    return {"letters": letters, "void_drafts": repo.void_drafts(guarantee_id)}
 
 
 @bp.app_template_global()

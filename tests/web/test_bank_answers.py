@@ -90,6 +90,23 @@ def test_answer_with_the_banks_letter(editor, extended, app, tmp_path):
     assert answer.attachment_id and f"/attachments/{answer.attachment_id}" in html
 
 
+def test_a_hidden_answer_letter_is_named_to_editors_only(editor, viewer, extended):
+    from guarantees.services import attachments
+
+    gid, action_id = extended
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    editor.post(
+        f"/bank-answers/actions/{action_id}/answer",
+        data={"answer_date": "2026-01-15", "bank_reference": "R", "file": (io.BytesIO(pdf), "secret-scan.pdf")},
+        content_type="multipart/form-data",
+    )
+    answer = db.session.scalar(sa.select(BankAnswer))
+    attachments.hide(answer.attachment_id, reason="scanned the wrong letter", user="editor-user")
+    assert "secret-scan.pdf" in editor.get(f"/guarantees/{gid}").get_data(as_text=True)
+    seen = viewer.get(f"/guarantees/{gid}").get_data(as_text=True)
+    assert "secret-scan.pdf" not in seen and f"/attachments/{answer.attachment_id}" not in seen
+
+
 def test_viewers_read_but_do_not_answer(viewer, extended):
     gid, action_id = extended
     html = viewer.get(f"/guarantees/{gid}").get_data(as_text=True)
