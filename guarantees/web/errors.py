@@ -34,8 +34,15 @@ def error_page(status: int, message: str | None = None):
 
 
 def init_app(app) -> None:
-    for status in (400, 403, 404, 405, 413, 429):
+    for status in (400, 403, 404, 405, 429):
         app.register_error_handler(status, lambda error, status=status: _page(status))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        # an upload names the file; a form of text only (a long note or reason) is told so, not about a file
+        if request.mimetype == "multipart/form-data":
+            return _page(413)
+        return _page(413, _l("What was sent is longer than this form takes. Shorten the text and try again."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

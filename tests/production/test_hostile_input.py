@@ -185,3 +185,12 @@ def test_the_entry_form_never_fails_with_a_500(editor, number, supplier, amount,
     data["expiry_date"] = expiry
     response = editor.post("/batches/today", data, htmx=True)
     assert response.status_code in (200, 303, 409, 422), response.status_code
+
+
+def test_an_oversized_text_form_is_told_about_its_text_not_a_file(app, editor, make_guarantee):
+    g = make_guarantee("LONG-1")
+    app.config["MAX_CONTENT_LENGTH"] = 50_000
+    response = editor.post(f"/notes/guarantee/{g.id}", data={"body": "x" * 60_000})
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "Shorten the text" in page and "file" not in page.split("<main", 1)[1].lower()
