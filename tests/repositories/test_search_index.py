@@ -161,17 +161,16 @@ def test_upgrade_indexes_existing_guarantees_and_prints(make_app, empty_database
     app = make_app(empty_database)
     with app.app_context():
         upgrade(revision="0005_indexes")
-        guarantee = service.create(
-            {
-                "guarantee_number": "UP-1",
-                "raw_supplier_name": "Lana Medical",
-                "raw_bank_name": "Riyad Bank",
-                "amount": "1000",
-                "expiry_date": "2026-06-01",
-            },
-            user="t",
-        )
-        with db.engine.begin() as connection:  # in SQL: the models describe the schema at head, not at 0005
+        with db.engine.begin() as connection:  # in SQL: the models (and services) describe the schema at head
+            guarantee_id = connection.execute(
+                sa.text(
+                    "INSERT INTO guarantees (guarantee_number, raw_supplier_name, raw_bank_name, amount, expiry_date, "
+                    "currency, match_status, status, is_locked, version, created_at, updated_at) "
+                    "VALUES ('UP-1', 'Lana Medical', 'Riyad Bank', 1000, '2026-06-01', 'SAR', 'needs_review', "
+                    "'active', false, 1, :at, :at) RETURNING id"
+                ),
+                {"at": datetime(2026, 1, 5)},
+            ).scalar_one()
             action_id = connection.execute(
                 sa.text(
                     "INSERT INTO guarantee_actions (guarantee_id, guarantee_number, action_type, previous_expiry_date, "
@@ -179,7 +178,7 @@ def test_upgrade_indexes_existing_guarantees_and_prints(make_app, empty_database
                     "VALUES (:id, 'UP-1', 'extension', '2026-06-01', '2027-06-01', 'draft', false, 'app', :at) "
                     "RETURNING id"
                 ),
-                {"id": guarantee.id, "at": datetime(2026, 1, 5)},
+                {"id": guarantee_id, "at": datetime(2026, 1, 5)},
             ).scalar_one()
             connection.execute(
                 sa.text("INSERT INTO letter_prints (action_ids, language, printed_at) VALUES (:ids, 'ar', :at)"),
