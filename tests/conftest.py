@@ -10,7 +10,7 @@ import os
 import shutil
 import uuid
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -371,3 +371,21 @@ def build_xlsx(rows: list | None = None, *, sheets: dict[str, list] | None = Non
 def xlsx_bytes():
     """xlsx_bytes(rows), xlsx_bytes(sheets={"name": rows}) or xlsx_bytes(encrypted=True) -> an .xlsx's bytes."""
     return build_xlsx
+
+
+@pytest.fixture
+def issue_clock(monkeypatch):
+    """Letters, voids and bank answers issued a second apart from BEFORE_EXPIRY 08:00 (the register's day of the
+    tests that extend), whatever the machine's clock says; the returned list's one item is the start, which a test
+    may move (`issue_clock[0] = datetime(...)`)."""
+    from guarantees.services import actions, bank_answers, voids
+
+    ticks = itertools.count()
+    start = [datetime.combine(BEFORE_EXPIRY, time(8, 0))]
+
+    def now():
+        return start[0] + timedelta(seconds=next(ticks))
+
+    for module in (actions, voids, bank_answers):
+        monkeypatch.setattr(module, "utcnow", now)
+    return start

@@ -1,8 +1,7 @@
 """Real-browser checks: confirming an extension with the expiry the bank granted instead of the one asked, and a
 void prepared by one editor and issued by another, each signed in in a browser of their own."""
 
-import itertools
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -10,22 +9,10 @@ from playwright.sync_api import expect
 
 from guarantees.extensions import db
 from guarantees.models import Guarantee, GuaranteeAction, User
-from guarantees.services import actions, bank_answers, guarantees, voids
+from guarantees.services import actions, guarantees
 from tests.browser.conftest import CDN, wait_for_htmx, wait_until_processed
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_before_expiry")]
-
-
-@pytest.fixture(autouse=True)
-def issue_clock(monkeypatch):
-    """Letters issued on the live server's day (2026-01-15), a second apart, whatever the machine's clock says."""
-    ticks = itertools.count()
-
-    def now():
-        return datetime(2026, 1, 15, 8, 0) + timedelta(seconds=next(ticks))
-
-    for module in (actions, voids, bank_answers):
-        monkeypatch.setattr(module, "utcnow", now)
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("live_before_expiry", "issue_clock")]
 
 
 def entered(number: str, action: str) -> tuple[int, int]:

@@ -3,8 +3,7 @@ worklist and list filter of letters waiting, and the digest naming those waiting
 
 import contextlib
 import io
-import itertools
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -20,21 +19,8 @@ from guarantees.repositories.list_query import ListParams
 from guarantees.services import actions, alerts, bank_answers, settings, voids
 from guarantees.services.errors import RuleViolation, ValidationFailed
 
-pytestmark = pytest.mark.usefixtures("before_expiry")
+pytestmark = pytest.mark.usefixtures("before_expiry", "issue_clock")
 ISSUE_DAY = date(2026, 1, 15)  # the register's day (before_expiry): letters are issued on it
-
-
-@pytest.fixture(autouse=True)
-def issue_clock(monkeypatch):
-    """Issues happen on ISSUE_DAY (the register's day), a second apart, whatever the machine's clock says."""
-    ticks = itertools.count()
-
-    def now():
-        return datetime(2026, 1, 15, 8, 0) + timedelta(seconds=next(ticks))
-
-    for module in (actions, voids, bank_answers):
-        monkeypatch.setattr(module, "utcnow", now)
-    return now
 
 
 def refused(sql: str, **params) -> bool:

@@ -1,8 +1,7 @@
 """Corrections by void: prepared by one person, issued by another, restoring what the voided action changed unless
 a later action depends on it; the legacy row written; plain SQL cannot revert around a void."""
 
-import itertools
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,19 +16,7 @@ from guarantees.repositories import history
 from guarantees.services import actions, bank_answers, voids
 from guarantees.services.errors import RuleViolation, ValidationFailed
 
-pytestmark = pytest.mark.usefixtures("before_expiry")
-
-
-@pytest.fixture(autouse=True)
-def issue_clock(monkeypatch):
-    """Issues a second apart, on the register's day, whatever the machine's clock says."""
-    ticks = itertools.count()
-
-    def now():
-        return datetime(2026, 1, 15, 8, 0) + timedelta(seconds=next(ticks))
-
-    for module in (actions, voids, bank_answers):
-        monkeypatch.setattr(module, "utcnow", now)
+pytestmark = pytest.mark.usefixtures("before_expiry", "issue_clock")
 
 
 def refused(sql: str, **params) -> bool:

@@ -1,8 +1,7 @@
 """The bank's answer on the guarantee page, the dashboard's worklist, the list's filter and the admin's setting."""
 
 import io
-import itertools
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -11,19 +10,7 @@ from guarantees.extensions import db
 from guarantees.models import BankAnswer, Guarantee
 from guarantees.services import actions, bank_answers, settings, voids
 
-pytestmark = pytest.mark.usefixtures("before_expiry")
-
-
-@pytest.fixture(autouse=True)
-def issue_clock(monkeypatch):
-    """Issues on the register's day (2026-01-15), a second apart, whatever the machine's clock says."""
-    ticks = itertools.count()
-
-    def now():
-        return datetime(2026, 1, 15, 8, 0) + timedelta(seconds=next(ticks))
-
-    for module in (actions, voids, bank_answers):
-        monkeypatch.setattr(module, "utcnow", now)
+pytestmark = pytest.mark.usefixtures("before_expiry", "issue_clock")
 
 
 @pytest.fixture

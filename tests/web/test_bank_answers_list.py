@@ -3,8 +3,7 @@ granted, its letter and the proof, in its state (confirmed, waiting N days, void
 and the attachments of a session's actions on its page."""
 
 import io
-import itertools
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -14,26 +13,12 @@ from guarantees.services import actions, attachments, bank_answers, voids
 from guarantees.web import bank_answers as web
 from tests.sample_files import pdf_bytes
 
-pytestmark = pytest.mark.usefixtures("before_expiry")
+pytestmark = pytest.mark.usefixtures("before_expiry", "issue_clock")
 
 
 @pytest.fixture(autouse=True)
 def store(app, tmp_path):
     app.config["ATTACHMENTS_DIR"] = str(tmp_path / "attachments")
-
-
-@pytest.fixture(autouse=True)
-def issue_clock(monkeypatch):
-    """Issues a second apart from 2026-01-15 08:00 (the register's day), or from the day set in `issue_clock[0]`."""
-    ticks = itertools.count()
-    start = [datetime(2026, 1, 15, 8, 0)]
-
-    def now():
-        return start[0] + timedelta(seconds=next(ticks))
-
-    for module in (actions, voids, bank_answers):
-        monkeypatch.setattr(module, "utcnow", now)
-    return start
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ never a 500, nothing written by a refused request, no NUL character stored, role
 formula-safe and pages escaped. Each case is one that failed or that a fix must keep (both databases)."""
 
 import io
-import itertools
-from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,27 +12,15 @@ from werkzeug.test import encode_multipart
 
 from guarantees.extensions import db
 from guarantees.models import Attachment, BankAnswer, GuaranteeAction, MatchDecision, NameAlias, Note, Supplier
-from guarantees.services import actions, bank_answers, dictionary_import, review, voids
+from guarantees.services import actions, dictionary_import, review, voids
 from guarantees.services import attachments as attachment_service
 from tests.sample_files import pdf_bytes
 from tests.web.conftest import csrf_from
 
-pytestmark = pytest.mark.usefixtures("before_expiry")
+pytestmark = pytest.mark.usefixtures("before_expiry", "issue_clock")
 
 XSS = "<script>alert(1)</script>\"onmouseover=x 'onfocus=y"
 FORMULAS = ["=1+1", "+1", "-1+2", "@SUM(A1)", '=HYPERLINK("http://x","y")']
-
-
-@pytest.fixture(autouse=True)
-def issue_clock(monkeypatch):
-    """Issues on the register's day (2026-01-15), a second apart, whatever the machine's clock says."""
-    ticks = itertools.count()
-
-    def now():
-        return datetime(2026, 1, 15, 8, 0) + timedelta(seconds=next(ticks))
-
-    for module in (actions, voids, bank_answers):
-        monkeypatch.setattr(module, "utcnow", now)
 
 
 @pytest.fixture

@@ -1,29 +1,16 @@
 """Voids through the web: prepared by one editor, issued by another, refused with the reason when the preparer
 tries or a later action depends on the voided one; shown struck through with the void beside it."""
 
-import itertools
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from guarantees.extensions import db
 from guarantees.models import Guarantee, GuaranteeAction
-from guarantees.services import actions, bank_answers, voids
+from guarantees.services import actions
 
-pytestmark = pytest.mark.usefixtures("before_expiry")
-
-
-@pytest.fixture(autouse=True)
-def issue_clock(monkeypatch):
-    """Issues on the register's day (2026-01-15), a second apart, whatever the machine's clock says."""
-    ticks = itertools.count()
-
-    def now():
-        return datetime(2026, 1, 15, 8, 0) + timedelta(seconds=next(ticks))
-
-    for module in (actions, voids, bank_answers):
-        monkeypatch.setattr(module, "utcnow", now)
+pytestmark = pytest.mark.usefixtures("before_expiry", "issue_clock")
 
 
 def the_void(action_id: int) -> GuaranteeAction | None:
