@@ -99,3 +99,10 @@ def test_a_session_naming_no_account_is_signed_out_not_a_crash(app, forged):
         session["_user_id"] = forged
     response = client.get("/")
     assert response.status_code in (302, 303) and "/login" in response.headers["Location"]
+
+
+def test_the_tests_csrf_tokens_hold_no_letters_a_page_check_could_meet(editor):
+    from tests.conftest import CSRF_SYMBOLS
+
+    assert editor.token and set(editor.token) <= set(CSRF_SYMBOLS)
+    assert editor.post("/logout", csrf=False).status_code == 400  # still checked: a missing token is refused
