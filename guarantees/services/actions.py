@@ -21,6 +21,7 @@ from guarantees.domain.descriptions import describe
 from guarantees.extensions import db
 from guarantees.models import ActionSession, Guarantee, GuaranteeAction, User
 from guarantees.models.base import utcnow
+from guarantees.repositories import bank_answers as answers_repo
 from guarantees.repositories.confirmation import fingerprint
 from guarantees.services.dualwrite import DualWriteAdapter
 from guarantees.services.errors import Conflict, DomainError, NotFound, RuleViolation, ValidationFailed
@@ -273,16 +274,14 @@ def _prepared(session, guarantee, action_type, *, new_expiry, new_amount, notes,
 def _release_round(session: Session, guarantee_id: int) -> int:
     """The round a new release of the guarantee belongs to: how many of its releases were voided (one release per
     round; the database's unique index holds it)."""
-    void = sa.orm.aliased(GuaranteeAction)
     return session.scalar(
         sa.select(sa.func.count())
         .select_from(GuaranteeAction)
-        .join(void, void.voids_action_id == GuaranteeAction.id)
         .where(
             GuaranteeAction.guarantee_id == guarantee_id,
             GuaranteeAction.action_type == "release",
             GuaranteeAction.origin == "app",
-            void.action_status == "issued",
+            answers_repo.voided(GuaranteeAction),
         )
     )
 
